@@ -1,0 +1,20 @@
+//! What a person (through the TUI) or a headless driver asks the engine to do.
+//!
+//! Owns the command vocabulary only; the engine decides what a command means and answers with
+//! events. An approval is answered by the command carrying its id.
+
+use super::level::AutonomyLevel;
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Command {
+    /// Approve a waiting item. `keep_hunks` lists, for a diff, the hunks the person kept
+    /// (all when `None`).
+    Approve { approval: String, keep_hunks: Option<Vec<usize>> },
+    Reject { approval: String, reason: String },
+    SetLevel(AutonomyLevel),
+    AddGoal(String),
+    Pause,
+    Resume,
+    CancelTask(String),
+    CancelRun,
+}

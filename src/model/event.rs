@@ -1,0 +1,463 @@
+//! The event log's vocabulary: every fact about a run is one `Event` (design §4).
+//!
+//! Owns the wire contract: kind names and field names here are what scripts, exports and tests
+//! read, so renaming one is a format change. Fields may be added (with serde defaults so older
+//! logs still load). Must not contain behaviour beyond small accessors.
+
+use super::ids::RunId;
+use super::level::{AutonomyLevel, DecidedBy};
+use serde::{Deserialize, Serialize};
+
+/// One entry of a run's log: `{run, seq, at_ms, kind, ...fields}` in JSON.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    pub run: RunId,
+    pub seq: u64,
+    pub at_ms: u64,
+    #[serde(flatten)]
+    pub kind: EventKind,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Strategist,
+    Implementer,
+    Reviewer,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AgentSpec {
+    pub name: String,
+    pub role: Role,
+    pub provider: String,
+    pub model: String,
+}
+
+/// Where a forked run came from.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ForkOrigin {
+    pub run: RunId,
+    pub seq: u64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GoalSource {
+    Person,
+    Detected,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TaskKind {
+    Feature,
+    Bugfix,
+    Test,
+    Refactor,
+    Docs,
+    Perf,
+    Security,
+    /// A merge conflict handed to an agent (created by the engine, never by a plan).
+    Conflict,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Risk {
+    Low,
+    Medium,
+    High,
+}
+
+/// A task as the strategist's `submit_plan` describes it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PlannedTask {
+    pub id: String,
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    pub kind: TaskKind,
+    #[serde(default)]
+    pub deps: Vec<String>,
+    #[serde(default = "default_priority")]
+    pub priority: u8,
+    /// Estimated minutes of agent work, if the strategist gave one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub estimate_min: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub risk: Option<Risk>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn default_priority() -> u8 {
+    2
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AssignReason {
+    Manual,
+    Router,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TaskStatus {
+    Pending,
+    Ready,
+    Running,
+    Gates,
+    Review,
+    AwaitingApproval,
+    Merging,
+    Done,
+    Failed,
+    Cancelled,
+}
+
+impl TaskStatus {
+    pub fn is_terminal(self) -> bool {
+        matches!(self, TaskStatus::Done | TaskStatus::Failed | TaskStatus::Cancelled)
+    }
+
+    /// An agent or gate is busy with the task.
+    pub fn is_active(self) -> bool {
+        matches!(
+            self,
+            TaskStatus::Running | TaskStatus::Gates | TaskStatus::Review | TaskStatus::Merging
+        )
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TranscriptPart {
+    Text,
+    Thinking,
+    ToolCall,
+    ToolResult,
+    System,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FileChange {
+    Added,
+    Modified,
+    Deleted,
+    Renamed,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DiffFile {
+    pub path: String,
+    pub change: FileChange,
+    pub added: u32,
+    pub removed: u32,
+    #[serde(default)]
+    pub binary: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    Approve,
+    RequestChanges,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ReviewComment {
+    pub path: String,
+    #[serde(default)]
+    pub line: u32,
+    pub body: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ApprovalWhat {
+    Plan,
+    Assign,
+    Command,
+    Diff,
+    Retry,
+    Merge,
+    Land,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Decision {
+    Approved,
+    Rejected,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FindingKind {
+    Todo,
+    FailingGate,
+    Warning,
+    Gap,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Finding {
+    pub kind: FindingKind,
+    /// `path:line` where the finding points, if it points somewhere.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
+    pub text: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunOutcome {
+    Finished,
+    Failed,
+    Cancelled,
+}
+
+/// The kinds of design §4, tagged by `kind` beside their fields.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind")]
+pub enum EventKind {
+    RunStarted {
+        repo: String,
+        base_commit: String,
+        branch: String,
+        goal: String,
+        level: AutonomyLevel,
+        agents: Vec<AgentSpec>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        parent: Option<ForkOrigin>,
+    },
+    GoalAdded {
+        text: String,
+        source: GoalSource,
+    },
+    LevelChanged {
+        from: AutonomyLevel,
+        to: AutonomyLevel,
+        by: DecidedBy,
+    },
+    PlanProposed {
+        agent: String,
+        tasks: Vec<PlannedTask>,
+    },
+    TaskAssigned {
+        task: String,
+        agent: String,
+        why: AssignReason,
+    },
+    TaskStatus {
+        task: String,
+        status: TaskStatus,
+    },
+    Transcript {
+        agent: String,
+        #[serde(default)]
+        task: Option<String>,
+        part: TranscriptPart,
+        text: String,
+    },
+    ToolCall {
+        call: String,
+        agent: String,
+        #[serde(default)]
+        task: Option<String>,
+        tool: String,
+        args: serde_json::Value,
+    },
+    ToolResult {
+        call: String,
+        ok: bool,
+        output: String,
+        ms: u64,
+    },
+    DiffProposed {
+        task: String,
+        /// The diff's id, unique in the run (a task can propose several diffs over retries).
+        diff: String,
+        files: Vec<DiffFile>,
+        added: u32,
+        removed: u32,
+        patch: String,
+    },
+    GateResult {
+        task: String,
+        gate: String,
+        passed: bool,
+        output_tail: String,
+        ms: u64,
+    },
+    Review {
+        task: String,
+        reviewer: String,
+        verdict: Verdict,
+        #[serde(default)]
+        summary: String,
+        comments: Vec<ReviewComment>,
+    },
+    ApprovalRequested {
+        approval: String,
+        what: ApprovalWhat,
+        #[serde(default)]
+        task: Option<String>,
+        subject: String,
+        why: String,
+        /// For a diff approval: the diff's id, so the exact diff asked about is known.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        diff: Option<String>,
+    },
+    ApprovalDecided {
+        approval: String,
+        decision: Decision,
+        #[serde(default)]
+        reason: String,
+        by: DecidedBy,
+        /// The level in force when the policy decided; absent for a person's decision.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        level: Option<AutonomyLevel>,
+    },
+    MergeResult {
+        task: String,
+        ok: bool,
+        conflicts: Vec<String>,
+        #[serde(default)]
+        commit: Option<String>,
+    },
+    Usage {
+        agent: String,
+        #[serde(default)]
+        task: Option<String>,
+        provider: String,
+        model: String,
+        input_tokens: u64,
+        output_tokens: u64,
+        #[serde(default)]
+        cached_tokens: u64,
+        cost_usd: f64,
+        ms: u64,
+    },
+    ProviderError {
+        agent: String,
+        provider: String,
+        error: String,
+        attempt: u32,
+        #[serde(default)]
+        retry_in_ms: Option<u64>,
+        #[serde(default)]
+        fallback: Option<String>,
+    },
+    WorkDetected {
+        findings: Vec<Finding>,
+    },
+    Lesson {
+        text: String,
+        source: String,
+        /// Whether the lesson was written to the store's memory before this event.
+        #[serde(default = "yes")]
+        persisted: bool,
+    },
+    RunPaused {},
+    RunResumed {},
+    RunFinished {
+        status: RunOutcome,
+    },
+}
+
+impl EventKind {
+    /// The `kind` tag as it appears in JSON.
+    pub fn name(&self) -> &'static str {
+        match self {
+            EventKind::RunStarted { .. } => "RunStarted",
+            EventKind::GoalAdded { .. } => "GoalAdded",
+            EventKind::LevelChanged { .. } => "LevelChanged",
+            EventKind::PlanProposed { .. } => "PlanProposed",
+            EventKind::TaskAssigned { .. } => "TaskAssigned",
+            EventKind::TaskStatus { .. } => "TaskStatus",
+            EventKind::Transcript { .. } => "Transcript",
+            EventKind::ToolCall { .. } => "ToolCall",
+            EventKind::ToolResult { .. } => "ToolResult",
+            EventKind::DiffProposed { .. } => "DiffProposed",
+            EventKind::GateResult { .. } => "GateResult",
+            EventKind::Review { .. } => "Review",
+            EventKind::ApprovalRequested { .. } => "ApprovalRequested",
+            EventKind::ApprovalDecided { .. } => "ApprovalDecided",
+            EventKind::MergeResult { .. } => "MergeResult",
+            EventKind::Usage { .. } => "Usage",
+            EventKind::ProviderError { .. } => "ProviderError",
+            EventKind::WorkDetected { .. } => "WorkDetected",
+            EventKind::Lesson { .. } => "Lesson",
+            EventKind::RunPaused {} => "RunPaused",
+            EventKind::RunResumed {} => "RunResumed",
+            EventKind::RunFinished { .. } => "RunFinished",
+        }
+    }
+
+    /// Events that must be on disk before they count (design §13): a person's answer or a
+    /// level change is flushed before the engine acts on it.
+    pub fn must_be_durable(&self) -> bool {
+        matches!(
+            self,
+            EventKind::ApprovalRequested { .. }
+                | EventKind::ApprovalDecided { .. }
+                | EventKind::LevelChanged { .. }
+                | EventKind::RunFinished { .. }
+                | EventKind::MergeResult { .. }
+        )
+    }
+
+    /// Points a replay can jump between: approvals, level changes, gates, merges.
+    pub fn is_decision_point(&self) -> bool {
+        matches!(
+            self,
+            EventKind::ApprovalRequested { .. }
+                | EventKind::ApprovalDecided { .. }
+                | EventKind::LevelChanged { .. }
+                | EventKind::GateResult { .. }
+                | EventKind::MergeResult { .. }
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_matches_the_design_contract() {
+        let run: RunId = "01JD7AAAAAAAAAAAAAAAAAAAAA".parse().unwrap();
+        let e = Event {
+            run,
+            seq: 12,
+            at_ms: 1_732_400_000_123,
+            kind: EventKind::TaskStatus {
+                task: "t2".into(),
+                status: TaskStatus::Running,
+            },
+        };
+        let json = serde_json::to_string(&e).unwrap();
+        assert_eq!(
+            json,
+            r#"{"run":"01JD7AAAAAAAAAAAAAAAAAAAAA","seq":12,"at_ms":1732400000123,"kind":"TaskStatus","task":"t2","status":"running"}"#
+        );
+        assert_eq!(serde_json::from_str::<Event>(&json).unwrap(), e);
+    }
+
+    #[test]
+    fn empty_kinds_and_names_agree() {
+        let run = RunId::new_at(5);
+        for kind in [EventKind::RunPaused {}, EventKind::RunResumed {}] {
+            let e = Event { run, seq: 0, at_ms: 5, kind: kind.clone() };
+            let v: serde_json::Value = serde_json::to_value(&e).unwrap();
+            assert_eq!(v["kind"], kind.name());
+            assert_eq!(serde_json::from_value::<Event>(v).unwrap(), e);
+        }
+    }
+}

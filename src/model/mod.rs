@@ -1,0 +1,24 @@
+//! The run's data: ids, events, state and the reducer that folds one into the other.
+//!
+//! Owns everything that describes a run and must compile without the terminal, the network,
+//! git or the store: `tui/`, `engine/` and `store/` depend on this module, never the reverse.
+
+pub mod command;
+pub mod event;
+pub mod ids;
+pub mod kpi;
+pub mod level;
+pub mod reducer;
+pub mod state;
+pub mod synthetic;
+
+#[cfg(test)]
+mod reducer_tests;
+
+pub use command::Command;
+pub use event::*;
+pub use ids::{match_prefix, PrefixMatch, RunId};
+pub use kpi::{KpiCounters, Kpis};
+pub use level::{AutonomyLevel, DecidedBy};
+pub use reducer::{apply, fold};
+pub use state::*;

@@ -1,0 +1,149 @@
+//! Property and example tests of the reducer.
+
+use super::synthetic::{event_from_choice, realistic_run};
+use super::*;
+use proptest::prelude::*;
+
+fn run_id() -> RunId {
+    "01JD7AAAAAAAAAAAAAAAAAAAAA".parse().unwrap()
+}
+
+fn log_from(choices: &[(u8, u8, u8, u16)]) -> Vec<Event> {
+    choices
+        .iter()
+        .enumerate()
+        .map(|(i, &c)| event_from_choice(run_id(), i as u64, c))
+        .collect()
+}
+
+/// A snapshot goes through JSON the way the store keeps it.
+fn through_snapshot(s: &RunState) -> RunState {
+    let json = serde_json::to_vec(s).unwrap();
+    let mut back: RunState = serde_json::from_slice(&json).unwrap();
+    back.rebuild_index();
+    back
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn prefix_then_snapshot_then_rest_equals_fold_from_zero(
+        choices in prop::collection::vec(any::<(u8, u8, u8, u16)>(), 0..120),
+        cut in any::<prop::sample::Index>(),
+    ) {
+        let log = log_from(&choices);
+        let whole = fold(&log);
+        let k = if log.is_empty() { 0 } else { cut.index(log.len() + 1) };
+        let prefix = fold(&log[..k]);
+        let mut resumed = through_snapshot(&prefix);
+        for e in &log[k..] {
+            apply(&mut resumed, e);
+        }
+        prop_assert_eq!(&resumed, &whole);
+        // Counters stay consistent with the tasks they summarise.
+        let total: u32 = whole.status_counts.iter().sum();
+        prop_assert_eq!(total as usize, whole.tasks.len());
+        prop_assert_eq!(whole.pending_approvals as usize, whole.pending().count());
+    }
+
+    #[test]
+    fn folding_is_deterministic(choices in prop::collection::vec(any::<(u8, u8, u8, u16)>(), 0..80)) {
+        let log = log_from(&choices);
+        prop_assert_eq!(fold(&log), fold(&log));
+    }
+
+    #[test]
+    fn shuffled_or_repeated_seqs_never_panic(
+        choices in prop::collection::vec(any::<(u8, u8, u8, u16)>(), 0..60),
+        seqs in prop::collection::vec(0u64..80, 0..60),
+    ) {
+        let mut s = RunState::default();
+        for (c, seq) in choices.iter().zip(seqs) {
+            apply(&mut s, &event_from_choice(run_id(), seq, *c));
+        }
+        prop_assert!(s.next_seq <= 80);
+    }
+}
+
+#[test]
+fn duplicate_and_foreign_events_are_anomalies_not_changes() {
+    let log = realistic_run(run_id(), 200, 1);
+    let mut s = fold(&log);
+    let before = s.clone();
+    apply(&mut s, &log[150]);
+    let mut foreign = log[199].clone();
+    foreign.run = RunId::new_at(9);
+    foreign.seq = 200;
+    apply(&mut s, &foreign);
+    assert_eq!(s.anomaly_count, before.anomaly_count + 2);
+    assert_eq!(s.tasks, before.tasks);
+    assert_eq!(s.next_seq, 200);
+}
+
+#[test]
+fn transcript_deltas_coalesce_per_part_and_tool_results_attach() {
+    let run = run_id();
+    let mk = |seq, kind| Event { run, seq, at_ms: seq, kind };
+    let text = |t: &str, part| EventKind::Transcript {
+        agent: "impl-1".into(),
+        task: Some("t1".into()),
+        part,
+        text: t.into(),
+    };
+    let log = vec![
+        mk(0, text("I will ", TranscriptPart::Thinking)),
+        mk(1, text("read it", TranscriptPart::Thinking)),
+        mk(2, text("Reading", TranscriptPart::Text)),
+        mk(3, EventKind::ToolCall {
+            call: "c1".into(),
+            agent: "impl-1".into(),
+            task: Some("t1".into()),
+            tool: "read_file".into(),
+            args: serde_json::json!({"path": "a.rs"}),
+        }),
+        mk(4, EventKind::ToolResult { call: "c1".into(), ok: true, output: "1: fn a()".into(), ms: 3 }),
+        mk(5, text(" done", TranscriptPart::Text)),
+    ];
+    let s = fold(&log);
+    let t = &s.transcripts[s.agent_index("impl-1").unwrap()];
+    assert_eq!(t.len(), 4);
+    assert_eq!(t[0].text, "I will read it");
+    let call = t[2].call.as_ref().unwrap();
+    assert_eq!(call.args, r#"{"path":"a.rs"}"#);
+    assert_eq!(call.result.as_ref().unwrap().output, "1: fn a()");
+    assert_eq!(t[3].text, " done");
+}
+
+#[test]
+fn a_replan_drops_only_tasks_that_never_started() {
+    let run = run_id();
+    let mk = |seq, kind| Event { run, seq, at_ms: seq, kind };
+    let plan = |ids: &[&str]| EventKind::PlanProposed {
+        agent: "strategist".into(),
+        tasks: ids
+            .iter()
+            .map(|id| PlannedTask {
+                id: id.to_string(),
+                title: id.to_string(),
+                description: String::new(),
+                kind: TaskKind::Feature,
+                deps: vec![],
+                priority: 1,
+                estimate_min: None,
+                risk: None,
+            })
+            .collect(),
+    };
+    let log = vec![
+        mk(0, plan(&["a", "b", "c"])),
+        mk(1, EventKind::TaskStatus { task: "a".into(), status: TaskStatus::Running }),
+        mk(2, plan(&["c", "d"])),
+    ];
+    let s = fold(&log);
+    let ids: Vec<&str> = s.tasks.iter().map(|t| t.id.as_str()).collect();
+    assert_eq!(ids, ["a", "c", "d"]);
+    assert_eq!(s.count(TaskStatus::Pending), 2);
+    assert_eq!(s.count(TaskStatus::Running), 1);
+    assert_eq!(s.task("d").unwrap().title, "d");
+}
