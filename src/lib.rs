@@ -4,3 +4,5 @@
 //! reducer folds them into `RunState`, and views render that state.
 
 pub mod model;
+pub mod secrets;
+pub mod store;

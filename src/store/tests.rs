@@ -1,0 +1,187 @@
+//! Store tests on a real sled database in a temp dir.
+
+use super::*;
+use crate::model::synthetic::realistic_run;
+use crate::model::{fold, Event, EventKind};
+use std::io::Write;
+
+fn store() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Store::open(dir.path()).unwrap();
+    (dir, s)
+}
+
+/// Writes a synthetic run of `n` events in batches the way the engine does.
+fn write_run(s: &Store, n: u64) -> (RunId, Vec<Event>) {
+    let run = RunId::new_at(1_700_000_000_000);
+    let events = realistic_run(run, n, 7);
+    let mut w = s.create_run(run).unwrap();
+    for chunk in events.chunks(100) {
+        w.append_events(chunk.to_vec()).unwrap();
+    }
+    w.flush().unwrap();
+    (run, events)
+}
+
+/// Every tree's name and contents, to prove a failed operation changed nothing.
+fn fingerprint(s: &Store) -> Vec<(Vec<u8>, Vec<(Vec<u8>, Vec<u8>)>)> {
+    let mut names = s.db().tree_names();
+    names.sort();
+    names
+        .into_iter()
+        .map(|n| {
+            let t = s.db().open_tree(&n).unwrap();
+            let kv = t.iter().map(|kv| kv.unwrap()).map(|(k, v)| (k.to_vec(), v.to_vec())).collect();
+            (n.to_vec(), kv)
+        })
+        .collect()
+}
+
+#[test]
+fn appended_events_read_back_gap_free_with_state_at_any_point() {
+    let (_d, s) = store();
+    let (run, events) = write_run(&s, 2 * SNAPSHOT_EVERY + 321);
+    let back = s.all_events(run).unwrap();
+    assert_eq!(back, events);
+    for upto in [0, 1, 17, SNAPSHOT_EVERY - 1, SNAPSHOT_EVERY, SNAPSHOT_EVERY + 5, 2 * SNAPSHOT_EVERY + 321] {
+        let mut want = fold(&events[..upto as usize]);
+        want.rebuild_index();
+        assert_eq!(s.state_at(run, Some(upto)).unwrap(), want, "state after {upto} events");
+    }
+    assert_eq!(s.snap_tree(run).unwrap().len(), 2);
+}
+
+#[test]
+fn a_reopened_writer_continues_the_same_log() {
+    let (_d, s) = store();
+    let (run, events) = write_run(&s, 500);
+    let mut w = s.open_writer(run).unwrap();
+    assert_eq!(w.next_seq(), 500);
+    assert_eq!(w.state(), &fold(&events));
+    let e = w.append(9, EventKind::RunPaused {}).unwrap();
+    assert_eq!(e.seq, 500);
+    drop(w);
+    assert_eq!(s.event_count(run).unwrap(), 501);
+    assert_eq!(s.summary(run).unwrap().events, 501);
+}
+
+#[test]
+fn runs_resolve_by_unique_prefix() {
+    let (_d, s) = store();
+    let (run, _) = write_run(&s, 3);
+    assert_eq!(s.resolve(&run.to_string()[..8].to_lowercase()).unwrap(), run);
+    assert!(matches!(s.resolve("ZZZ"), Err(StoreError::UnknownRun(_))));
+    assert!(matches!(s.create_run(run), Err(StoreError::RunExists(_))));
+}
+
+#[test]
+fn secrets_never_reach_the_log() {
+    let (_d, mut s) = store();
+    s.set_redactor(crate::secrets::Redactor::new(["marker-key-0123456789"]));
+    let run = RunId::new_at(1);
+    let mut w = s.create_run(run).unwrap();
+    w.append_batch(1, vec![realistic_run(run, 1, 1).remove(0).kind]).unwrap();
+    let e = w
+        .append(
+            2,
+            EventKind::Lesson { text: "use marker-key-0123456789 here".into(), source: "x".into(), persisted: true },
+        )
+        .unwrap();
+    assert!(matches!(&e.kind, EventKind::Lesson { text, .. } if text == "use [redacted] here"));
+    w.flush().unwrap();
+    let mut out = Vec::new();
+    export_run(&s, run, 0, &mut out).unwrap();
+    assert!(!String::from_utf8(out).unwrap().contains("marker-key"));
+    assert_eq!(w.state().lessons[0].text, "use [redacted] here");
+}
+
+#[test]
+fn export_then_import_elsewhere_gives_the_same_state() {
+    let (_d, s) = store();
+    let (run, _) = write_run(&s, SNAPSHOT_EVERY + 77);
+    let file = tempfile::NamedTempFile::new().unwrap();
+    let n = export_run(&s, run, 5, &mut std::fs::File::create(file.path()).unwrap()).unwrap();
+    assert_eq!(n, SNAPSHOT_EVERY + 77);
+    let (_d2, s2) = store();
+    assert_eq!(import_file(&s2, file.path()).unwrap(), run);
+    assert_eq!(s2.state_at(run, None).unwrap(), s.state_at(run, None).unwrap());
+    assert_eq!(s2.summaries().unwrap(), s.summaries().unwrap());
+}
+
+fn exported_lines(s: &Store, run: RunId) -> Vec<String> {
+    let mut out = Vec::new();
+    export_run(s, run, 5, &mut out).unwrap();
+    String::from_utf8(out).unwrap().lines().map(String::from).collect()
+}
+
+#[test]
+fn bad_imports_are_refused_naming_the_line_and_change_nothing() {
+    let (_d, src) = store();
+    let (run, _) = write_run(&src, 40);
+    let lines = exported_lines(&src, run);
+    let (_d2, s) = store();
+    write_run(&s, 10);
+    let before = fingerprint(&s);
+    let mut cases: Vec<(String, String)> = Vec::new();
+    let mut corrupt = lines.clone();
+    corrupt[7] = corrupt[7].replace("\"seq\"", "\"seq\" 3");
+    cases.push((corrupt.join("\n"), ":8: not a valid event".into()));
+    cases.push((lines[..30].join("\n"), "truncated: the header promises 40 events, the file has 29".into()));
+    let whole = lines.join("\n");
+    cases.push((whole[..whole.len() - 9].to_string(), ":41: not a valid event".into()));
+    let mut future = lines.clone();
+    future[0] = future[0].replace("\"version\":1", "\"version\":9");
+    cases.push((future.join("\n"), ":1: export format version 9 is newer".into()));
+    let mut gap = lines.clone();
+    gap.remove(5);
+    cases.push((gap.join("\n"), ":6: event seq 5 where 4 was expected".into()));
+    cases.push(("{\"hello\":1}\n".into(), ":1: not a conclave export header".into()));
+    cases.push((String::new(), ":1: empty file".into()));
+    let mut binary = whole.clone().into_bytes();
+    binary.splice(300..300, [0xff, 0xfe]);
+    for (text, want) in cases {
+        let mut f = tempfile::NamedTempFile::new().unwrap();
+        f.write_all(text.as_bytes()).unwrap();
+        let err = import_file(&s, f.path()).unwrap_err().to_string();
+        assert!(err.contains(want.as_str()), "{err} should contain {want}");
+        assert!(err.contains(&f.path().display().to_string()), "{err} names the file");
+        assert_eq!(fingerprint(&s), before, "store changed by a refused import: {want}");
+    }
+    let mut f = tempfile::NamedTempFile::new().unwrap();
+    f.write_all(&binary).unwrap();
+    assert!(import_file(&s, f.path()).unwrap_err().to_string().contains(":2: not UTF-8"));
+    assert_eq!(fingerprint(&s), before);
+    // The same run twice is refused too.
+    let mut f = tempfile::NamedTempFile::new().unwrap();
+    f.write_all(whole.as_bytes()).unwrap();
+    import_file(&s, f.path()).unwrap();
+    let after = fingerprint(&s);
+    assert!(import_file(&s, f.path()).unwrap_err().to_string().contains("already in this store"));
+    assert_eq!(fingerprint(&s), after);
+}
+
+#[test]
+fn a_store_from_a_newer_conclave_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let s = Store::open(dir.path()).unwrap();
+        let meta = s.db().open_tree("meta").unwrap();
+        meta.insert("format_version", &seq_key(STORE_FORMAT_VERSION + 1)).unwrap();
+        s.flush().unwrap();
+    }
+    let err = Store::open(dir.path()).err().unwrap().to_string();
+    assert!(err.contains("format version 2, newer than this conclave"), "{err}");
+}
+
+#[test]
+fn memory_survives_reopening() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let s = Store::open(dir.path()).unwrap();
+        s.memory().unwrap().put("lesson/1", &"run the tests first").unwrap();
+    }
+    let s = Store::open(dir.path()).unwrap();
+    let m = s.memory().unwrap();
+    assert_eq!(m.get::<String>("lesson/1").unwrap().as_deref(), Some("run the tests first"));
+    assert_eq!(m.scan::<String>("lesson/").unwrap().len(), 1);
+}

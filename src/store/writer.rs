@@ -1,0 +1,201 @@
+//! `RunWriter`: the single writer of one run's log.
+//!
+//! Owns seq assignment (gap-free, from 0), redaction before anything is written, batching,
+//! durability (events that must count are flushed before `append` returns), periodic
+//! snapshots and the run's index entry. It keeps the run's folded state, so the engine and
+//! the store always agree on what the log says. Must not decide anything about the run.
+
+use super::summary::RunSummary;
+use super::{key_seq, seq_key, Result, Store, StoreError};
+use crate::model::{apply, Event, EventKind, RunId, RunState};
+use crate::secrets::Redactor;
+
+/// A snapshot of the state is kept every this many events, so opening or seeking a run folds
+/// at most this many events.
+pub const SNAPSHOT_EVERY: u64 = 4096;
+
+pub struct RunWriter {
+    run: RunId,
+    db: sled::Db,
+    log: sled::Tree,
+    snaps: sled::Tree,
+    runs: sled::Tree,
+    redactor: Redactor,
+    state: RunState,
+    /// Seq of the last event known to be on disk, if any.
+    durable_upto: Option<u64>,
+    /// False while an import writes: the run is indexed only once all of it is on disk.
+    indexed: bool,
+}
+
+impl RunWriter {
+    pub(super) fn create(store: &Store, run: RunId) -> Result<RunWriter> {
+        Ok(RunWriter {
+            run,
+            db: store.db().clone(),
+            log: store.log_tree(run)?,
+            snaps: store.snap_tree(run)?,
+            runs: store.runs_tree().clone(),
+            redactor: store.redactor().clone(),
+            state: RunState::default(),
+            durable_upto: None,
+            indexed: true,
+        })
+    }
+
+    pub(super) fn reopen(store: &Store, run: RunId) -> Result<RunWriter> {
+        let state = store.state_at(run, None)?;
+        let mut w = RunWriter::create(store, run)?;
+        let last = w.log.last()?.map(|(k, _)| key_seq(&k));
+        if last.map_or(0, |l| l + 1) != state.next_seq {
+            return Err(StoreError::Corrupt {
+                run,
+                seq: state.next_seq,
+                reason: "the log and its snapshots disagree".into(),
+            });
+        }
+        w.durable_upto = last;
+        w.state = state;
+        Ok(w)
+    }
+
+    pub fn run(&self) -> RunId {
+        self.run
+    }
+
+    /// The run's state after every event appended so far.
+    pub fn state(&self) -> &RunState {
+        &self.state
+    }
+
+    pub fn next_seq(&self) -> u64 {
+        self.state.next_seq
+    }
+
+    /// Seq of the last event known to be durable.
+    pub fn durable_upto(&self) -> Option<u64> {
+        self.durable_upto
+    }
+
+    /// Appends one event. If it is one that must count only once on disk (an approval, a
+    /// decision, a level change, a merge, the end), it is flushed before this returns.
+    pub fn append(&mut self, at_ms: u64, kind: EventKind) -> Result<Event> {
+        let mut out = self.append_batch(at_ms, vec![kind])?;
+        Ok(out.remove(0))
+    }
+
+    /// Appends events atomically (all or none reach the log) without waiting for the disk,
+    /// unless one of them must be durable.
+    pub fn append_batch(&mut self, at_ms: u64, kinds: Vec<EventKind>) -> Result<Vec<Event>> {
+        let first = self.state.next_seq;
+        let events = kinds
+            .into_iter()
+            .enumerate()
+            .map(|(i, kind)| Event { run: self.run, seq: first + i as u64, at_ms, kind })
+            .collect();
+        self.write(events)
+    }
+
+    /// Appends events that already carry their seq and time (import, fork): they must
+    /// continue this log exactly.
+    pub fn append_events(&mut self, events: Vec<Event>) -> Result<Vec<Event>> {
+        for (i, e) in events.iter().enumerate() {
+            let want = self.state.next_seq + i as u64;
+            if e.run != self.run || e.seq != want {
+                return Err(StoreError::Corrupt {
+                    run: self.run,
+                    seq: want,
+                    reason: format!("event {} of run {} does not continue this log", e.seq, e.run),
+                });
+            }
+        }
+        self.write(events)
+    }
+
+    fn write(&mut self, events: Vec<Event>) -> Result<Vec<Event>> {
+        let mut batch = sled::Batch::default();
+        let mut out = Vec::with_capacity(events.len());
+        let mut must_flush = false;
+        for mut e in events {
+            must_flush |= e.kind.must_be_durable();
+            let json = serde_json::to_string(&e).map_err(|err| StoreError::Corrupt {
+                run: self.run,
+                seq: e.seq,
+                reason: err.to_string(),
+            })?;
+            let clean = self.redactor.redact(&json);
+            if let std::borrow::Cow::Owned(clean) = &clean {
+                // What the log says is what the state shows, also after redaction.
+                if let Ok(redacted) = serde_json::from_str::<Event>(clean) {
+                    e = redacted;
+                }
+            }
+            batch.insert(&seq_key(e.seq), clean.as_bytes());
+            out.push(e);
+        }
+        self.log.apply_batch(batch)?;
+        for e in &out {
+            apply(&mut self.state, e);
+            if self.state.next_seq % SNAPSHOT_EVERY == 0 {
+                self.snapshot()?;
+            }
+        }
+        if out.iter().any(|e| matches!(e.kind, EventKind::RunStarted { .. })) {
+            self.write_summary()?;
+        }
+        // An import flushes once at the end instead.
+        if must_flush && self.indexed {
+            self.flush()?;
+        }
+        Ok(out)
+    }
+
+    /// Makes every appended event durable and refreshes the run index.
+    pub fn flush(&mut self) -> Result<()> {
+        self.write_summary()?;
+        self.db.flush()?;
+        self.durable_upto = self.state.next_seq.checked_sub(1);
+        Ok(())
+    }
+
+    fn snapshot(&mut self) -> Result<()> {
+        let json = serde_json::to_vec(&self.state).map_err(|err| StoreError::Corrupt {
+            run: self.run,
+            seq: self.state.next_seq,
+            reason: err.to_string(),
+        })?;
+        self.snaps.insert(seq_key(self.state.next_seq), json)?;
+        Ok(())
+    }
+
+    /// Keeps the run out of the index until `publish` (used by import).
+    pub(super) fn unindexed(mut self) -> Self {
+        self.indexed = false;
+        self
+    }
+
+    /// Flushes everything, then makes the run visible in the index, then flushes again.
+    pub(super) fn publish(&mut self) -> Result<()> {
+        self.db.flush()?;
+        self.indexed = true;
+        self.flush()
+    }
+
+    fn write_summary(&self) -> Result<()> {
+        if !self.indexed || self.state.run.is_none() {
+            // Not indexed until it has begun: an empty log stays invisible.
+            return Ok(());
+        }
+        let s = RunSummary::of(self.run, &self.state);
+        let json = serde_json::to_vec(&s).unwrap_or_default();
+        self.runs.insert(self.run.0.to_bytes(), json)?;
+        Ok(())
+    }
+}
+
+impl Drop for RunWriter {
+    fn drop(&mut self) {
+        // Best effort: a writer going away should leave its run listed with fresh numbers.
+        let _ = self.write_summary();
+    }
+}
