@@ -6,3 +6,4 @@
 pub mod model;
 pub mod secrets;
 pub mod store;
+pub mod config;

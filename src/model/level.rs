@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// Autonomy level 1..=5. Serialised as its number.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(try_from = "u8", into = "u8")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(into = "u8")]
 pub enum AutonomyLevel {
     Assisted = 1,
     SemiAutonomous = 2,
@@ -65,6 +65,31 @@ impl TryFrom<u8> for AutonomyLevel {
             5 => Ok(AutonomyLevel::Evolutionary),
             _ => Err(format!("autonomy level must be 1 to 5, not {n}")),
         }
+    }
+}
+
+impl<'de> Deserialize<'de> for AutonomyLevel {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = AutonomyLevel;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an autonomy level from 1 to 5")
+            }
+            fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<AutonomyLevel, E> {
+                u8::try_from(n)
+                    .ok()
+                    .and_then(|n| AutonomyLevel::try_from(n).ok())
+                    .ok_or_else(|| E::custom(format!("autonomy level must be 1 to 5, not {n}")))
+            }
+            fn visit_i64<E: serde::de::Error>(self, n: i64) -> Result<AutonomyLevel, E> {
+                match u64::try_from(n) {
+                    Ok(n) => self.visit_u64(n),
+                    Err(_) => Err(E::custom(format!("autonomy level must be 1 to 5, not {n}"))),
+                }
+            }
+        }
+        d.deserialize_u8(V)
     }
 }
 

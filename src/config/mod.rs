@@ -1,0 +1,214 @@
+//! Configuration (design §12): built-in defaults, the user's `config.toml` (or `--config`),
+//! and the target repo's `.conclave.toml`, merged in that order.
+//!
+//! Owns the config's shape, where the files live, merging and validation. Every problem names
+//! the file, line and key and says what to do; callers exit 2 on a `ConfigError`. Must not read
+//! secrets: it holds only the *names* of the variables that hold keys.
+
+mod load;
+mod validate;
+
+pub use load::{load, ConfigSources, Loaded};
+
+use crate::model::{AutonomyLevel, Role, TaskKind};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+/// The built-in defaults, shipped with the binary.
+pub const DEFAULT_TOML: &str = include_str!("default.toml");
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Names of environment variables whose values must never be written anywhere.
+    pub secret_env: Vec<String>,
+    pub ui: UiConfig,
+    pub run: RunConfig,
+    pub providers: BTreeMap<String, ProviderProfile>,
+    pub agents: Vec<AgentConfig>,
+    pub gates: Vec<GateConfig>,
+    pub pricing: BTreeMap<String, Price>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct UiConfig {
+    pub theme: String,
+    pub keymap: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RunConfig {
+    pub level: AutonomyLevel,
+    pub max_parallel: u32,
+    pub max_retries: u32,
+    pub minor_diff_lines: u32,
+    pub max_turns: u32,
+    pub command_timeout_s: u64,
+}
+
+impl Default for RunConfig {
+    fn default() -> Self {
+        RunConfig {
+            level: AutonomyLevel::SemiAutonomous,
+            max_parallel: 3,
+            max_retries: 2,
+            minor_diff_lines: 50,
+            max_turns: 40,
+            command_timeout_s: 300,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ProviderKind {
+    Openai,
+    Anthropic,
+    Gemini,
+    OpenaiCompatible,
+    Scripted,
+}
+
+impl ProviderKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            ProviderKind::Openai => "openai",
+            ProviderKind::Anthropic => "anthropic",
+            ProviderKind::Gemini => "gemini",
+            ProviderKind::OpenaiCompatible => "openai-compatible",
+            ProviderKind::Scripted => "scripted",
+        }
+    }
+
+    /// Whether calls fail without a key (compatible servers usually take none).
+    pub fn needs_key(self) -> bool {
+        matches!(self, ProviderKind::Openai | ProviderKind::Anthropic | ProviderKind::Gemini)
+    }
+}
+
+/// A provider profile: which wire, which model, where, and the *name* of the key variable.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProviderProfile {
+    pub kind: ProviderKind,
+    #[serde(default)]
+    pub model: String,
+    #[serde(default)]
+    pub api_key_env: Option<String>,
+    #[serde(default)]
+    pub base_url: Option<String>,
+    /// For `scripted`: the cassette file to replay.
+    #[serde(default)]
+    pub cassette: Option<PathBuf>,
+    #[serde(default)]
+    pub max_tokens: Option<u32>,
+    /// Seconds a stream may stay silent before it counts as stalled.
+    #[serde(default)]
+    pub idle_timeout_s: Option<u64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgentConfig {
+    pub name: String,
+    pub role: Role,
+    pub provider: String,
+    #[serde(default)]
+    pub fallback: Vec<String>,
+    #[serde(default)]
+    pub skills: Vec<TaskKind>,
+    #[serde(default = "one")]
+    pub max_tasks: u32,
+}
+
+fn one() -> u32 {
+    1
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GateConfig {
+    pub name: String,
+    pub command: String,
+    #[serde(default = "gate_timeout")]
+    pub timeout_s: u64,
+}
+
+fn gate_timeout() -> u64 {
+    600
+}
+
+/// USD per million tokens.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Price {
+    pub input: f64,
+    pub output: f64,
+    #[serde(default)]
+    pub cached_input: Option<f64>,
+}
+
+/// Where conclave keeps its data and looks for the user's files.
+#[derive(Clone, Debug)]
+pub struct Paths {
+    pub data_dir: PathBuf,
+    pub config_dir: Option<PathBuf>,
+}
+
+impl Paths {
+    /// `--data-dir` / `CONCLAVE_DATA_DIR` when given, else the platform's data dir.
+    pub fn resolve(data_dir: Option<PathBuf>) -> Paths {
+        let dirs = directories::ProjectDirs::from("dev", "conclave", "conclave");
+        let data_dir = data_dir
+            .or_else(|| dirs.as_ref().map(|d| d.data_dir().to_path_buf()))
+            .unwrap_or_else(|| PathBuf::from(".conclave"));
+        Paths { data_dir, config_dir: dirs.map(|d| d.config_dir().to_path_buf()) }
+    }
+
+    pub fn user_config_file(&self) -> Option<PathBuf> {
+        self.config_dir.as_ref().map(|d| d.join("config.toml"))
+    }
+
+    pub fn log_dir(&self) -> PathBuf {
+        self.data_dir.join("logs")
+    }
+
+    pub fn worktrees_dir(&self) -> PathBuf {
+        self.data_dir.join("worktrees")
+    }
+}
+
+/// A problem with a config file: where, which key, what is wrong and what to do.
+#[derive(Debug, thiserror::Error)]
+#[error("{}{}: {key}: {message}", .file, .line.map(|l| format!(":{l}")).unwrap_or_default())]
+pub struct ConfigError {
+    pub file: String,
+    pub line: Option<usize>,
+    pub key: String,
+    pub message: String,
+}
+
+impl Config {
+    /// Names of every variable whose value must be scrubbed: key variables and `secret_env`.
+    pub fn secret_vars(&self) -> Vec<String> {
+        let mut v: Vec<String> = self
+            .providers
+            .values()
+            .filter_map(|p| p.api_key_env.clone())
+            .chain(self.secret_env.iter().cloned())
+            .collect();
+        v.sort();
+        v.dedup();
+        v
+    }
+
+    pub fn agent(&self, name: &str) -> Option<&AgentConfig> {
+        self.agents.iter().find(|a| a.name == name)
+    }
+}
+
+#[cfg(test)]
+mod tests;
