@@ -7,3 +7,5 @@ pub mod model;
 pub mod secrets;
 pub mod store;
 pub mod config;
+pub mod cli;
+pub mod util;

@@ -1,0 +1,150 @@
+//! The command-line contract of design §2, as clap types.
+//!
+//! Owns names, flags and help texts only; what each command does lives beside it in `cli/`.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "conclave",
+    version,
+    about = "Several AI coding agents plan, implement and review work on a git repository while you supervise",
+    after_help = "Run `conclave demo` for an offline tour (no keys, no network)."
+)]
+pub struct Cli {
+    /// Where runs, logs and worktrees are kept [default: the platform's data dir]
+    #[arg(long, global = true, env = "CONCLAVE_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    /// Use this config file instead of the one in the user's config dir
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// More detail in the log file (data dir/logs/conclave.log); repeat for more
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    /// The git repository to work on [default: the current directory]
+    #[arg(long, global = true, value_name = "PATH")]
+    pub repo: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Start a run on a goal
+    Run(RunArgs),
+    /// List past runs
+    Runs(RunsArgs),
+    /// Re-watch a run (a unique id prefix is enough)
+    Replay(ReplayArgs),
+    /// Continue an interrupted run from its last event
+    Resume(ResumeArgs),
+    /// Write a run's events as JSONL
+    Export(ExportArgs),
+    /// Read a run exported with `conclave export`
+    Import(ImportArgs),
+    /// Create a sample repo and run a whole session offline with recorded agents
+    Demo(DemoArgs),
+    /// Check config, keys, git, the store and the terminal
+    Doctor(DoctorArgs),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum OnApproval {
+    Approve,
+    Reject,
+    Fail,
+}
+
+#[derive(Debug, Args)]
+pub struct HeadlessArgs {
+    /// No TUI: print one JSON event per line on stdout
+    #[arg(long)]
+    pub headless: bool,
+    /// In headless mode, how to answer when a person is needed
+    #[arg(long, value_enum, default_value = "fail", value_name = "ANSWER")]
+    pub on_approval: OnApproval,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// What the agents should achieve
+    pub goal: Option<String>,
+    /// Read the goal from a file
+    #[arg(long, value_name = "FILE", conflicts_with = "goal")]
+    pub goal_file: Option<PathBuf>,
+    /// Autonomy level, 1 (you approve everything) to 5 (it improves its own process)
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=5))]
+    pub level: Option<u8>,
+    #[command(flatten)]
+    pub headless: HeadlessArgs,
+    /// How many tasks may run at once
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=64), value_name = "N")]
+    pub max_parallel: Option<u32>,
+    /// Use this provider profile for every agent
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RunsArgs {
+    /// Print JSON instead of a table
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    /// Run id or a unique prefix of it
+    pub run: String,
+    /// Playback speed (0.25 to 100)
+    #[arg(long, default_value_t = 1.0)]
+    pub speed: f64,
+    /// Print the final reduced state as JSON instead of opening the TUI
+    #[arg(long)]
+    pub headless: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ResumeArgs {
+    /// Run id or a unique prefix of it
+    pub run: String,
+    #[command(flatten)]
+    pub headless: HeadlessArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Run id or a unique prefix of it
+    pub run: String,
+    /// Write to this file instead of standard output
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// A file written by `conclave export`
+    pub file: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// No TUI: print one JSON event per line on stdout
+    #[arg(long)]
+    pub headless: bool,
+    /// Where to create the sample repository [default: a new temp dir]
+    #[arg(long, value_name = "D")]
+    pub dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// Also send one tiny request to every configured provider profile
+    #[arg(long)]
+    pub ping: bool,
+}

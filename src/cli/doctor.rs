@@ -1,0 +1,108 @@
+//! `conclave doctor`: checks config, keys (present or not, never their values), git, the
+//! store and the terminal, one line each; exit 1 when something needs fixing.
+
+use super::args::DoctorArgs;
+use super::{Context, Outcome};
+use std::io::IsTerminal;
+
+struct Report {
+    problems: u32,
+}
+
+impl Report {
+    fn ok(&self, what: &str, detail: impl AsRef<str>) {
+        println!("  ok    {what:<10} {}", detail.as_ref());
+    }
+
+    fn warn(&self, what: &str, detail: impl AsRef<str>) {
+        println!("  note  {what:<10} {}", detail.as_ref());
+    }
+
+    fn bad(&mut self, what: &str, detail: impl AsRef<str>) {
+        self.problems += 1;
+        println!("  FAIL  {what:<10} {}", detail.as_ref());
+    }
+}
+
+pub fn run(ctx: &Context, a: &DoctorArgs) -> Outcome {
+    let mut r = Report { problems: 0 };
+    println!("conclave {} doctor", env!("CARGO_PKG_VERSION"));
+    match ctx.load_config() {
+        Ok(l) => {
+            let files: Vec<String> = l.files.iter().map(|f| f.display().to_string()).collect();
+            r.ok("config", if files.is_empty() { "built-in defaults only".to_string() } else { files.join(", ") });
+            keys(&mut r, &l.config);
+        }
+        Err(e) => r.bad("config", e.message),
+    }
+    git(&mut r, ctx);
+    match ctx.open_store() {
+        Ok(s) => match s.run_ids() {
+            Ok(ids) => r.ok("store", format!("{} ({} runs)", s.path().display(), ids.len())),
+            Err(e) => r.bad("store", e.to_string()),
+        },
+        Err(e) => r.bad("store", e.message),
+    }
+    terminal(&r);
+    if a.ping {
+        r.warn("ping", "provider pings arrive with the providers (issue #3); nothing was sent");
+    }
+    if r.problems == 0 {
+        println!("all good");
+        Ok(0)
+    } else {
+        println!("{} problem(s)", r.problems);
+        Ok(1)
+    }
+}
+
+fn keys(r: &mut Report, c: &crate::config::Config) {
+    let used: std::collections::BTreeSet<&str> = c
+        .agents
+        .iter()
+        .flat_map(|a| std::iter::once(a.provider.as_str()).chain(a.fallback.iter().map(String::as_str)))
+        .collect();
+    for (name, p) in &c.providers {
+        let Some(var) = p.api_key_env.as_deref() else {
+            r.ok("key", format!("{name} ({}) needs no key", p.kind.name()));
+            continue;
+        };
+        let set = std::env::var(var).map(|v| !v.trim().is_empty()).unwrap_or(false);
+        let line = format!("{name} ({}, {}): ${var} {}", p.kind.name(), p.model, if set { "is set" } else { "is not set" });
+        match (set, used.contains(name.as_str()) && p.kind.needs_key()) {
+            (true, _) => r.ok("key", line),
+            (false, true) => r.bad("key", format!("{line}; export it, or point the agents at another profile")),
+            (false, false) => r.warn("key", format!("{line} (no agent uses this profile)")),
+        }
+    }
+}
+
+fn git(r: &mut Report, ctx: &Context) {
+    let (major, minor, rev) = git2::Version::get().libgit2_version();
+    let dir = ctx.repo_dir();
+    match git2::Repository::discover(&dir) {
+        Ok(repo) => {
+            let head = repo.head().ok().and_then(|h| h.shorthand().map(String::from)).unwrap_or_else(|| "(no commits)".into());
+            let dirty = repo
+                .statuses(None)
+                .map(|s| s.iter().any(|e| e.status() != git2::Status::IGNORED))
+                .unwrap_or(false);
+            let root = repo.workdir().unwrap_or(repo.path()).display().to_string();
+            r.ok("git", format!("libgit2 {major}.{minor}.{rev}; repo {root} on {head}{}", if dirty { " (uncommitted changes)" } else { "" }));
+        }
+        Err(_) => r.warn("git", format!("libgit2 {major}.{minor}.{rev}; {} is not inside a git repository (runs need one)", dir.display())),
+    }
+}
+
+fn terminal(r: &Report) {
+    if !std::io::stdout().is_terminal() {
+        r.warn("terminal", "stdout is not a terminal (fine for --headless; the TUI needs one)");
+        return;
+    }
+    let term = std::env::var("TERM").unwrap_or_else(|_| "(unset)".into());
+    match crossterm::terminal::size() {
+        Ok((w, h)) if w >= 80 && h >= 24 => r.ok("terminal", format!("{w}x{h}, TERM={term}")),
+        Ok((w, h)) => r.warn("terminal", format!("{w}x{h} is below 80x24; the TUI will ask for more room")),
+        Err(e) => r.warn("terminal", format!("size unknown ({e})")),
+    }
+}

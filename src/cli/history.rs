@@ -1,0 +1,53 @@
+//! `replay`, `export` and `import`: reading runs back and moving them between stores.
+
+use super::args::{ExportArgs, ImportArgs, ReplayArgs};
+use super::{now_ms, Context, Failure, Outcome};
+use crate::store::{export_run, import_file};
+use std::io::Write;
+
+pub fn replay(ctx: &Context, a: &ReplayArgs) -> Outcome {
+    if !(a.speed > 0.0 && a.speed.is_finite()) {
+        return Err(Failure::usage(format!("--speed {} must be a positive number (0.25 to 100)", a.speed)));
+    }
+    let store = ctx.open_store()?;
+    let run = store.resolve(&a.run)?;
+    let state = store.state_at(run, None)?;
+    if !a.headless {
+        return super::pending("the replay screen", "the TUI (issues #7 and #8); `--headless` prints the replayed state");
+    }
+    let json = serde_json::to_string_pretty(&state).map_err(|e| Failure::failed(e.to_string()))?;
+    println!("{json}");
+    Ok(0)
+}
+
+pub fn export(ctx: &Context, a: &ExportArgs) -> Outcome {
+    let store = ctx.open_store()?;
+    let run = store.resolve(&a.run)?;
+    let Some(path) = &a.output else {
+        let stdout = std::io::stdout();
+        let mut out = std::io::BufWriter::new(stdout.lock());
+        export_run(&store, run, now_ms(), &mut out)?;
+        return Ok(0);
+    };
+    // Write beside the target and rename, so a failed export never leaves half a file.
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+    let io = |e: std::io::Error| Failure::usage(format!("{}: {e}", path.display()));
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(io)?;
+    let n = {
+        let mut out = std::io::BufWriter::new(tmp.as_file_mut());
+        let n = export_run(&store, run, now_ms(), &mut out)?;
+        out.flush().map_err(io)?;
+        n
+    };
+    tmp.persist(path).map_err(|e| io(e.error))?;
+    eprintln!("exported run {run} ({n} events) to {}", path.display());
+    Ok(0)
+}
+
+pub fn import(ctx: &Context, a: &ImportArgs) -> Outcome {
+    let store = ctx.open_store()?;
+    let run = import_file(&store, &a.file)?;
+    let n = store.event_count(run)?;
+    println!("imported run {run} ({n} events)");
+    Ok(0)
+}
