@@ -1,1 +1,101 @@
-fn main(){}
+//! Store and reducer throughput (design §11), each against its baseline in the same run:
+//! - append: the event log (serialise, redact, batch, fold, snapshot) vs raw sled inserts of
+//!   the same bytes, one insert per event and one batch per 64 events;
+//! - reducer: folding a synthetic 1M-event run (events/s).
+
+use conclave::model::synthetic::realistic_run;
+use conclave::model::{fold, RunId};
+use conclave::store::Store;
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
+
+const APPEND_EVENTS: u64 = 20_000;
+const BATCH: usize = 64;
+
+fn append(c: &mut Criterion) {
+    let run = RunId::new_at(1_700_000_000_000);
+    let events = realistic_run(run, APPEND_EVENTS, 1);
+    let bytes: Vec<Vec<u8>> = events
+        .iter()
+        .map(|e| serde_json::to_vec(e).unwrap())
+        .collect();
+    let mut g = c.benchmark_group("append");
+    g.throughput(Throughput::Elements(APPEND_EVENTS));
+    g.sample_size(10);
+    g.bench_function("raw_sled_insert", |b| {
+        b.iter_batched(
+            || {
+                let dir = tempfile::tempdir().unwrap();
+                let db = sled::Config::new()
+                    .path(dir.path())
+                    .cache_capacity(32 << 20)
+                    .open()
+                    .unwrap();
+                (dir, db)
+            },
+            |(_dir, db)| {
+                let t = db.open_tree("log").unwrap();
+                for (i, v) in bytes.iter().enumerate() {
+                    t.insert((i as u64).to_be_bytes(), v.as_slice()).unwrap();
+                }
+                db.flush().unwrap();
+            },
+            BatchSize::PerIteration,
+        )
+    });
+    g.bench_function("raw_sled_batch64", |b| {
+        b.iter_batched(
+            || {
+                let dir = tempfile::tempdir().unwrap();
+                let db = sled::Config::new()
+                    .path(dir.path())
+                    .cache_capacity(32 << 20)
+                    .open()
+                    .unwrap();
+                (dir, db)
+            },
+            |(_dir, db)| {
+                let t = db.open_tree("log").unwrap();
+                for (ci, chunk) in bytes.chunks(BATCH).enumerate() {
+                    let mut batch = sled::Batch::default();
+                    for (j, v) in chunk.iter().enumerate() {
+                        batch.insert(&((ci * BATCH + j) as u64).to_be_bytes(), v.as_slice());
+                    }
+                    t.apply_batch(batch).unwrap();
+                }
+                db.flush().unwrap();
+            },
+            BatchSize::PerIteration,
+        )
+    });
+    g.bench_function("event_log_batch64", |b| {
+        b.iter_batched(
+            || {
+                let dir = tempfile::tempdir().unwrap();
+                let store = Store::open(dir.path()).unwrap();
+                (dir, store)
+            },
+            |(_dir, store)| {
+                let mut w = store.create_run(run).unwrap();
+                for chunk in events.chunks(BATCH) {
+                    w.append_events(chunk.to_vec()).unwrap();
+                }
+                w.flush().unwrap();
+            },
+            BatchSize::PerIteration,
+        )
+    });
+    g.finish();
+}
+
+fn reducer(c: &mut Criterion) {
+    const N: u64 = 1_000_000;
+    let events = realistic_run(RunId::new_at(1_700_000_000_000), N, 2);
+    let mut g = c.benchmark_group("reducer");
+    g.throughput(Throughput::Elements(N));
+    g.sample_size(10);
+    g.bench_function("fold_1m_events", |b| b.iter(|| fold(&events)));
+    g.finish();
+}
+
+criterion_group!(benches, append, reducer);
+criterion_main!(benches);

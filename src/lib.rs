@@ -3,9 +3,9 @@
 //! The architecture (design §3): the engine emits `Event`s, the store persists them, the pure
 //! reducer folds them into `RunState`, and views render that state.
 
+pub mod cli;
+pub mod config;
 pub mod model;
 pub mod secrets;
 pub mod store;
-pub mod config;
-pub mod cli;
 pub mod util;

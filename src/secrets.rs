@@ -11,8 +11,19 @@ pub const REDACTED: &str = "[redacted]";
 
 /// Prefixes of key shapes that are never legitimate content of an event.
 const KEY_PREFIXES: &[&str] = &[
-    "sk-", "sk_live_", "sk_test_", "AIza", "ghp_", "gho_", "ghs_", "github_pat_", "xoxb-", "xoxp-",
-    "AKIA", "glpat-", "hf_",
+    "sk-",
+    "sk_live_",
+    "sk_test_",
+    "AIza",
+    "ghp_",
+    "gho_",
+    "ghs_",
+    "github_pat_",
+    "xoxb-",
+    "xoxp-",
+    "AKIA",
+    "glpat-",
+    "hf_",
 ];
 
 /// A shaped key must be at least this long to count (so `sk-1` in prose survives).
@@ -132,7 +143,12 @@ mod tests {
     #[test]
     fn ordinary_text_is_left_alone() {
         let r = Redactor::new(["short"]);
-        for s in ["disk-space is low", "task-sk-1", "sk-1 is a name", "short words"] {
+        for s in [
+            "disk-space is low",
+            "task-sk-1",
+            "sk-1 is a name",
+            "short words",
+        ] {
             assert!(matches!(r.redact(s), std::borrow::Cow::Borrowed(_)), "{s}");
         }
     }

@@ -30,7 +30,14 @@ pub fn run(ctx: &Context, a: &DoctorArgs) -> Outcome {
     match ctx.load_config() {
         Ok(l) => {
             let files: Vec<String> = l.files.iter().map(|f| f.display().to_string()).collect();
-            r.ok("config", if files.is_empty() { "built-in defaults only".to_string() } else { files.join(", ") });
+            r.ok(
+                "config",
+                if files.is_empty() {
+                    "built-in defaults only".to_string()
+                } else {
+                    files.join(", ")
+                },
+            );
             keys(&mut r, &l.config);
         }
         Err(e) => r.bad("config", e.message),
@@ -38,14 +45,20 @@ pub fn run(ctx: &Context, a: &DoctorArgs) -> Outcome {
     git(&mut r, ctx);
     match ctx.open_store() {
         Ok(s) => match s.run_ids() {
-            Ok(ids) => r.ok("store", format!("{} ({} runs)", s.path().display(), ids.len())),
+            Ok(ids) => r.ok(
+                "store",
+                format!("{} ({} runs)", s.path().display(), ids.len()),
+            ),
             Err(e) => r.bad("store", e.to_string()),
         },
         Err(e) => r.bad("store", e.message),
     }
     terminal(&r);
     if a.ping {
-        r.warn("ping", "provider pings arrive with the providers (issue #3); nothing was sent");
+        r.warn(
+            "ping",
+            "provider pings arrive with the providers (issue #3); nothing was sent",
+        );
     }
     if r.problems == 0 {
         println!("all good");
@@ -60,18 +73,30 @@ fn keys(r: &mut Report, c: &crate::config::Config) {
     let used: std::collections::BTreeSet<&str> = c
         .agents
         .iter()
-        .flat_map(|a| std::iter::once(a.provider.as_str()).chain(a.fallback.iter().map(String::as_str)))
+        .flat_map(|a| {
+            std::iter::once(a.provider.as_str()).chain(a.fallback.iter().map(String::as_str))
+        })
         .collect();
     for (name, p) in &c.providers {
         let Some(var) = p.api_key_env.as_deref() else {
             r.ok("key", format!("{name} ({}) needs no key", p.kind.name()));
             continue;
         };
-        let set = std::env::var(var).map(|v| !v.trim().is_empty()).unwrap_or(false);
-        let line = format!("{name} ({}, {}): ${var} {}", p.kind.name(), p.model, if set { "is set" } else { "is not set" });
+        let set = std::env::var(var)
+            .map(|v| !v.trim().is_empty())
+            .unwrap_or(false);
+        let line = format!(
+            "{name} ({}, {}): ${var} {}",
+            p.kind.name(),
+            p.model,
+            if set { "is set" } else { "is not set" }
+        );
         match (set, used.contains(name.as_str()) && p.kind.needs_key()) {
             (true, _) => r.ok("key", line),
-            (false, true) => r.bad("key", format!("{line}; export it, or point the agents at another profile")),
+            (false, true) => r.bad(
+                "key",
+                format!("{line}; export it, or point the agents at another profile"),
+            ),
             (false, false) => r.warn("key", format!("{line} (no agent uses this profile)")),
         }
     }
@@ -82,27 +107,49 @@ fn git(r: &mut Report, ctx: &Context) {
     let dir = ctx.repo_dir();
     match git2::Repository::discover(&dir) {
         Ok(repo) => {
-            let head = repo.head().ok().and_then(|h| h.shorthand().map(String::from)).unwrap_or_else(|| "(no commits)".into());
+            let head = repo
+                .head()
+                .ok()
+                .and_then(|h| h.shorthand().map(String::from))
+                .unwrap_or_else(|| "(no commits)".into());
             let dirty = repo
                 .statuses(None)
                 .map(|s| s.iter().any(|e| e.status() != git2::Status::IGNORED))
                 .unwrap_or(false);
             let root = repo.workdir().unwrap_or(repo.path()).display().to_string();
-            r.ok("git", format!("libgit2 {major}.{minor}.{rev}; repo {root} on {head}{}", if dirty { " (uncommitted changes)" } else { "" }));
+            r.ok(
+                "git",
+                format!(
+                    "libgit2 {major}.{minor}.{rev}; repo {root} on {head}{}",
+                    if dirty { " (uncommitted changes)" } else { "" }
+                ),
+            );
         }
-        Err(_) => r.warn("git", format!("libgit2 {major}.{minor}.{rev}; {} is not inside a git repository (runs need one)", dir.display())),
+        Err(_) => r.warn(
+            "git",
+            format!(
+                "libgit2 {major}.{minor}.{rev}; {} is not inside a git repository (runs need one)",
+                dir.display()
+            ),
+        ),
     }
 }
 
 fn terminal(r: &Report) {
     if !std::io::stdout().is_terminal() {
-        r.warn("terminal", "stdout is not a terminal (fine for --headless; the TUI needs one)");
+        r.warn(
+            "terminal",
+            "stdout is not a terminal (fine for --headless; the TUI needs one)",
+        );
         return;
     }
     let term = std::env::var("TERM").unwrap_or_else(|_| "(unset)".into());
     match crossterm::terminal::size() {
         Ok((w, h)) if w >= 80 && h >= 24 => r.ok("terminal", format!("{w}x{h}, TERM={term}")),
-        Ok((w, h)) => r.warn("terminal", format!("{w}x{h} is below 80x24; the TUI will ask for more room")),
+        Ok((w, h)) => r.warn(
+            "terminal",
+            format!("{w}x{h} is below 80x24; the TUI will ask for more room"),
+        ),
         Err(e) => r.warn("terminal", format!("size unknown ({e})")),
     }
 }

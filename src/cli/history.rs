@@ -7,13 +7,19 @@ use std::io::Write;
 
 pub fn replay(ctx: &Context, a: &ReplayArgs) -> Outcome {
     if !(a.speed > 0.0 && a.speed.is_finite()) {
-        return Err(Failure::usage(format!("--speed {} must be a positive number (0.25 to 100)", a.speed)));
+        return Err(Failure::usage(format!(
+            "--speed {} must be a positive number (0.25 to 100)",
+            a.speed
+        )));
     }
     let store = ctx.open_store()?;
     let run = store.resolve(&a.run)?;
     let state = store.state_at(run, None)?;
     if !a.headless {
-        return super::pending("the replay screen", "the TUI (issues #7 and #8); `--headless` prints the replayed state");
+        return super::pending(
+            "the replay screen",
+            "the TUI (issues #7 and #8); `--headless` prints the replayed state",
+        );
     }
     let json = serde_json::to_string_pretty(&state).map_err(|e| Failure::failed(e.to_string()))?;
     println!("{json}");
@@ -30,7 +36,10 @@ pub fn export(ctx: &Context, a: &ExportArgs) -> Outcome {
         return Ok(0);
     };
     // Write beside the target and rename, so a failed export never leaves half a file.
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
     let io = |e: std::io::Error| Failure::usage(format!("{}: {e}", path.display()));
     let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(io)?;
     let n = {

@@ -37,7 +37,11 @@ pub fn init(paths: &Paths, verbose: u8) -> bool {
     if std::fs::create_dir_all(&dir).is_err() {
         return false;
     }
-    let Ok(file) = std::fs::OpenOptions::new().create(true).append(true).open(dir.join(LOG_FILE)) else {
+    let Ok(file) = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(dir.join(LOG_FILE))
+    else {
         return false;
     };
     let level = match verbose {
@@ -51,7 +55,9 @@ pub fn init(paths: &Paths, verbose: u8) -> bool {
         redactor: Arc::new(Redactor::from_env(Vec::<String>::new())),
     };
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::new(format!("conclave={level}")))
+        .with_env_filter(tracing_subscriber::EnvFilter::new(format!(
+            "conclave={level}"
+        )))
         .with_ansi(false)
         .with_writer(move || writer.clone())
         .try_init()

@@ -24,11 +24,17 @@ pub struct Failure {
 
 impl Failure {
     pub fn usage(message: impl Into<String>) -> Failure {
-        Failure { code: 2, message: message.into() }
+        Failure {
+            code: 2,
+            message: message.into(),
+        }
     }
 
     pub fn failed(message: impl Into<String>) -> Failure {
-        Failure { code: 1, message: message.into() }
+        Failure {
+            code: 1,
+            message: message.into(),
+        }
     }
 }
 
@@ -49,7 +55,10 @@ impl From<StoreError> for Failure {
             | StoreError::Io { .. } => 2,
             _ => 1,
         };
-        Failure { code, message: e.to_string() }
+        Failure {
+            code,
+            message: e.to_string(),
+        }
     }
 }
 
@@ -80,7 +89,10 @@ impl Context {
 
     pub fn config_sources(&self) -> ConfigSources {
         ConfigSources {
-            user_file: self.config_file.clone().or_else(|| self.paths.user_config_file()),
+            user_file: self
+                .config_file
+                .clone()
+                .or_else(|| self.paths.user_config_file()),
             user_file_required: self.config_file.is_some(),
             repo: Some(self.repo_dir()),
         }
@@ -117,9 +129,18 @@ pub fn dispatch(cli: Cli) -> Outcome {
         Some(Command::Export(a)) => history::export(&ctx, &a),
         Some(Command::Import(a)) => history::import(&ctx, &a),
         Some(Command::Doctor(a)) => doctor::run(&ctx, &a),
-        Some(Command::Run(_)) => pending("conclave run", "the orchestrator that drives agents (issue #5)"),
-        Some(Command::Resume(_)) => pending("conclave resume", "the orchestrator that drives agents (issue #5)"),
-        Some(Command::Demo(_)) => pending("conclave demo", "the orchestrator and the recorded demo session (issues #5 and #6)"),
+        Some(Command::Run(_)) => pending(
+            "conclave run",
+            "the orchestrator that drives agents (issue #5)",
+        ),
+        Some(Command::Resume(_)) => pending(
+            "conclave resume",
+            "the orchestrator that drives agents (issue #5)",
+        ),
+        Some(Command::Demo(_)) => pending(
+            "conclave demo",
+            "the orchestrator and the recorded demo session (issues #5 and #6)",
+        ),
         None => pending("conclave (the TUI home screen)", "the TUI (issue #7)"),
     }
 }

@@ -10,10 +10,15 @@ pub fn list(ctx: &Context, a: &RunsArgs) -> Outcome {
     let mut runs = store.summaries()?;
     if let Some(repo) = &ctx.repo {
         let want = std::fs::canonicalize(repo).unwrap_or_else(|_| repo.clone());
-        runs.retain(|r| std::fs::canonicalize(&r.repo).unwrap_or_else(|_| r.repo.clone().into()) == want);
+        runs.retain(|r| {
+            std::fs::canonicalize(&r.repo).unwrap_or_else(|_| r.repo.clone().into()) == want
+        });
     }
     if a.json {
-        println!("{}", serde_json::to_string_pretty(&runs).unwrap_or_else(|_| "[]".into()));
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&runs).unwrap_or_else(|_| "[]".into())
+        );
         return Ok(0);
     }
     if runs.is_empty() {

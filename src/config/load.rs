@@ -54,7 +54,11 @@ pub fn load(src: &ConfigSources) -> Result<Loaded, ConfigError> {
     if let Some((key, message)) = validate::check(&config).into_iter().next() {
         // Blame the last file that sets the key's top-level table.
         let top = key.split(['.', '[']).next().unwrap_or_default().to_string();
-        let blamed = sources.iter().rev().find(|s| s.table.contains_key(&top)).unwrap_or(&sources[0]);
+        let blamed = sources
+            .iter()
+            .rev()
+            .find(|s| s.table.contains_key(&top))
+            .unwrap_or(&sources[0]);
         return Err(ConfigError {
             file: blamed.name.clone(),
             line: locate(&blamed.text, &key),
@@ -65,7 +69,11 @@ pub fn load(src: &ConfigSources) -> Result<Loaded, ConfigError> {
     Ok(Loaded { config, files })
 }
 
-fn read_optional(path: &Path, required: bool, below: &Table) -> Result<Option<Source>, ConfigError> {
+fn read_optional(
+    path: &Path,
+    required: bool,
+    below: &Table,
+) -> Result<Option<Source>, ConfigError> {
     match std::fs::read_to_string(path) {
         Ok(text) => parse(&path.display().to_string(), &text, below).map(Some),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => Ok(None),
@@ -96,7 +104,11 @@ fn parse(name: &str, text: &str, below: &Table) -> Result<Source, ConfigError> {
             return Err(alone);
         }
     }
-    Ok(Source { name: name.to_string(), text: text.to_string(), table })
+    Ok(Source {
+        name: name.to_string(),
+        text: text.to_string(),
+        table,
+    })
 }
 
 fn deserialize(name: &str, text: &str) -> Result<Config, ConfigError> {
@@ -104,7 +116,10 @@ fn deserialize(name: &str, text: &str) -> Result<Config, ConfigError> {
     serde_path_to_error::deserialize::<_, Config>(de).map_err(|e| {
         let key = e.path().to_string();
         let inner = e.into_inner();
-        let line = inner.span().map(|s| line_of(text, s.start)).or_else(|| locate(text, &key));
+        let line = inner
+            .span()
+            .map(|s| line_of(text, s.start))
+            .or_else(|| locate(text, &key));
         ConfigError {
             file: name.to_string(),
             line,

@@ -85,7 +85,10 @@ impl ProviderKind {
 
     /// Whether calls fail without a key (compatible servers usually take none).
     pub fn needs_key(self) -> bool {
-        matches!(self, ProviderKind::Openai | ProviderKind::Anthropic | ProviderKind::Gemini)
+        matches!(
+            self,
+            ProviderKind::Openai | ProviderKind::Anthropic | ProviderKind::Gemini
+        )
     }
 }
 
@@ -165,7 +168,10 @@ impl Paths {
         let data_dir = data_dir
             .or_else(|| dirs.as_ref().map(|d| d.data_dir().to_path_buf()))
             .unwrap_or_else(|| PathBuf::from(".conclave"));
-        Paths { data_dir, config_dir: dirs.map(|d| d.config_dir().to_path_buf()) }
+        Paths {
+            data_dir,
+            config_dir: dirs.map(|d| d.config_dir().to_path_buf()),
+        }
     }
 
     pub fn user_config_file(&self) -> Option<PathBuf> {

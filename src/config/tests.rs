@@ -6,13 +6,20 @@ use std::io::Write;
 fn load_text(user: &str, repo: Option<&str>) -> Result<Loaded, ConfigError> {
     let dir = tempfile::tempdir().unwrap();
     let user_file = dir.path().join("config.toml");
-    std::fs::File::create(&user_file).unwrap().write_all(user.as_bytes()).unwrap();
+    std::fs::File::create(&user_file)
+        .unwrap()
+        .write_all(user.as_bytes())
+        .unwrap();
     let repo_dir = dir.path().join("repo");
     std::fs::create_dir(&repo_dir).unwrap();
     if let Some(r) = repo {
         std::fs::write(repo_dir.join(".conclave.toml"), r).unwrap();
     }
-    load(&ConfigSources { user_file: Some(user_file), user_file_required: true, repo: Some(repo_dir) })
+    load(&ConfigSources {
+        user_file: Some(user_file),
+        user_file_required: true,
+        repo: Some(repo_dir),
+    })
 }
 
 fn err(user: &str) -> String {
@@ -24,7 +31,10 @@ fn defaults_load_and_are_complete() {
     let l = load_text("", None).unwrap();
     assert_eq!(l.config.run.level, AutonomyLevel::SemiAutonomous);
     assert_eq!(l.config.agents.len(), 4);
-    assert!(l.config.secret_vars().contains(&"OPENAI_API_KEY".to_string()));
+    assert!(l
+        .config
+        .secret_vars()
+        .contains(&"OPENAI_API_KEY".to_string()));
 }
 
 #[test]
@@ -43,7 +53,10 @@ fn typos_and_syntax_errors_say_where() {
     let e = err("[run\nlevel = 3\n");
     assert!(e.contains("config.toml:1: (syntax): not valid TOML"), "{e}");
     let e = err("[[agents]]\nname = \"x\"\nrole = \"boss\"\nprovider = \"gpt\"\n");
-    assert!(e.contains(":3: agents[0].role:") && e.contains("boss"), "{e}");
+    assert!(
+        e.contains(":3: agents[0].role:") && e.contains("boss"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -54,9 +67,15 @@ fn references_are_checked_and_blame_the_right_file() {
     )
     .unwrap_err()
     .to_string();
-    assert!(e.contains(".conclave.toml:9: agents[1].provider: no provider profile named `claud`"), "{e}");
+    assert!(
+        e.contains(".conclave.toml:9: agents[1].provider: no provider profile named `claud`"),
+        "{e}"
+    );
     let e = err("[providers.local]\nkind = \"openai-compatible\"\nmodel = \"qwen\"\n");
-    assert!(e.contains("providers.local.base_url: an openai-compatible profile needs base_url"), "{e}");
+    assert!(
+        e.contains("providers.local.base_url: an openai-compatible profile needs base_url"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -69,7 +88,10 @@ fn repo_settings_merge_over_user_settings() {
     assert_eq!(l.config.run.level, AutonomyLevel::Assisted);
     assert_eq!(l.config.run.max_parallel, 5);
     assert_eq!(l.config.providers["gpt"].model, "gpt-4o-mini");
-    assert_eq!(l.config.providers["gpt"].api_key_env.as_deref(), Some("OPENAI_API_KEY"));
+    assert_eq!(
+        l.config.providers["gpt"].api_key_env.as_deref(),
+        Some("OPENAI_API_KEY")
+    );
     assert_eq!(l.config.gates[0].timeout_s, 600);
     assert_eq!(l.files.len(), 2);
 }
@@ -83,6 +105,8 @@ fn a_named_config_file_must_exist() {
     })
     .unwrap_err()
     .to_string();
-    assert!(e.starts_with("/nonexistent/conclave.toml: (file): cannot read it"), "{e}");
+    assert!(
+        e.starts_with("/nonexistent/conclave.toml: (file): cannot read it"),
+        "{e}"
+    );
 }
-

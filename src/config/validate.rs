@@ -18,13 +18,26 @@ pub(super) fn check(c: &Config) -> Vec<(String, String)> {
         }
         if let Some(url) = &p.base_url {
             if !(url.starts_with("http://") || url.starts_with("https://")) {
-                bad(key("base_url"), format!("`{url}` is not an http:// or https:// URL"));
+                bad(
+                    key("base_url"),
+                    format!("`{url}` is not an http:// or https:// URL"),
+                );
             }
         } else if p.kind == ProviderKind::OpenaiCompatible {
-            bad(key("base_url"), "an openai-compatible profile needs base_url (e.g. http://127.0.0.1:11434/v1)".into());
+            bad(
+                key("base_url"),
+                "an openai-compatible profile needs base_url (e.g. http://127.0.0.1:11434/v1)"
+                    .into(),
+            );
         }
         if p.kind.needs_key() && p.api_key_env.as_deref().is_none_or(|v| v.trim().is_empty()) {
-            bad(key("api_key_env"), format!("a {} profile needs api_key_env, the name of the variable holding the key", p.kind.name()));
+            bad(
+                key("api_key_env"),
+                format!(
+                    "a {} profile needs api_key_env, the name of the variable holding the key",
+                    p.kind.name()
+                ),
+            );
         }
     }
     let mut seen = std::collections::HashSet::new();
@@ -33,14 +46,27 @@ pub(super) fn check(c: &Config) -> Vec<(String, String)> {
         if a.name.trim().is_empty() {
             bad(key("name"), "an agent needs a name".into());
         } else if !seen.insert(a.name.as_str()) {
-            bad(key("name"), format!("two agents are named `{}`; names must be unique", a.name));
+            bad(
+                key("name"),
+                format!("two agents are named `{}`; names must be unique", a.name),
+            );
         }
         if !c.providers.contains_key(&a.provider) {
-            bad(key("provider"), format!("no provider profile named `{}` (profiles: {})", a.provider, profiles()));
+            bad(
+                key("provider"),
+                format!(
+                    "no provider profile named `{}` (profiles: {})",
+                    a.provider,
+                    profiles()
+                ),
+            );
         }
         for (j, f) in a.fallback.iter().enumerate() {
             if !c.providers.contains_key(f) {
-                bad(format!("agents[{i}].fallback[{j}]"), format!("no provider profile named `{f}` (profiles: {})", profiles()));
+                bad(
+                    format!("agents[{i}].fallback[{j}]"),
+                    format!("no provider profile named `{f}` (profiles: {})", profiles()),
+                );
             }
         }
         if a.max_tasks == 0 {
@@ -56,15 +82,24 @@ pub(super) fn check(c: &Config) -> Vec<(String, String)> {
     }
     for (i, g) in c.gates.iter().enumerate() {
         if g.command.trim().is_empty() {
-            bad(format!("gates[{i}].command"), format!("gate `{}` has an empty command", g.name));
+            bad(
+                format!("gates[{i}].command"),
+                format!("gate `{}` has an empty command", g.name),
+            );
         }
         if g.timeout_s == 0 {
-            bad(format!("gates[{i}].timeout_s"), "must be at least 1 second".into());
+            bad(
+                format!("gates[{i}].timeout_s"),
+                "must be at least 1 second".into(),
+            );
         }
     }
     for (model, p) in &c.pricing {
         if p.input < 0.0 || p.output < 0.0 || p.cached_input.is_some_and(|c| c < 0.0) {
-            bad(format!("pricing.{model}"), "prices cannot be negative".into());
+            bad(
+                format!("pricing.{model}"),
+                "prices cannot be negative".into(),
+            );
         }
     }
     out

@@ -38,7 +38,10 @@ pub fn export_run(store: &Store, run: RunId, now_ms: u64, out: &mut dyn Write) -
         exported_at_ms: now_ms,
         conclave: env!("CARGO_PKG_VERSION").into(),
     };
-    let io = |e: std::io::Error| StoreError::Io { path: "export output".into(), source: e };
+    let io = |e: std::io::Error| StoreError::Io {
+        path: "export output".into(),
+        source: e,
+    };
     let line = serde_json::to_string(&header).map_err(|e| StoreError::Import(e.to_string()))?;
     writeln!(out, "{line}").map_err(io)?;
     let tree = store.log_tree(run)?;
@@ -61,7 +64,10 @@ fn bad(path: &Path, line: u64, what: impl std::fmt::Display) -> StoreError {
 fn open(path: &Path) -> Result<BufReader<std::fs::File>> {
     std::fs::File::open(path)
         .map(BufReader::new)
-        .map_err(|e| StoreError::Io { path: path.to_path_buf(), source: e })
+        .map_err(|e| StoreError::Io {
+            path: path.to_path_buf(),
+            source: e,
+        })
 }
 
 /// Reads the file's lines, checking each; calls `each` with every valid event in order.
@@ -69,13 +75,28 @@ fn walk(path: &Path, mut each: impl FnMut(Event) -> Result<()>) -> Result<Export
     let mut lines = open(path)?.split(b'\n');
     let first = match lines.next() {
         Some(Ok(l)) => l,
-        Some(Err(e)) => return Err(StoreError::Io { path: path.to_path_buf(), source: e }),
-        None => return Err(bad(path, 1, "empty file; expected a conclave export header")),
+        Some(Err(e)) => {
+            return Err(StoreError::Io {
+                path: path.to_path_buf(),
+                source: e,
+            })
+        }
+        None => {
+            return Err(bad(
+                path,
+                1,
+                "empty file; expected a conclave export header",
+            ))
+        }
     };
     let header: ExportHeader = serde_json::from_slice(&first)
         .map_err(|e| bad(path, 1, format!("not a conclave export header ({e})")))?;
     if header.format != EXPORT_FORMAT {
-        return Err(bad(path, 1, format!("format is `{}`, expected `{EXPORT_FORMAT}`", header.format)));
+        return Err(bad(
+            path,
+            1,
+            format!("format is `{}`, expected `{EXPORT_FORMAT}`", header.format),
+        ));
     }
     if header.version > EXPORT_VERSION {
         return Err(bad(
@@ -90,17 +111,32 @@ fn walk(path: &Path, mut each: impl FnMut(Event) -> Result<()>) -> Result<Export
     let mut seq = 0u64;
     for (i, l) in lines.enumerate() {
         let n = i as u64 + 2;
-        let l = l.map_err(|e| StoreError::Io { path: path.to_path_buf(), source: e })?;
+        let l = l.map_err(|e| StoreError::Io {
+            path: path.to_path_buf(),
+            source: e,
+        })?;
         if l.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
         let text = std::str::from_utf8(&l).map_err(|_| bad(path, n, "not UTF-8 text"))?;
-        let e: Event = serde_json::from_str(text).map_err(|e| bad(path, n, format!("not a valid event ({e})")))?;
+        let e: Event = serde_json::from_str(text)
+            .map_err(|e| bad(path, n, format!("not a valid event ({e})")))?;
         if e.run != header.run {
-            return Err(bad(path, n, format!("event of run {}, but the header says {}", e.run, header.run)));
+            return Err(bad(
+                path,
+                n,
+                format!("event of run {}, but the header says {}", e.run, header.run),
+            ));
         }
         if e.seq != seq {
-            return Err(bad(path, n, format!("event seq {} where {seq} was expected (a gap or reorder)", e.seq)));
+            return Err(bad(
+                path,
+                n,
+                format!(
+                    "event seq {} where {seq} was expected (a gap or reorder)",
+                    e.seq
+                ),
+            ));
         }
         seq += 1;
         each(e)?;
@@ -109,7 +145,10 @@ fn walk(path: &Path, mut each: impl FnMut(Event) -> Result<()>) -> Result<Export
         return Err(bad(
             path,
             seq + 2,
-            format!("truncated: the header promises {} events, the file has {seq}", header.events),
+            format!(
+                "truncated: the header promises {} events, the file has {seq}",
+                header.events
+            ),
         ));
     }
     Ok(header)

@@ -17,7 +17,8 @@ impl Memory {
     }
 
     pub fn put<T: Serialize>(&self, key: &str, value: &T) -> Result<()> {
-        let json = serde_json::to_vec(value).map_err(|e| super::StoreError::Import(e.to_string()))?;
+        let json =
+            serde_json::to_vec(value).map_err(|e| super::StoreError::Import(e.to_string()))?;
         self.tree.insert(key.as_bytes(), json)?;
         self.tree.flush()?;
         Ok(())

@@ -33,21 +33,35 @@ pub enum StoreError {
     #[error("cannot open the store at {path}: {reason}")]
     Open { path: PathBuf, reason: String },
     #[error("the store at {path} has format version {found}, newer than this conclave understands ({supported}); upgrade conclave or use another --data-dir")]
-    FutureVersion { path: PathBuf, found: u64, supported: u64 },
+    FutureVersion {
+        path: PathBuf,
+        found: u64,
+        supported: u64,
+    },
     #[error("no run matches `{0}`; `conclave runs` lists them")]
     UnknownRun(String),
     #[error("`{prefix}` matches {} runs ({}); type more of the id", .candidates.len(), .candidates.join(", "))]
-    AmbiguousRun { prefix: String, candidates: Vec<String> },
+    AmbiguousRun {
+        prefix: String,
+        candidates: Vec<String>,
+    },
     #[error("run {0} already exists in this store")]
     RunExists(RunId),
     #[error("run {run}: event {seq} is unreadable ({reason}); the log is damaged")]
-    Corrupt { run: RunId, seq: u64, reason: String },
+    Corrupt {
+        run: RunId,
+        seq: u64,
+        reason: String,
+    },
     #[error("storage error: {0}")]
     Sled(#[from] sled::Error),
     #[error("{0}")]
     Import(String),
     #[error("{path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
@@ -82,7 +96,10 @@ impl Store {
     /// Opens (creating if needed) the store under `data_dir/store`.
     pub fn open(data_dir: &Path) -> Result<Store> {
         let path = data_dir.join("store");
-        std::fs::create_dir_all(&path).map_err(|e| StoreError::Io { path: path.clone(), source: e })?;
+        std::fs::create_dir_all(&path).map_err(|e| StoreError::Io {
+            path: path.clone(),
+            source: e,
+        })?;
         let db = sled::Config::new()
             .path(&path)
             .cache_capacity(32 * 1024 * 1024)
@@ -116,7 +133,12 @@ impl Store {
             }
         }
         let runs = db.open_tree("runs")?;
-        Ok(Store { db, runs, path, redactor: Redactor::from_env(Vec::<String>::new()) })
+        Ok(Store {
+            db,
+            runs,
+            path,
+            redactor: Redactor::from_env(Vec::<String>::new()),
+        })
     }
 
     pub fn path(&self) -> &Path {

@@ -37,7 +37,10 @@ impl Store {
 
     /// How many events the run's log holds.
     pub fn event_count(&self, run: RunId) -> Result<u64> {
-        Ok(self.log_tree(run)?.last()?.map_or(0, |(k, _)| key_seq(&k) + 1))
+        Ok(self
+            .log_tree(run)?
+            .last()?
+            .map_or(0, |(k, _)| key_seq(&k) + 1))
     }
 
     /// The state after the first `upto` events (all when `None`), from the nearest snapshot

@@ -31,7 +31,11 @@ fn fingerprint(s: &Store) -> Vec<(Vec<u8>, Vec<(Vec<u8>, Vec<u8>)>)> {
         .into_iter()
         .map(|n| {
             let t = s.db().open_tree(&n).unwrap();
-            let kv = t.iter().map(|kv| kv.unwrap()).map(|(k, v)| (k.to_vec(), v.to_vec())).collect();
+            let kv = t
+                .iter()
+                .map(|kv| kv.unwrap())
+                .map(|(k, v)| (k.to_vec(), v.to_vec()))
+                .collect();
             (n.to_vec(), kv)
         })
         .collect()
@@ -43,10 +47,22 @@ fn appended_events_read_back_gap_free_with_state_at_any_point() {
     let (run, events) = write_run(&s, 2 * SNAPSHOT_EVERY + 321);
     let back = s.all_events(run).unwrap();
     assert_eq!(back, events);
-    for upto in [0, 1, 17, SNAPSHOT_EVERY - 1, SNAPSHOT_EVERY, SNAPSHOT_EVERY + 5, 2 * SNAPSHOT_EVERY + 321] {
+    for upto in [
+        0,
+        1,
+        17,
+        SNAPSHOT_EVERY - 1,
+        SNAPSHOT_EVERY,
+        SNAPSHOT_EVERY + 5,
+        2 * SNAPSHOT_EVERY + 321,
+    ] {
         let mut want = fold(&events[..upto as usize]);
         want.rebuild_index();
-        assert_eq!(s.state_at(run, Some(upto)).unwrap(), want, "state after {upto} events");
+        assert_eq!(
+            s.state_at(run, Some(upto)).unwrap(),
+            want,
+            "state after {upto} events"
+        );
     }
     assert_eq!(s.snap_tree(run).unwrap().len(), 2);
 }
@@ -69,7 +85,10 @@ fn a_reopened_writer_continues_the_same_log() {
 fn runs_resolve_by_unique_prefix() {
     let (_d, s) = store();
     let (run, _) = write_run(&s, 3);
-    assert_eq!(s.resolve(&run.to_string()[..8].to_lowercase()).unwrap(), run);
+    assert_eq!(
+        s.resolve(&run.to_string()[..8].to_lowercase()).unwrap(),
+        run
+    );
     assert!(matches!(s.resolve("ZZZ"), Err(StoreError::UnknownRun(_))));
     assert!(matches!(s.create_run(run), Err(StoreError::RunExists(_))));
 }
@@ -80,11 +99,16 @@ fn secrets_never_reach_the_log() {
     s.set_redactor(crate::secrets::Redactor::new(["marker-key-0123456789"]));
     let run = RunId::new_at(1);
     let mut w = s.create_run(run).unwrap();
-    w.append_batch(1, vec![realistic_run(run, 1, 1).remove(0).kind]).unwrap();
+    w.append_batch(1, vec![realistic_run(run, 1, 1).remove(0).kind])
+        .unwrap();
     let e = w
         .append(
             2,
-            EventKind::Lesson { text: "use marker-key-0123456789 here".into(), source: "x".into(), persisted: true },
+            EventKind::Lesson {
+                text: "use marker-key-0123456789 here".into(),
+                source: "x".into(),
+                persisted: true,
+            },
         )
         .unwrap();
     assert!(matches!(&e.kind, EventKind::Lesson { text, .. } if text == "use [redacted] here"));
@@ -104,14 +128,21 @@ fn export_then_import_elsewhere_gives_the_same_state() {
     assert_eq!(n, SNAPSHOT_EVERY + 77);
     let (_d2, s2) = store();
     assert_eq!(import_file(&s2, file.path()).unwrap(), run);
-    assert_eq!(s2.state_at(run, None).unwrap(), s.state_at(run, None).unwrap());
+    assert_eq!(
+        s2.state_at(run, None).unwrap(),
+        s.state_at(run, None).unwrap()
+    );
     assert_eq!(s2.summaries().unwrap(), s.summaries().unwrap());
 }
 
 fn exported_lines(s: &Store, run: RunId) -> Vec<String> {
     let mut out = Vec::new();
     export_run(s, run, 5, &mut out).unwrap();
-    String::from_utf8(out).unwrap().lines().map(String::from).collect()
+    String::from_utf8(out)
+        .unwrap()
+        .lines()
+        .map(String::from)
+        .collect()
 }
 
 #[test]
@@ -126,16 +157,31 @@ fn bad_imports_are_refused_naming_the_line_and_change_nothing() {
     let mut corrupt = lines.clone();
     corrupt[7] = corrupt[7].replace("\"seq\"", "\"seq\" 3");
     cases.push((corrupt.join("\n"), ":8: not a valid event".into()));
-    cases.push((lines[..30].join("\n"), "truncated: the header promises 40 events, the file has 29".into()));
+    cases.push((
+        lines[..30].join("\n"),
+        "truncated: the header promises 40 events, the file has 29".into(),
+    ));
     let whole = lines.join("\n");
-    cases.push((whole[..whole.len() - 9].to_string(), ":41: not a valid event".into()));
+    cases.push((
+        whole[..whole.len() - 9].to_string(),
+        ":41: not a valid event".into(),
+    ));
     let mut future = lines.clone();
     future[0] = future[0].replace("\"version\":1", "\"version\":9");
-    cases.push((future.join("\n"), ":1: export format version 9 is newer".into()));
+    cases.push((
+        future.join("\n"),
+        ":1: export format version 9 is newer".into(),
+    ));
     let mut gap = lines.clone();
     gap.remove(5);
-    cases.push((gap.join("\n"), ":6: event seq 5 where 4 was expected".into()));
-    cases.push(("{\"hello\":1}\n".into(), ":1: not a conclave export header".into()));
+    cases.push((
+        gap.join("\n"),
+        ":6: event seq 5 where 4 was expected".into(),
+    ));
+    cases.push((
+        "{\"hello\":1}\n".into(),
+        ":1: not a conclave export header".into(),
+    ));
     cases.push((String::new(), ":1: empty file".into()));
     let mut binary = whole.clone().into_bytes();
     binary.splice(300..300, [0xff, 0xfe]);
@@ -144,19 +190,32 @@ fn bad_imports_are_refused_naming_the_line_and_change_nothing() {
         f.write_all(text.as_bytes()).unwrap();
         let err = import_file(&s, f.path()).unwrap_err().to_string();
         assert!(err.contains(want.as_str()), "{err} should contain {want}");
-        assert!(err.contains(&f.path().display().to_string()), "{err} names the file");
-        assert_eq!(fingerprint(&s), before, "store changed by a refused import: {want}");
+        assert!(
+            err.contains(&f.path().display().to_string()),
+            "{err} names the file"
+        );
+        assert_eq!(
+            fingerprint(&s),
+            before,
+            "store changed by a refused import: {want}"
+        );
     }
     let mut f = tempfile::NamedTempFile::new().unwrap();
     f.write_all(&binary).unwrap();
-    assert!(import_file(&s, f.path()).unwrap_err().to_string().contains(":2: not UTF-8"));
+    assert!(import_file(&s, f.path())
+        .unwrap_err()
+        .to_string()
+        .contains(":2: not UTF-8"));
     assert_eq!(fingerprint(&s), before);
     // The same run twice is refused too.
     let mut f = tempfile::NamedTempFile::new().unwrap();
     f.write_all(whole.as_bytes()).unwrap();
     import_file(&s, f.path()).unwrap();
     let after = fingerprint(&s);
-    assert!(import_file(&s, f.path()).unwrap_err().to_string().contains("already in this store"));
+    assert!(import_file(&s, f.path())
+        .unwrap_err()
+        .to_string()
+        .contains("already in this store"));
     assert_eq!(fingerprint(&s), after);
 }
 
@@ -166,11 +225,15 @@ fn a_store_from_a_newer_conclave_is_refused() {
     {
         let s = Store::open(dir.path()).unwrap();
         let meta = s.db().open_tree("meta").unwrap();
-        meta.insert("format_version", &seq_key(STORE_FORMAT_VERSION + 1)).unwrap();
+        meta.insert("format_version", &seq_key(STORE_FORMAT_VERSION + 1))
+            .unwrap();
         s.flush().unwrap();
     }
     let err = Store::open(dir.path()).err().unwrap().to_string();
-    assert!(err.contains("format version 2, newer than this conclave"), "{err}");
+    assert!(
+        err.contains("format version 2, newer than this conclave"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -178,10 +241,16 @@ fn memory_survives_reopening() {
     let dir = tempfile::tempdir().unwrap();
     {
         let s = Store::open(dir.path()).unwrap();
-        s.memory().unwrap().put("lesson/1", &"run the tests first").unwrap();
+        s.memory()
+            .unwrap()
+            .put("lesson/1", &"run the tests first")
+            .unwrap();
     }
     let s = Store::open(dir.path()).unwrap();
     let m = s.memory().unwrap();
-    assert_eq!(m.get::<String>("lesson/1").unwrap().as_deref(), Some("run the tests first"));
+    assert_eq!(
+        m.get::<String>("lesson/1").unwrap().as_deref(),
+        Some("run the tests first")
+    );
     assert_eq!(m.scan::<String>("lesson/").unwrap().len(), 1);
 }

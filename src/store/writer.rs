@@ -91,7 +91,12 @@ impl RunWriter {
         let events = kinds
             .into_iter()
             .enumerate()
-            .map(|(i, kind)| Event { run: self.run, seq: first + i as u64, at_ms, kind })
+            .map(|(i, kind)| Event {
+                run: self.run,
+                seq: first + i as u64,
+                at_ms,
+                kind,
+            })
             .collect();
         self.write(events)
     }
@@ -105,7 +110,10 @@ impl RunWriter {
                 return Err(StoreError::Corrupt {
                     run: self.run,
                     seq: want,
-                    reason: format!("event {} of run {} does not continue this log", e.seq, e.run),
+                    reason: format!(
+                        "event {} of run {} does not continue this log",
+                        e.seq, e.run
+                    ),
                 });
             }
         }
@@ -140,7 +148,10 @@ impl RunWriter {
                 self.snapshot()?;
             }
         }
-        if out.iter().any(|e| matches!(e.kind, EventKind::RunStarted { .. })) {
+        if out
+            .iter()
+            .any(|e| matches!(e.kind, EventKind::RunStarted { .. }))
+        {
             self.write_summary()?;
         }
         // An import flushes once at the end instead.

@@ -1,0 +1,4 @@
+//! Shared helpers for integration tests: temp data dirs with runs in them, the binary.
+#![allow(dead_code)]
+
+pub mod runs;
