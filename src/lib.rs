@@ -9,3 +9,5 @@ pub mod model;
 pub mod secrets;
 pub mod store;
 pub mod util;
+pub mod git;
+pub mod runner;

@@ -1,0 +1,198 @@
+//! The run's branches and the tasks' worktrees.
+//!
+//! Layout: integration branch `conclave/<run>/integration` from the base commit (git cannot
+//! hold both `conclave/<run>` and `conclave/<run>/<task>` as refs, so the integration branch
+//! gets its own leaf name); task branches `conclave/<run>/<task>`; worktrees at
+//! `<data dir>/worktrees/<run>/<task>`.
+
+use super::{io_err, GitError, Result};
+use git2::{BranchType, IndexAddOption, Oid, Repository, Signature};
+use std::path::{Path, PathBuf};
+
+/// A run's view of the user's repository.
+#[derive(Clone, Debug)]
+pub struct RunRepo {
+    /// The repository's working directory (or git dir when bare).
+    pub root: PathBuf,
+    pub run: String,
+    pub base_commit: Oid,
+    /// The user's branch when the run started (where an approved land goes).
+    pub user_branch: String,
+    worktrees_dir: PathBuf,
+}
+
+/// One task's worktree and branch.
+#[derive(Clone, Debug)]
+pub struct TaskWorktree {
+    pub task: String,
+    pub path: PathBuf,
+    pub branch: String,
+    /// The commit the task started from; its diff is measured against it.
+    pub base: Oid,
+}
+
+pub fn valid_task_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 64
+        && id != "integration"
+        && id.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+        && !id.starts_with(['.', '-'])
+        && !id.ends_with(".lock")
+        && !id.contains("..")
+}
+
+pub(super) fn signature(who: &str) -> Result<Signature<'static>> {
+    Ok(Signature::now(&format!("conclave {who}"), "conclave@localhost")?)
+}
+
+impl RunRepo {
+    /// Opens the repository containing `path` and records where the run starts from.
+    pub fn start(path: &Path, run: &str, data_dir: &Path) -> Result<RunRepo> {
+        let repo = Repository::discover(path).map_err(|e| GitError::NotARepo {
+            path: path.display().to_string(),
+            reason: e.message().to_string(),
+        })?;
+        let root = repo.workdir().unwrap_or(repo.path()).to_path_buf();
+        let head = repo.head().map_err(|_| GitError::NoCommits(root.display().to_string()))?;
+        let base = head.peel_to_commit().map_err(|_| GitError::NoCommits(root.display().to_string()))?;
+        let user_branch = head.shorthand().unwrap_or("HEAD").to_string();
+        let rr = RunRepo {
+            root,
+            run: run.to_string(),
+            base_commit: base.id(),
+            user_branch,
+            worktrees_dir: data_dir.join("worktrees").join(run),
+        };
+        if repo.find_branch(&rr.integration_branch(), BranchType::Local).is_err() {
+            repo.branch(&rr.integration_branch(), &base, false)?;
+        }
+        Ok(rr)
+    }
+
+    /// Reopens a run's repo from what its log recorded (resume).
+    pub fn reopen(root: &Path, run: &str, base_commit: &str, user_branch: &str, data_dir: &Path) -> Result<RunRepo> {
+        let repo = self::open(root)?;
+        let base = Oid::from_str(base_commit)?;
+        let rr = RunRepo {
+            root: root.to_path_buf(),
+            run: run.to_string(),
+            base_commit: base,
+            user_branch: user_branch.to_string(),
+            worktrees_dir: data_dir.join("worktrees").join(run),
+        };
+        if repo.find_branch(&rr.integration_branch(), BranchType::Local).is_err() {
+            repo.branch(&rr.integration_branch(), &repo.find_commit(base)?, false)?;
+        }
+        Ok(rr)
+    }
+
+    pub fn repo(&self) -> Result<Repository> {
+        open(&self.root)
+    }
+
+    pub fn integration_branch(&self) -> String {
+        format!("conclave/{}/integration", self.run)
+    }
+
+    pub fn task_branch(&self, task: &str) -> String {
+        format!("conclave/{}/{task}", self.run)
+    }
+
+    fn worktree_name(&self, task: &str) -> String {
+        format!("conclave-{}-{task}", self.run)
+    }
+
+    /// The integration branch's tip.
+    pub fn integration_tip(&self) -> Result<Oid> {
+        let repo = self.repo()?;
+        let b = repo.find_branch(&self.integration_branch(), BranchType::Local)?;
+        let id = b.get().peel_to_commit()?.id();
+        Ok(id)
+    }
+
+    /// A worktree for the task on its own branch, from the integration branch's tip; an
+    /// existing one (resume, retry) is reused as it is.
+    pub fn task_worktree(&self, task: &str) -> Result<TaskWorktree> {
+        if !valid_task_id(task) {
+            return Err(GitError::BadTaskId(task.to_string()));
+        }
+        let repo = self.repo()?;
+        let branch_name = self.task_branch(task);
+        let path = self.worktrees_dir.join(task);
+        let branch = match repo.find_branch(&branch_name, BranchType::Local) {
+            Ok(b) => b,
+            Err(_) => {
+                let tip = repo.find_commit(self.integration_tip()?)?;
+                repo.branch(&branch_name, &tip, false)?
+            }
+        };
+        let base_file = path.join(".git");
+        if !base_file.exists() {
+            std::fs::create_dir_all(&self.worktrees_dir).map_err(io_err(&self.worktrees_dir))?;
+            if let Ok(stale) = repo.find_worktree(&self.worktree_name(task)) {
+                // The directory went away (cleaned up, crash): forget it and make it again.
+                stale.prune(Some(git2::WorktreePruneOptions::new().valid(true).working_tree(true)))?;
+            }
+            let reference = branch.into_reference();
+            let mut opts = git2::WorktreeAddOptions::new();
+            opts.reference(Some(&reference));
+            repo.worktree(&self.worktree_name(task), &path, Some(&opts))?;
+        }
+        let base = self.task_base(task)?;
+        Ok(TaskWorktree { task: task.to_string(), path, branch: branch_name, base })
+    }
+
+    /// Where the task's branch left the integration branch.
+    fn task_base(&self, task: &str) -> Result<Oid> {
+        let repo = self.repo()?;
+        let branch = repo.find_branch(&self.task_branch(task), BranchType::Local)?;
+        let tip = branch.get().peel_to_commit()?.id();
+        Ok(repo.merge_base(tip, self.integration_tip()?).unwrap_or(self.base_commit))
+    }
+
+    /// Removes every task worktree of the run (branches stay).
+    pub fn cleanup(&self) -> Result<()> {
+        let repo = self.repo()?;
+        let prefix = format!("conclave-{}-", self.run);
+        for name in repo.worktrees()?.iter().flatten() {
+            if !name.starts_with(&prefix) {
+                continue;
+            }
+            if let Ok(wt) = repo.find_worktree(name) {
+                let _ = std::fs::remove_dir_all(wt.path());
+                wt.prune(Some(git2::WorktreePruneOptions::new().valid(true).working_tree(true)))?;
+            }
+        }
+        let _ = std::fs::remove_dir(&self.worktrees_dir);
+        Ok(())
+    }
+}
+
+fn open(root: &Path) -> Result<Repository> {
+    Repository::open(root).map_err(|e| GitError::NotARepo { path: root.display().to_string(), reason: e.message().to_string() })
+}
+
+impl TaskWorktree {
+    /// Commits everything in the worktree (new, changed and deleted files) to the task's
+    /// branch. Returns the new tip, or the old one when nothing changed.
+    pub fn commit_all(&self, who: &str, message: &str) -> Result<Oid> {
+        let repo = open(&self.path)?;
+        let mut index = repo.index()?;
+        index.add_all(["*"], IndexAddOption::DEFAULT, None)?;
+        index.update_all(["*"], None)?;
+        index.write()?;
+        let tree_id = index.write_tree()?;
+        let head = repo.head()?.peel_to_commit()?;
+        if head.tree_id() == tree_id {
+            return Ok(head.id());
+        }
+        let tree = repo.find_tree(tree_id)?;
+        let sig = signature(who)?;
+        Ok(repo.commit(Some("HEAD"), &sig, &sig, message, &tree, &[&head])?)
+    }
+
+    /// The branch's tip.
+    pub fn tip(&self) -> Result<Oid> {
+        Ok(open(&self.path)?.head()?.peel_to_commit()?.id())
+    }
+}

@@ -1,0 +1,88 @@
+//! The `Runner` seam (design §14): the only place conclave starts a process. Agents' commands
+//! and quality gates go through it; today a local process group, later perhaps a Kubernetes Job.
+//!
+//! Owns process start, environment scrubbing, output capture with a cap, timeouts and killing
+//! the whole process group. Must not decide whether a command may run: the policy does.
+
+mod local;
+
+pub use local::LocalRunner;
+
+use std::future::Future;
+use std::path::PathBuf;
+use std::pin::Pin;
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+
+#[derive(Clone, Debug)]
+pub struct CommandSpec {
+    /// A shell command line (`sh -c`).
+    pub command: String,
+    pub cwd: PathBuf,
+    pub timeout: Duration,
+    /// Bytes of output kept (the tail).
+    pub output_cap: usize,
+    /// Variables removed from the environment (provider keys, secrets).
+    pub env_remove: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct CommandOutcome {
+    /// None when killed (timeout, cancel) or ended by a signal.
+    pub exit_code: Option<i32>,
+    pub timed_out: bool,
+    pub cancelled: bool,
+    /// The last `output_cap` bytes of stdout and stderr interleaved.
+    pub output_tail: String,
+    /// Bytes of output dropped from the front.
+    pub dropped: u64,
+    pub ms: u64,
+}
+
+impl CommandOutcome {
+    pub fn success(&self) -> bool {
+        self.exit_code == Some(0)
+    }
+
+    /// One line for a person or a model: how it ended.
+    pub fn status_line(&self) -> String {
+        match (self.exit_code, self.timed_out, self.cancelled) {
+            (_, true, _) => format!("timed out after {} ms and was killed", self.ms),
+            (_, _, true) => "cancelled".into(),
+            (Some(c), _, _) => format!("exit code {c} in {} ms", self.ms),
+            (None, _, _) => "ended by a signal".into(),
+        }
+    }
+
+    /// The output with a note when its start was cut.
+    pub fn output_with_note(&self) -> String {
+        if self.dropped == 0 {
+            self.output_tail.clone()
+        } else {
+            format!("[… {} earlier bytes of output not shown …]\n{}", self.dropped, self.output_tail)
+        }
+    }
+}
+
+pub type RunFuture = Pin<Box<dyn Future<Output = std::io::Result<CommandOutcome>> + Send>>;
+
+pub trait Runner: Send + Sync {
+    fn run(&self, spec: CommandSpec, cancel: CancellationToken) -> RunFuture;
+}
+
+/// Names of variables a command must not see: the given ones, the default key variables and
+/// anything named like a key or token.
+pub fn scrubbed_env(secret_vars: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = secret_vars.to_vec();
+    out.extend(crate::secrets::DEFAULT_SECRET_VARS.iter().map(|s| s.to_string()));
+    for (k, _) in std::env::vars_os() {
+        let k = k.to_string_lossy().to_string();
+        let up = k.to_ascii_uppercase();
+        if up.ends_with("_API_KEY") || up.ends_with("_TOKEN") || up.ends_with("_SECRET") {
+            out.push(k);
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
