@@ -11,3 +11,4 @@ pub mod store;
 pub mod util;
 pub mod git;
 pub mod runner;
+pub mod agents;

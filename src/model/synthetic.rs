@@ -103,10 +103,16 @@ pub fn realistic_run(run: RunId, n: u64, seed: u64) -> Vec<Event> {
     let mut diffs = 0u64;
     let mut open_approval: Option<String> = None;
     let mut open_call: Option<String> = None;
+    // Each agent works on one task at a time and moves on now and then, as in a real run.
+    let mut working_on: Vec<usize> = (0..AGENTS.len()).collect();
     while (out.len() as u64) < n {
         let seq = out.len() as u64;
-        let agent = AGENTS[rng.gen_range(0..AGENTS.len())].to_string();
-        let task = tasks[rng.gen_range(0..tasks.len())].clone();
+        let a = rng.gen_range(0..AGENTS.len());
+        if rng.gen_ratio(1, 200) {
+            working_on[a] = rng.gen_range(0..tasks.len());
+        }
+        let agent = AGENTS[a].to_string();
+        let task = tasks[working_on[a]].clone();
         let roll = rng.gen_range(0..100);
         let kind = match roll {
             0..=74 => EventKind::Transcript {
