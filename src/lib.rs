@@ -3,12 +3,12 @@
 //! The architecture (design §3): the engine emits `Event`s, the store persists them, the pure
 //! reducer folds them into `RunState`, and views render that state.
 
+pub mod agents;
 pub mod cli;
 pub mod config;
+pub mod git;
 pub mod model;
+pub mod runner;
 pub mod secrets;
 pub mod store;
 pub mod util;
-pub mod git;
-pub mod runner;
-pub mod agents;

@@ -45,7 +45,9 @@ pub fn task_diff(root: &Path, base: Oid, tip: Oid) -> Result<TaskDiff> {
     let mut files = Vec::new();
     let (mut added, mut removed) = (0u32, 0u32);
     for i in 0..diff.deltas().len() {
-        let Some(delta) = diff.get_delta(i) else { continue };
+        let Some(delta) = diff.get_delta(i) else {
+            continue;
+        };
         let patch = Patch::from_diff(&diff, i)?;
         let (a, r) = match &patch {
             Some(p) => {
@@ -69,7 +71,13 @@ pub fn task_diff(root: &Path, base: Oid, tip: Oid) -> Result<TaskDiff> {
         };
         added += a;
         removed += r;
-        files.push(DiffFile { path, change, added: a, removed: r, binary });
+        files.push(DiffFile {
+            path,
+            change,
+            added: a,
+            removed: r,
+            binary,
+        });
     }
     let mut bytes = Vec::new();
     diff.print(DiffFormat::Patch, |_, _, line| {
@@ -79,5 +87,10 @@ pub fn task_diff(root: &Path, base: Oid, tip: Oid) -> Result<TaskDiff> {
         bytes.extend_from_slice(line.content());
         true
     })?;
-    Ok(TaskDiff { files, added, removed, patch: String::from_utf8_lossy(&bytes).into_owned() })
+    Ok(TaskDiff {
+        files,
+        added,
+        removed,
+        patch: String::from_utf8_lossy(&bytes).into_owned(),
+    })
 }

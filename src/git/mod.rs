@@ -13,20 +13,30 @@ pub use worktree::{valid_task_id, RunRepo, TaskWorktree};
 
 #[derive(Debug, thiserror::Error)]
 pub enum GitError {
-    #[error("{path} is not inside a git repository ({reason}); run conclave in a repo or pass --repo")]
+    #[error(
+        "{path} is not inside a git repository ({reason}); run conclave in a repo or pass --repo"
+    )]
     NotARepo { path: String, reason: String },
     #[error("the repository at {0} has no commits yet; commit something first")]
     NoCommits(String),
-    #[error("`{0}` cannot be a task id (letters, digits, `.`, `_`, `-`; at most 64; not `integration`)")]
+    #[error(
+        "`{0}` cannot be a task id (letters, digits, `.`, `_`, `-`; at most 64; not `integration`)"
+    )]
     BadTaskId(String),
     #[error("git: {0}")]
     Git(#[from] git2::Error),
     #[error("{path}: {source}")]
-    Io { path: String, source: std::io::Error },
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
 }
 
 pub type Result<T> = std::result::Result<T, GitError>;
 
 pub(crate) fn io_err(path: &std::path::Path) -> impl FnOnce(std::io::Error) -> GitError + '_ {
-    move |source| GitError::Io { path: path.display().to_string(), source }
+    move |source| GitError::Io {
+        path: path.display().to_string(),
+        source,
+    }
 }

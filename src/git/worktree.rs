@@ -35,14 +35,19 @@ pub fn valid_task_id(id: &str) -> bool {
     !id.is_empty()
         && id.len() <= 64
         && id != "integration"
-        && id.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
         && !id.starts_with(['.', '-'])
         && !id.ends_with(".lock")
         && !id.contains("..")
 }
 
 pub(super) fn signature(who: &str) -> Result<Signature<'static>> {
-    Ok(Signature::now(&format!("conclave {who}"), "conclave@localhost")?)
+    Ok(Signature::now(
+        &format!("conclave {who}"),
+        "conclave@localhost",
+    )?)
 }
 
 impl RunRepo {
@@ -53,8 +58,12 @@ impl RunRepo {
             reason: e.message().to_string(),
         })?;
         let root = repo.workdir().unwrap_or(repo.path()).to_path_buf();
-        let head = repo.head().map_err(|_| GitError::NoCommits(root.display().to_string()))?;
-        let base = head.peel_to_commit().map_err(|_| GitError::NoCommits(root.display().to_string()))?;
+        let head = repo
+            .head()
+            .map_err(|_| GitError::NoCommits(root.display().to_string()))?;
+        let base = head
+            .peel_to_commit()
+            .map_err(|_| GitError::NoCommits(root.display().to_string()))?;
         let user_branch = head.shorthand().unwrap_or("HEAD").to_string();
         let rr = RunRepo {
             root,
@@ -63,14 +72,23 @@ impl RunRepo {
             user_branch,
             worktrees_dir: data_dir.join("worktrees").join(run),
         };
-        if repo.find_branch(&rr.integration_branch(), BranchType::Local).is_err() {
+        if repo
+            .find_branch(&rr.integration_branch(), BranchType::Local)
+            .is_err()
+        {
             repo.branch(&rr.integration_branch(), &base, false)?;
         }
         Ok(rr)
     }
 
     /// Reopens a run's repo from what its log recorded (resume).
-    pub fn reopen(root: &Path, run: &str, base_commit: &str, user_branch: &str, data_dir: &Path) -> Result<RunRepo> {
+    pub fn reopen(
+        root: &Path,
+        run: &str,
+        base_commit: &str,
+        user_branch: &str,
+        data_dir: &Path,
+    ) -> Result<RunRepo> {
         let repo = self::open(root)?;
         let base = Oid::from_str(base_commit)?;
         let rr = RunRepo {
@@ -80,7 +98,10 @@ impl RunRepo {
             user_branch: user_branch.to_string(),
             worktrees_dir: data_dir.join("worktrees").join(run),
         };
-        if repo.find_branch(&rr.integration_branch(), BranchType::Local).is_err() {
+        if repo
+            .find_branch(&rr.integration_branch(), BranchType::Local)
+            .is_err()
+        {
             repo.branch(&rr.integration_branch(), &repo.find_commit(base)?, false)?;
         }
         Ok(rr)
@@ -131,7 +152,11 @@ impl RunRepo {
             std::fs::create_dir_all(&self.worktrees_dir).map_err(io_err(&self.worktrees_dir))?;
             if let Ok(stale) = repo.find_worktree(&self.worktree_name(task)) {
                 // The directory went away (cleaned up, crash): forget it and make it again.
-                stale.prune(Some(git2::WorktreePruneOptions::new().valid(true).working_tree(true)))?;
+                stale.prune(Some(
+                    git2::WorktreePruneOptions::new()
+                        .valid(true)
+                        .working_tree(true),
+                ))?;
             }
             let reference = branch.into_reference();
             let mut opts = git2::WorktreeAddOptions::new();
@@ -139,7 +164,12 @@ impl RunRepo {
             repo.worktree(&self.worktree_name(task), &path, Some(&opts))?;
         }
         let base = self.task_base(task)?;
-        Ok(TaskWorktree { task: task.to_string(), path, branch: branch_name, base })
+        Ok(TaskWorktree {
+            task: task.to_string(),
+            path,
+            branch: branch_name,
+            base,
+        })
     }
 
     /// Where the task's branch left the integration branch.
@@ -147,7 +177,9 @@ impl RunRepo {
         let repo = self.repo()?;
         let branch = repo.find_branch(&self.task_branch(task), BranchType::Local)?;
         let tip = branch.get().peel_to_commit()?.id();
-        Ok(repo.merge_base(tip, self.integration_tip()?).unwrap_or(self.base_commit))
+        Ok(repo
+            .merge_base(tip, self.integration_tip()?)
+            .unwrap_or(self.base_commit))
     }
 
     /// Removes every task worktree of the run (branches stay).
@@ -160,7 +192,11 @@ impl RunRepo {
             }
             if let Ok(wt) = repo.find_worktree(name) {
                 let _ = std::fs::remove_dir_all(wt.path());
-                wt.prune(Some(git2::WorktreePruneOptions::new().valid(true).working_tree(true)))?;
+                wt.prune(Some(
+                    git2::WorktreePruneOptions::new()
+                        .valid(true)
+                        .working_tree(true),
+                ))?;
             }
         }
         let _ = std::fs::remove_dir(&self.worktrees_dir);
@@ -169,7 +205,10 @@ impl RunRepo {
 }
 
 fn open(root: &Path) -> Result<Repository> {
-    Repository::open(root).map_err(|e| GitError::NotARepo { path: root.display().to_string(), reason: e.message().to_string() })
+    Repository::open(root).map_err(|e| GitError::NotARepo {
+        path: root.display().to_string(),
+        reason: e.message().to_string(),
+    })
 }
 
 impl TaskWorktree {

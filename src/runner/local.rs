@@ -59,7 +59,11 @@ impl Runner for LocalRunner {
             let mut child = cmd.spawn()?;
             let pid = child.id();
             let mut out = child.stdout.take();
-            let mut tail = Tail { buf: Vec::new(), cap: spec.output_cap.max(1), dropped: 0 };
+            let mut tail = Tail {
+                buf: Vec::new(),
+                cap: spec.output_cap.max(1),
+                dropped: 0,
+            };
             let mut chunk = vec![0u8; 16 * 1024];
             let deadline = tokio::time::sleep(spec.timeout);
             tokio::pin!(deadline);
@@ -122,7 +126,8 @@ mod tests {
 
     fn run(s: CommandSpec) -> CommandOutcome {
         let rt = tokio::runtime::Runtime::new().unwrap();
-        rt.block_on(LocalRunner.run(s, CancellationToken::new())).unwrap()
+        rt.block_on(LocalRunner.run(s, CancellationToken::new()))
+            .unwrap()
     }
 
     #[test]
@@ -131,7 +136,13 @@ mod tests {
         let o = run(spec("echo out; echo err >&2; pwd; exit 3", dir.path()));
         assert_eq!(o.exit_code, Some(3));
         assert!(o.output_tail.starts_with("out\nerr\n"), "{}", o.output_tail);
-        assert!(o.output_tail.contains(&dir.path().file_name().unwrap().to_string_lossy().to_string()));
+        assert!(o.output_tail.contains(
+            &dir.path()
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .to_string()
+        ));
         let o = run(spec("yes abcdefghi | head -c 5000", dir.path()));
         assert_eq!(o.output_tail.len(), 1000);
         assert_eq!(o.dropped, 4000);

@@ -59,7 +59,10 @@ impl CommandOutcome {
         if self.dropped == 0 {
             self.output_tail.clone()
         } else {
-            format!("[… {} earlier bytes of output not shown …]\n{}", self.dropped, self.output_tail)
+            format!(
+                "[… {} earlier bytes of output not shown …]\n{}",
+                self.dropped, self.output_tail
+            )
         }
     }
 }
@@ -74,7 +77,11 @@ pub trait Runner: Send + Sync {
 /// anything named like a key or token.
 pub fn scrubbed_env(secret_vars: &[String]) -> Vec<String> {
     let mut out: Vec<String> = secret_vars.to_vec();
-    out.extend(crate::secrets::DEFAULT_SECRET_VARS.iter().map(|s| s.to_string()));
+    out.extend(
+        crate::secrets::DEFAULT_SECRET_VARS
+            .iter()
+            .map(|s| s.to_string()),
+    );
     for (k, _) in std::env::vars_os() {
         let k = k.to_string_lossy().to_string();
         let up = k.to_ascii_uppercase();

@@ -13,7 +13,9 @@ pub struct Confined {
 
 impl Confined {
     pub fn new(root: &Path) -> std::io::Result<Confined> {
-        Ok(Confined { root: root.canonicalize()? })
+        Ok(Confined {
+            root: root.canonicalize()?,
+        })
     }
 
     pub fn root(&self) -> &Path {
@@ -41,7 +43,9 @@ impl Confined {
         for c in p.components() {
             match c {
                 Component::Prefix(_) | Component::RootDir => {
-                    return Err(format!("`{rel}` is an absolute path; use a path relative to the task's worktree"))
+                    return Err(format!(
+                        "`{rel}` is an absolute path; use a path relative to the task's worktree"
+                    ))
                 }
                 Component::CurDir => {}
                 Component::ParentDir => {
@@ -64,14 +68,18 @@ impl Confined {
         if real.starts_with(&self.root) {
             Ok(())
         } else {
-            Err(format!("`{rel}` leads outside the task's worktree (through a symlink)"))
+            Err(format!(
+                "`{rel}` leads outside the task's worktree (through a symlink)"
+            ))
         }
     }
 
     /// An existing file or directory inside the root.
     pub fn existing(&self, rel: &str) -> Result<PathBuf, String> {
         let p = self.lexical(rel)?;
-        let real = p.canonicalize().map_err(|_| format!("`{rel}` does not exist"))?;
+        let real = p
+            .canonicalize()
+            .map_err(|_| format!("`{rel}` does not exist"))?;
         self.inside(&real, rel)?;
         Ok(real)
     }
@@ -87,7 +95,9 @@ impl Confined {
             return Err(format!("`{rel}` is the worktree itself, not a file"));
         }
         if p.symlink_metadata().is_ok() {
-            let real = p.canonicalize().map_err(|_| format!("`{rel}` is a broken symlink"))?;
+            let real = p
+                .canonicalize()
+                .map_err(|_| format!("`{rel}` is a broken symlink"))?;
             self.inside(&real, rel)?;
             if real.is_dir() {
                 return Err(format!("`{rel}` is a directory"));
@@ -97,12 +107,19 @@ impl Confined {
         let mut ancestor = p.parent();
         while let Some(a) = ancestor {
             if a.symlink_metadata().is_ok() {
-                let real = a.canonicalize().map_err(|_| format!("`{rel}`: a parent is a broken symlink"))?;
+                let real = a
+                    .canonicalize()
+                    .map_err(|_| format!("`{rel}`: a parent is a broken symlink"))?;
                 self.inside(&real, rel)?;
                 if !real.is_dir() {
-                    return Err(format!("`{rel}`: {} is a file, not a directory", self.relative(&real)));
+                    return Err(format!(
+                        "`{rel}`: {} is a file, not a directory",
+                        self.relative(&real)
+                    ));
                 }
-                let rest = p.strip_prefix(a).map_err(|_| format!("`{rel}` cannot be resolved"))?;
+                let rest = p
+                    .strip_prefix(a)
+                    .map_err(|_| format!("`{rel}` cannot be resolved"))?;
                 return Ok(real.join(rest));
             }
             ancestor = a.parent();
@@ -124,11 +141,22 @@ mod tests {
         std::os::unix::fs::symlink(outer.path(), root.join("up")).unwrap();
         std::os::unix::fs::symlink(outer.path().join("secret.txt"), root.join("s.txt")).unwrap();
         let c = Confined::new(&root).unwrap();
-        for bad in ["../secret.txt", "/etc/passwd", "src/../../secret.txt", "up/secret.txt", "s.txt", ".git/config", "up/new.txt"] {
+        for bad in [
+            "../secret.txt",
+            "/etc/passwd",
+            "src/../../secret.txt",
+            "up/secret.txt",
+            "s.txt",
+            ".git/config",
+            "up/new.txt",
+        ] {
             assert!(c.writable(bad).is_err(), "write {bad}");
             assert!(c.existing(bad).is_err(), "read {bad}");
         }
-        assert_eq!(c.writable("src/../a/b.rs").unwrap(), c.root().join("a/b.rs"));
+        assert_eq!(
+            c.writable("src/../a/b.rs").unwrap(),
+            c.root().join("a/b.rs")
+        );
         assert_eq!(c.existing("./src").unwrap(), c.root().join("src"));
         assert!(c.writable("src").is_err());
     }

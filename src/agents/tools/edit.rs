@@ -3,7 +3,10 @@
 /// The new content, or the reason the edit cannot be made.
 pub fn replace_once(content: &str, old: &str, new: &str) -> Result<String, String> {
     if old.is_empty() {
-        return Err("`old` is empty; give the exact text to replace (use write_file to create a file)".into());
+        return Err(
+            "`old` is empty; give the exact text to replace (use write_file to create a file)"
+                .into(),
+        );
     }
     let mut hits = content.match_indices(old);
     let Some((at, _)) = hits.next() else {
@@ -35,7 +38,13 @@ fn closest_line<'a>(content: &'a str, old: &str) -> Option<(usize, &'a str)> {
     content
         .lines()
         .enumerate()
-        .map(|(i, l)| (similar::TextDiff::from_chars(l.trim(), want).ratio(), i + 1, l))
+        .map(|(i, l)| {
+            (
+                similar::TextDiff::from_chars(l.trim(), want).ratio(),
+                i + 1,
+                l,
+            )
+        })
         .filter(|(r, _, _)| *r > 0.6)
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, n, l)| (n, l))
@@ -49,7 +58,9 @@ mod tests {
     #[test]
     fn exactly_one_or_a_reason() {
         assert_eq!(replace_once("a b c", "b", "x").unwrap(), "a x c");
-        assert!(replace_once("a b b", "b", "x").unwrap_err().contains("found 2 times"));
+        assert!(replace_once("a b b", "b", "x")
+            .unwrap_err()
+            .contains("found 2 times"));
         let e = replace_once("fn add(a, b) {\n", "fn add(a,b) {", "x").unwrap_err();
         assert!(e.contains("closest line is 1"), "{e}");
         assert!(replace_once("abc", "", "x").is_err());

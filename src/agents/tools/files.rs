@@ -27,7 +27,10 @@ pub fn list_files(c: &Confined, path: Option<&str>) -> Result<String, String> {
     let mut out = Vec::new();
     let mut total = 0usize;
     for entry in walker(&dir).flatten() {
-        if entry.file_type().is_some_and(|t| t.is_file() || t.is_symlink()) {
+        if entry
+            .file_type()
+            .is_some_and(|t| t.is_file() || t.is_symlink())
+        {
             total += 1;
             if out.len() < LIST_CAP {
                 out.push(c.relative(entry.path()));
@@ -39,12 +42,20 @@ pub fn list_files(c: &Confined, path: Option<&str>) -> Result<String, String> {
     }
     let mut s = out.join("\n");
     if total > out.len() {
-        s.push_str(&format!("\n[… {} more files not listed; list a subdirectory …]", total - out.len()));
+        s.push_str(&format!(
+            "\n[… {} more files not listed; list a subdirectory …]",
+            total - out.len()
+        ));
     }
     Ok(s)
 }
 
-pub fn read_file(c: &Confined, path: &str, start: Option<usize>, end: Option<usize>) -> Result<String, String> {
+pub fn read_file(
+    c: &Confined,
+    path: &str,
+    start: Option<usize>,
+    end: Option<usize>,
+) -> Result<String, String> {
     let p = c.existing(path)?;
     if p.is_dir() {
         return Err(format!("`{path}` is a directory; use list_files"));
@@ -61,7 +72,10 @@ pub fn read_file(c: &Confined, path: &str, start: Option<usize>, end: Option<usi
     let first = start.unwrap_or(1).max(1);
     let last = end.unwrap_or(lines.len()).min(lines.len());
     if first > lines.len() || first > last {
-        return Err(format!("`{path}` has {} lines; lines {first}..{last} are not there", lines.len()));
+        return Err(format!(
+            "`{path}` has {} lines; lines {first}..{last} are not there",
+            lines.len()
+        ));
     }
     let mut out = String::new();
     let mut shown = 0;
@@ -98,7 +112,9 @@ pub fn search(c: &Confined, pattern: &str, path: Option<&str>) -> Result<String,
         if !entry.file_type().is_some_and(|t| t.is_file()) {
             continue;
         }
-        let Ok(bytes) = std::fs::read(entry.path()) else { continue };
+        let Ok(bytes) = std::fs::read(entry.path()) else {
+            continue;
+        };
         if bytes[..bytes.len().min(8192)].contains(&0) {
             continue;
         }
@@ -108,7 +124,12 @@ pub fn search(c: &Confined, pattern: &str, path: Option<&str>) -> Result<String,
                 total += 1;
                 if hits.len() < SEARCH_CAP {
                     let shown: String = line.chars().take(LINE_CHARS_CAP).collect();
-                    hits.push(format!("{}:{}: {}", c.relative(entry.path()), n + 1, shown.trim_end()));
+                    hits.push(format!(
+                        "{}:{}: {}",
+                        c.relative(entry.path()),
+                        n + 1,
+                        shown.trim_end()
+                    ));
                 }
             }
         }
@@ -118,7 +139,10 @@ pub fn search(c: &Confined, pattern: &str, path: Option<&str>) -> Result<String,
     }
     let mut s = note + &hits.join("\n");
     if total > hits.len() {
-        s.push_str(&format!("\n[… {} more matches not shown; narrow the pattern or path …]", total - hits.len()));
+        s.push_str(&format!(
+            "\n[… {} more matches not shown; narrow the pattern or path …]",
+            total - hits.len()
+        ));
     }
     Ok(s)
 }
@@ -126,10 +150,15 @@ pub fn search(c: &Confined, pattern: &str, path: Option<&str>) -> Result<String,
 pub fn write_file(c: &Confined, path: &str, content: &str) -> Result<String, String> {
     let p = c.writable(path)?;
     if let Some(parent) = p.parent() {
-        std::fs::create_dir_all(parent).map_err(|e| format!("cannot create the folder for `{path}`: {e}"))?;
+        std::fs::create_dir_all(parent)
+            .map_err(|e| format!("cannot create the folder for `{path}`: {e}"))?;
     }
     std::fs::write(&p, content).map_err(|e| format!("cannot write `{path}`: {e}"))?;
-    Ok(format!("wrote {} ({} lines)", c.relative(&p), content.lines().count()))
+    Ok(format!(
+        "wrote {} ({} lines)",
+        c.relative(&p),
+        content.lines().count()
+    ))
 }
 
 pub fn edit_file(c: &Confined, path: &str, old: &str, new: &str) -> Result<String, String> {
@@ -140,7 +169,8 @@ pub fn edit_file(c: &Confined, path: &str, old: &str, new: &str) -> Result<Strin
     // Re-check for writing: `existing` followed any symlink already.
     let p = c.writable(&c.relative(&p))?;
     let bytes = std::fs::read(&p).map_err(|e| format!("cannot read `{path}`: {e}"))?;
-    let content = String::from_utf8(bytes).map_err(|_| format!("`{path}` is not UTF-8 text; use write_file"))?;
+    let content = String::from_utf8(bytes)
+        .map_err(|_| format!("`{path}` is not UTF-8 text; use write_file"))?;
     let out = replace_once(&content, old, new).map_err(|e| format!("{path}: {e}"))?;
     std::fs::write(&p, out).map_err(|e| format!("cannot write `{path}`: {e}"))?;
     Ok(format!("edited {}", c.relative(&p)))

@@ -33,7 +33,11 @@ pub struct ToolDef {
 }
 
 fn def(name: &'static str, description: &'static str, schema: Value) -> ToolDef {
-    ToolDef { name, description, schema }
+    ToolDef {
+        name,
+        description,
+        schema,
+    }
 }
 
 fn obj(props: Value, required: &[&str]) -> Value {
@@ -96,19 +100,44 @@ pub fn all_tools() -> Vec<ToolDef> {
 pub fn tools_for(role: Role) -> Vec<ToolDef> {
     let names: &[&str] = match role {
         Role::Strategist => &["list_files", "read_file", "search", "submit_plan"],
-        Role::Implementer => &["list_files", "read_file", "search", "write_file", "edit_file", "run_command", "finish"],
-        Role::Reviewer => &["list_files", "read_file", "search", "run_command", "submit_review"],
+        Role::Implementer => &[
+            "list_files",
+            "read_file",
+            "search",
+            "write_file",
+            "edit_file",
+            "run_command",
+            "finish",
+        ],
+        Role::Reviewer => &[
+            "list_files",
+            "read_file",
+            "search",
+            "run_command",
+            "submit_review",
+        ],
     };
-    all_tools().into_iter().filter(|t| names.contains(&t.name)).collect()
+    all_tools()
+        .into_iter()
+        .filter(|t| names.contains(&t.name))
+        .collect()
 }
 
 /// What a tool call means for the agent's turn.
 #[derive(Clone, Debug, PartialEq)]
 pub enum ToolEffect {
     None,
-    Finish { summary: String },
-    Plan { tasks: Vec<PlannedTask> },
-    Review { verdict: Verdict, summary: String, comments: Vec<ReviewComment> },
+    Finish {
+        summary: String,
+    },
+    Plan {
+        tasks: Vec<PlannedTask>,
+    },
+    Review {
+        verdict: Verdict,
+        summary: String,
+        comments: Vec<ReviewComment>,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -120,17 +149,28 @@ pub struct ToolReply {
 
 impl ToolReply {
     fn ok(output: String) -> ToolReply {
-        ToolReply { ok: true, output, effect: ToolEffect::None }
+        ToolReply {
+            ok: true,
+            output,
+            effect: ToolEffect::None,
+        }
     }
 
     fn err(output: String) -> ToolReply {
-        ToolReply { ok: false, output, effect: ToolEffect::None }
+        ToolReply {
+            ok: false,
+            output,
+            effect: ToolEffect::None,
+        }
     }
 }
 
 /// Asks whether a command may run (the policy, and a person when the policy says so).
 pub trait CommandGate: Send + Sync {
-    fn check<'a>(&'a self, command: &'a str) -> Pin<Box<dyn Future<Output = Result<(), String>> + Send + 'a>>;
+    fn check<'a>(
+        &'a self,
+        command: &'a str,
+    ) -> Pin<Box<dyn Future<Output = Result<(), String>> + Send + 'a>>;
 }
 
 /// Everything a tool call needs, for one agent on one task.
@@ -216,8 +256,13 @@ struct ReviewArgs {
 
 fn parse<T: serde::de::DeserializeOwned>(tool: &str, args: &Value) -> Result<T, ToolReply> {
     // Some models send `null` or nothing for a tool without arguments.
-    let args = if args.is_null() { json!({}) } else { args.clone() };
-    serde_json::from_value(args).map_err(|e| ToolReply::err(format!("invalid arguments for {tool}: {e}")))
+    let args = if args.is_null() {
+        json!({})
+    } else {
+        args.clone()
+    };
+    serde_json::from_value(args)
+        .map_err(|e| ToolReply::err(format!("invalid arguments for {tool}: {e}")))
 }
 
 fn reply(r: Result<String, String>) -> ToolReply {
@@ -232,17 +277,32 @@ impl ToolBox {
     pub async fn call(&self, tool: &str, args: &Value, cancel: CancellationToken) -> ToolReply {
         if !tools_for(self.role).iter().any(|t| t.name == tool) {
             let names: Vec<&str> = tools_for(self.role).iter().map(|t| t.name).collect();
-            return ToolReply::err(format!("unknown tool `{tool}` for a {:?}; available: {}", self.role, names.join(", ")).to_lowercase());
+            return ToolReply::err(
+                format!(
+                    "unknown tool `{tool}` for a {:?}; available: {}",
+                    self.role,
+                    names.join(", ")
+                )
+                .to_lowercase(),
+            );
         }
         match self.dispatch(tool, args, cancel).await {
             Ok(r) | Err(r) => r,
         }
     }
 
-    async fn dispatch(&self, tool: &str, args: &Value, cancel: CancellationToken) -> Result<ToolReply, ToolReply> {
+    async fn dispatch(
+        &self,
+        tool: &str,
+        args: &Value,
+        cancel: CancellationToken,
+    ) -> Result<ToolReply, ToolReply> {
         let c = &self.confined;
         Ok(match tool {
-            "list_files" => reply(files::list_files(c, parse::<PathArg>(tool, args)?.path.as_deref())),
+            "list_files" => reply(files::list_files(
+                c,
+                parse::<PathArg>(tool, args)?.path.as_deref(),
+            )),
             "read_file" => {
                 let a: ReadArgs = parse(tool, args)?;
                 reply(files::read_file(c, &a.path, a.start_line, a.end_line))
@@ -265,7 +325,11 @@ impl ToolBox {
             }
             "finish" => {
                 let a: FinishArgs = parse(tool, args)?;
-                ToolReply { ok: true, output: "finished".into(), effect: ToolEffect::Finish { summary: a.summary } }
+                ToolReply {
+                    ok: true,
+                    output: "finished".into(),
+                    effect: ToolEffect::Finish { summary: a.summary },
+                }
             }
             "submit_plan" => {
                 let a: PlanArgs = parse(tool, args)?;
@@ -275,7 +339,9 @@ impl ToolBox {
                         output: format!("plan accepted ({} tasks)", a.tasks.len()),
                         effect: ToolEffect::Plan { tasks: a.tasks },
                     },
-                    Err(why) => ToolReply::err(format!("plan refused: {why}; fix it and call submit_plan again")),
+                    Err(why) => ToolReply::err(format!(
+                        "plan refused: {why}; fix it and call submit_plan again"
+                    )),
                 }
             }
             "submit_review" => {
@@ -283,7 +349,11 @@ impl ToolBox {
                 ToolReply {
                     ok: true,
                     output: "review recorded".into(),
-                    effect: ToolEffect::Review { verdict: a.verdict, summary: a.summary, comments: a.comments },
+                    effect: ToolEffect::Review {
+                        verdict: a.verdict,
+                        summary: a.summary,
+                        comments: a.comments,
+                    },
                 }
             }
             other => ToolReply::err(format!("unknown tool `{other}`")),
@@ -305,7 +375,11 @@ impl ToolBox {
             env_remove: self.env_remove.clone(),
         };
         match self.runner.run(spec, cancel).await {
-            Ok(o) => ToolReply { ok: o.success(), output: format!("{}\n{}", o.status_line(), o.output_with_note()), effect: ToolEffect::None },
+            Ok(o) => ToolReply {
+                ok: o.success(),
+                output: format!("{}\n{}", o.status_line(), o.output_with_note()),
+                effect: ToolEffect::None,
+            },
             Err(e) => ToolReply::err(format!("could not start the command: {e}")),
         }
     }

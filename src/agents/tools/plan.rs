@@ -38,8 +38,10 @@ pub fn validate_plan(tasks: &[PlannedTask], existing: &[String]) -> Result<(), S
         }
     }
     // Depth-first search for a cycle, reporting it as a path.
-    let deps: HashMap<&str, Vec<&str>> =
-        tasks.iter().map(|t| (t.id.as_str(), t.deps.iter().map(String::as_str).collect())).collect();
+    let deps: HashMap<&str, Vec<&str>> = tasks
+        .iter()
+        .map(|t| (t.id.as_str(), t.deps.iter().map(String::as_str).collect()))
+        .collect();
     #[derive(Clone, Copy, PartialEq)]
     enum Mark {
         Open,
@@ -104,10 +106,16 @@ mod tests {
         assert!(validate_plan(&[t("a", &[]), t("b", &["a"])], &[]).is_ok());
         let e = validate_plan(&[t("a", &["c"]), t("b", &["a"]), t("c", &["b"])], &[]).unwrap_err();
         assert!(e.contains("cycle: a → c → b → a"), "{e}");
-        assert!(validate_plan(&[t("a", &["zz"])], &[]).unwrap_err().contains("unknown task `zz`"));
+        assert!(validate_plan(&[t("a", &["zz"])], &[])
+            .unwrap_err()
+            .contains("unknown task `zz`"));
         assert!(validate_plan(&[t("a", &["zz"])], &["zz".into()]).is_ok());
-        assert!(validate_plan(&[t("a", &[]), t("a", &[])], &[]).unwrap_err().contains("duplicate"));
-        assert!(validate_plan(&[t("../x", &[])], &[]).unwrap_err().contains("not allowed"));
+        assert!(validate_plan(&[t("a", &[]), t("a", &[])], &[])
+            .unwrap_err()
+            .contains("duplicate"));
+        assert!(validate_plan(&[t("../x", &[])], &[])
+            .unwrap_err()
+            .contains("not allowed"));
         assert!(validate_plan(&[], &[]).is_err());
     }
 }

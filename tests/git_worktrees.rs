@@ -1,0 +1,150 @@
+//! Task worktrees on real repositories: isolation, exact diffs, confinement, the user's tree.
+
+mod support;
+
+use conclave::agents::tools::Confined;
+use conclave::git::{task_diff, RunRepo};
+use conclave::model::FileChange;
+use support::repo::{git, repo_with};
+
+#[test]
+fn two_tasks_edit_in_parallel_without_seeing_each_other() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("repo");
+    repo_with(
+        &root,
+        &[
+            ("calc.py", b"def add(a, b):\n    return a - b\n"),
+            ("README.md", b"# calc\n"),
+        ],
+    );
+    // The person has uncommitted work: it must survive untouched.
+    std::fs::write(root.join("README.md"), "# calc (my notes)\n").unwrap();
+    let status_before = git(&root, &["status", "--porcelain"]);
+    let data = tmp.path().join("data");
+    let rr = RunRepo::start(&root, "01RUN", &data).unwrap();
+    let (a, b) = (
+        rr.task_worktree("t1").unwrap(),
+        rr.task_worktree("t2").unwrap(),
+    );
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            std::fs::write(a.path.join("calc.py"), "def add(a, b):\n    return a + b\n").unwrap()
+        });
+        s.spawn(|| std::fs::write(b.path.join("NOTES.md"), "notes\n").unwrap());
+    });
+    assert!(std::fs::read_to_string(b.path.join("calc.py"))
+        .unwrap()
+        .contains("a - b"));
+    assert!(!a.path.join("NOTES.md").exists());
+    let (ta, tb) = (
+        a.commit_all("impl-1", "t1").unwrap(),
+        b.commit_all("impl-2", "t2").unwrap(),
+    );
+    let da = task_diff(&root, a.base, ta).unwrap();
+    assert_eq!((da.added, da.removed, da.files.len()), (1, 1, 1));
+    let db = task_diff(&root, b.base, tb).unwrap();
+    assert_eq!(db.files[0].change, FileChange::Added);
+    // Byte for byte what git says.
+    assert_eq!(
+        da.patch,
+        git(&root, &["diff", &a.base.to_string(), &ta.to_string()])
+    );
+    assert_eq!(
+        db.patch,
+        git(&root, &["diff", &b.base.to_string(), &tb.to_string()])
+    );
+    // The user's checkout and branch are as they were.
+    assert_eq!(git(&root, &["status", "--porcelain"]), status_before);
+    assert_eq!(
+        git(&root, &["rev-parse", "--abbrev-ref", "HEAD"]).trim(),
+        "main"
+    );
+    assert!(std::fs::read_to_string(root.join("calc.py"))
+        .unwrap()
+        .contains("a - b"));
+    rr.cleanup().unwrap();
+    assert!(!a.path.exists() && !b.path.exists());
+    let branches = git(&root, &["branch", "--list", "conclave/*"]);
+    assert!(
+        branches.contains("conclave/01RUN/t1") && branches.contains("conclave/01RUN/integration"),
+        "{branches}"
+    );
+    assert!(git(&root, &["worktree", "list"]).lines().count() == 1);
+}
+
+#[test]
+fn diffs_of_binary_deleted_renamed_and_non_utf8_files_match_git() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("repo");
+    let long: String = (0..40).map(|i| format!("line {i}\n")).collect();
+    repo_with(
+        &root,
+        &[
+            ("gone.txt", b"bye\n"),
+            ("old_name.txt", long.as_bytes()),
+            ("latin1.txt", b"caf\xe9\n"),
+        ],
+    );
+    let rr = RunRepo::start(&root, "01RUN", &tmp.path().join("data")).unwrap();
+    let w = rr.task_worktree("t1").unwrap();
+    std::fs::remove_file(w.path.join("gone.txt")).unwrap();
+    std::fs::rename(w.path.join("old_name.txt"), w.path.join("new_name.txt")).unwrap();
+    std::fs::write(
+        w.path.join("logo.png"),
+        [0x89u8, b'P', b'N', b'G', 0, 0, 1, 2, 3],
+    )
+    .unwrap();
+    std::fs::write(w.path.join("latin1.txt"), b"caf\xe9 cr\xe8me\n").unwrap();
+    let tip = w.commit_all("impl-1", "t1").unwrap();
+    let d = task_diff(&root, w.base, tip).unwrap();
+    let kinds: Vec<(String, FileChange, bool)> = d
+        .files
+        .iter()
+        .map(|f| (f.path.clone(), f.change, f.binary))
+        .collect();
+    assert!(
+        kinds.contains(&("gone.txt".into(), FileChange::Deleted, false)),
+        "{kinds:?}"
+    );
+    assert!(
+        kinds.contains(&("new_name.txt".into(), FileChange::Renamed, false)),
+        "{kinds:?}"
+    );
+    assert!(
+        kinds.contains(&("logo.png".into(), FileChange::Added, true)),
+        "{kinds:?}"
+    );
+    assert!(d.deletes_files());
+    let want = git(&root, &["diff", &w.base.to_string(), &tip.to_string()]);
+    assert_eq!(d.patch, want);
+}
+
+#[test]
+fn a_committed_symlink_out_of_the_worktree_leads_nowhere() {
+    let tmp = tempfile::tempdir().unwrap();
+    let outside = tmp.path().join("outside");
+    std::fs::create_dir(&outside).unwrap();
+    std::fs::write(outside.join("secret.txt"), "top secret").unwrap();
+    let root = tmp.path().join("repo");
+    std::fs::create_dir_all(&root).unwrap();
+    std::os::unix::fs::symlink(&outside, root.join("link")).unwrap();
+    repo_with(&root, &[("a.txt", b"a\n")]);
+    let rr = RunRepo::start(&root, "01RUN", &tmp.path().join("data")).unwrap();
+    let w = rr.task_worktree("t1").unwrap();
+    assert!(w
+        .path
+        .join("link")
+        .symlink_metadata()
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    let c = Confined::new(&w.path).unwrap();
+    assert!(c
+        .existing("link/secret.txt")
+        .unwrap_err()
+        .contains("outside"));
+    assert!(c.writable("link/new.txt").unwrap_err().contains("outside"));
+    assert!(c.existing("link").is_err());
+    assert_eq!(std::fs::read_dir(&outside).unwrap().count(), 1);
+}
