@@ -12,3 +12,4 @@ pub mod runner;
 pub mod secrets;
 pub mod store;
 pub mod util;
+pub mod engine;

@@ -1,0 +1,8 @@
+//! The engine: turns goals into landed commits by driving agents, gates, merges and the
+//! policy, and records every step as an event (design §3).
+//!
+//! Owns decisions and their order. Must not draw anything or write the store except through
+//! its `RunWriter`.
+
+pub mod command_risk;
+pub mod policy;
