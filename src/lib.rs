@@ -6,10 +6,10 @@
 pub mod agents;
 pub mod cli;
 pub mod config;
+pub mod engine;
 pub mod git;
 pub mod model;
 pub mod runner;
 pub mod secrets;
 pub mod store;
 pub mod util;
-pub mod engine;

@@ -18,7 +18,13 @@ pub struct Coalescer {
 
 impl Coalescer {
     pub fn new(agent: &str, task: Option<String>) -> Coalescer {
-        Coalescer { agent: agent.to_string(), task, part: TranscriptPart::Text, buf: String::new(), since: None }
+        Coalescer {
+            agent: agent.to_string(),
+            task,
+            part: TranscriptPart::Text,
+            buf: String::new(),
+            since: None,
+        }
     }
 
     /// Adds text; returns the events that are due (a part change flushes the old part first).
@@ -72,7 +78,11 @@ mod tests {
         let line = "a line of a long answer that goes on\n";
         for i in 0..5000u64 {
             // 5000 deltas within one second.
-            events.extend(c.push(TranscriptPart::Text, line, t0 + Duration::from_micros(i * 200)));
+            events.extend(c.push(
+                TranscriptPart::Text,
+                line,
+                t0 + Duration::from_micros(i * 200),
+            ));
         }
         events.extend(c.flush());
         assert!(events.len() < 200, "{} events", events.len());
@@ -92,8 +102,16 @@ mod tests {
         let t = Instant::now();
         assert!(c.push(TranscriptPart::Thinking, "hmm", t).is_empty());
         let e = c.push(TranscriptPart::Text, "ok", t);
-        assert!(matches!(&e[..], [EventKind::Transcript { part: TranscriptPart::Thinking, text, .. }] if text == "hmm"));
-        assert!(matches!(c.flush(), Some(EventKind::Transcript { part: TranscriptPart::Text, .. })));
+        assert!(
+            matches!(&e[..], [EventKind::Transcript { part: TranscriptPart::Thinking, text, .. }] if text == "hmm")
+        );
+        assert!(matches!(
+            c.flush(),
+            Some(EventKind::Transcript {
+                part: TranscriptPart::Text,
+                ..
+            })
+        ));
         assert!(c.flush().is_none());
     }
 }

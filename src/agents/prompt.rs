@@ -46,7 +46,12 @@ pub fn repo_map(c: &Confined) -> String {
         .filter(|e| e.file_type().is_some_and(|t| t.is_file()))
         .map(|e| c.relative(e.path()))
         .collect();
-    let mut out = files.iter().take(MAP_FILES).cloned().collect::<Vec<_>>().join("\n");
+    let mut out = files
+        .iter()
+        .take(MAP_FILES)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join("\n");
     if files.len() > MAP_FILES {
         out.push_str(&format!("\n(… {} more files)", files.len() - MAP_FILES));
     }

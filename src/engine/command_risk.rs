@@ -39,7 +39,8 @@ fn deny() -> &'static RegexSet {
 }
 
 const READ_ONLY: &[&str] = &[
-    "ls", "cat", "head", "tail", "wc", "grep", "rg", "find", "pwd", "echo", "tree", "file", "stat", "diff", "sort", "uniq",
+    "ls", "cat", "head", "tail", "wc", "grep", "rg", "find", "pwd", "echo", "tree", "file", "stat",
+    "diff", "sort", "uniq",
 ];
 
 /// How risky `command` is, given the repo's gate commands.
@@ -52,15 +53,26 @@ pub fn classify(command: &str, gate_commands: &[String]) -> CommandRisk {
         return CommandRisk::AllowListed;
     }
     // A pipeline or sequence is read-only only if every part is.
-    let parts: Vec<&str> = c.split(['|', ';', '&']).map(str::trim).filter(|p| !p.is_empty()).collect();
+    let parts: Vec<&str> = c
+        .split(['|', ';', '&'])
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .collect();
     let read_only = |p: &str| {
         let mut words = p.split_whitespace();
         let first = words.next().unwrap_or("");
         let rest: Vec<&str> = words.collect();
         if first == "git" {
-            return matches!(rest.first().copied(), Some("status" | "diff" | "log" | "show" | "blame" | "ls-files"));
+            return matches!(
+                rest.first().copied(),
+                Some("status" | "diff" | "log" | "show" | "blame" | "ls-files")
+            );
         }
-        if first == "find" && rest.iter().any(|w| matches!(*w, "-delete" | "-exec" | "-execdir" | "-ok")) {
+        if first == "find"
+            && rest
+                .iter()
+                .any(|w| matches!(*w, "-delete" | "-exec" | "-execdir" | "-ok"))
+        {
             return false;
         }
         READ_ONLY.contains(&first) && !p.contains('>')
@@ -97,10 +109,24 @@ mod tests {
     #[test]
     fn read_only_tools_and_gates_are_allow_listed() {
         let gates = vec!["cargo test".to_string()];
-        for c in ["ls -la", "cat src/main.rs | grep fn", "git status", "git diff HEAD~1", "cargo test", "find . -name '*.rs'"] {
+        for c in [
+            "ls -la",
+            "cat src/main.rs | grep fn",
+            "git status",
+            "git diff HEAD~1",
+            "cargo test",
+            "find . -name '*.rs'",
+        ] {
             assert_eq!(classify(c, &gates), CommandRisk::AllowListed, "{c}");
         }
-        for c in ["cargo build", "python3 -m pytest", "rm -rf target", "find . -delete", "echo x > out.txt", "git commit -am x"] {
+        for c in [
+            "cargo build",
+            "python3 -m pytest",
+            "rm -rf target",
+            "find . -delete",
+            "echo x > out.txt",
+            "git commit -am x",
+        ] {
             assert_eq!(classify(c, &gates), CommandRisk::Ordinary, "{c}");
         }
     }

@@ -24,7 +24,9 @@ fn write_run(s: &Store, n: u64) -> (RunId, Vec<Event>) {
 }
 
 /// Every tree's name and contents, to prove a failed operation changed nothing.
-fn fingerprint(s: &Store) -> Vec<(Vec<u8>, Vec<(Vec<u8>, Vec<u8>)>)> {
+type TreeDump = Vec<(Vec<u8>, Vec<u8>)>;
+
+fn fingerprint(s: &Store) -> Vec<(Vec<u8>, TreeDump)> {
     let mut names = s.db().tree_names();
     names.sort();
     names

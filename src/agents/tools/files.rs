@@ -78,9 +78,8 @@ pub fn read_file(
         ));
     }
     let mut out = String::new();
-    let mut shown = 0;
     for (i, l) in lines[first - 1..last].iter().enumerate() {
-        if shown >= READ_LINES_CAP || out.len() >= READ_BYTES_CAP {
+        if i >= READ_LINES_CAP || out.len() >= READ_BYTES_CAP {
             out.push_str(&format!(
                 "[… cut at line {}; read on with start_line={} …]\n",
                 first + i - 1,
@@ -89,7 +88,6 @@ pub fn read_file(
             break;
         }
         out.push_str(&format!("{}: {l}\n", first + i));
-        shown += 1;
     }
     Ok(out)
 }

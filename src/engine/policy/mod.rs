@@ -39,11 +39,44 @@ use Rule::*;
 pub const MATRIX: [(ApprovalWhat, [Rule; 5]); 7] = [
     (ApprovalWhat::Plan, [Person, Person, Auto, Auto, Auto]),
     (ApprovalWhat::Assign, [Person, Auto, Auto, Auto, Auto]),
-    (ApprovalWhat::Command, [Person, AutoIfAllowListed, AutoUnlessDenied, AutoUnlessDenied, AutoUnlessDenied]),
-    (ApprovalWhat::Diff, [Person, AutoIfMinorAndGreen, AutoIfGreen, Auto, Auto]),
-    (ApprovalWhat::Retry, [Person, AutoIfMinorWithinBudget, AutoWithinBudget, Auto, Auto]),
-    (ApprovalWhat::Merge, [Person, Person, AutoIfClean, Auto, Auto]),
-    (ApprovalWhat::Land, [Person, Person, Person, AutoIfCleanAndGreen, AutoIfCleanAndGreen]),
+    (
+        ApprovalWhat::Command,
+        [
+            Person,
+            AutoIfAllowListed,
+            AutoUnlessDenied,
+            AutoUnlessDenied,
+            AutoUnlessDenied,
+        ],
+    ),
+    (
+        ApprovalWhat::Diff,
+        [Person, AutoIfMinorAndGreen, AutoIfGreen, Auto, Auto],
+    ),
+    (
+        ApprovalWhat::Retry,
+        [
+            Person,
+            AutoIfMinorWithinBudget,
+            AutoWithinBudget,
+            Auto,
+            Auto,
+        ],
+    ),
+    (
+        ApprovalWhat::Merge,
+        [Person, Person, AutoIfClean, Auto, Auto],
+    ),
+    (
+        ApprovalWhat::Land,
+        [
+            Person,
+            Person,
+            Person,
+            AutoIfCleanAndGreen,
+            AutoIfCleanAndGreen,
+        ],
+    ),
 ];
 
 pub fn rule(what: ApprovalWhat, level: AutonomyLevel) -> Rule {
@@ -101,7 +134,9 @@ pub fn decide(what: ApprovalWhat, level: AutonomyLevel, f: &Facts) -> Answer {
     if what == ApprovalWhat::Command {
         let c = f.command.as_deref().unwrap_or("");
         if classify(c, &f.gate_commands) == CommandRisk::Denied {
-            return Answer::AskPerson { why: format!("`{c}` is on the deny-list: a person decides at every level") };
+            return Answer::AskPerson {
+                why: format!("`{c}` is on the deny-list: a person decides at every level"),
+            };
         }
     }
     let ask = |why: String| Answer::AskPerson { why };
@@ -114,40 +149,62 @@ pub fn decide(what: ApprovalWhat, level: AutonomyLevel, f: &Facts) -> Answer {
             if classify(c, &f.gate_commands) == CommandRisk::AllowListed {
                 ok(format!("{l}: `{c}` is a gate command or read-only"))
             } else {
-                ask(format!("{l}: `{c}` is not on the allow-list (gate commands, read-only tools)"))
+                ask(format!(
+                    "{l}: `{c}` is not on the allow-list (gate commands, read-only tools)"
+                ))
             }
         }
         AutoUnlessDenied => ok(format!("{l}: commands run in the task's worktree")),
         AutoIfMinorAndGreen => match (f.gates_passed, f.review_approved, f.minor()) {
-            (true, true, true) => ok(format!("{l}: gates passed, review approved, minor change ({} lines)", f.changed_lines)),
+            (true, true, true) => ok(format!(
+                "{l}: gates passed, review approved, minor change ({} lines)",
+                f.changed_lines
+            )),
             (false, _, _) => ask(format!("{l}: gates did not pass")),
             (_, false, _) => ask(format!("{l}: the review did not approve")),
             _ => ask(format!(
                 "{l}: not minor ({} changed lines, limit {}{})",
                 f.changed_lines,
                 f.minor_diff_lines,
-                if f.deletes_files { ", deletes files" } else { "" }
+                if f.deletes_files {
+                    ", deletes files"
+                } else {
+                    ""
+                }
             )),
         },
         AutoIfGreen => match (f.gates_passed, f.review_approved) {
             (true, true) => ok(format!("{l}: gates passed and review approved")),
             (false, _) => ask(format!("{l}: gates still fail after the retries")),
-            _ => ask(format!("{l}: the review still asks for changes after the retries")),
+            _ => ask(format!(
+                "{l}: the review still asks for changes after the retries"
+            )),
         },
         AutoIfMinorWithinBudget => {
             if f.retries_used >= f.max_retries {
                 ask(format!("{l}: retry budget of {} spent", f.max_retries))
             } else if !f.minor() {
-                ask(format!("{l}: only minor changes retry on their own ({} lines)", f.changed_lines))
+                ask(format!(
+                    "{l}: only minor changes retry on their own ({} lines)",
+                    f.changed_lines
+                ))
             } else {
-                ok(format!("{l}: minor change, retry {} of {}", f.retries_used + 1, f.max_retries))
+                ok(format!(
+                    "{l}: minor change, retry {} of {}",
+                    f.retries_used + 1,
+                    f.max_retries
+                ))
             }
         }
         AutoWithinBudget => {
             if f.retries_used >= f.max_retries {
                 ask(format!("{l}: retry budget of {} spent", f.max_retries))
             } else {
-                ok(format!("{l}: retry {} of {}", f.retries_used + 1, f.max_retries))
+                ok(format!(
+                    "{l}: retry {} of {}",
+                    f.retries_used + 1,
+                    f.max_retries
+                ))
             }
         }
         AutoIfClean => {
@@ -159,7 +216,9 @@ pub fn decide(what: ApprovalWhat, level: AutonomyLevel, f: &Facts) -> Answer {
         }
         AutoIfCleanAndGreen => match (f.clean, f.gates_passed) {
             (true, true) => ok(format!("{l}: the checkout is clean and gates pass")),
-            (false, _) => ask(format!("{l}: your checkout has uncommitted changes or moved")),
+            (false, _) => ask(format!(
+                "{l}: your checkout has uncommitted changes or moved"
+            )),
             _ => ask(format!("{l}: gates fail on the integration branch")),
         },
     }

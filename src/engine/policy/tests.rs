@@ -30,30 +30,113 @@ fn every_cell_of_the_matrix() {
     let cases: Vec<(&str, ApprovalWhat, Facts, [bool; 5])> = vec![
         ("plan", ApprovalWhat::Plan, facts(), [P, P, A, A, A]),
         ("assign", ApprovalWhat::Assign, facts(), [P, A, A, A, A]),
-        ("ordinary command", ApprovalWhat::Command, facts(), [P, P, A, A, A]),
-        ("gate command", ApprovalWhat::Command, with(|f| f.command = Some("cargo test".into())), [P, A, A, A, A]),
-        ("read-only command", ApprovalWhat::Command, with(|f| f.command = Some("git diff".into())), [P, A, A, A, A]),
-        ("denied command", ApprovalWhat::Command, with(|f| f.command = Some("git push".into())), [P, P, P, P, P]),
-        ("minor green diff", ApprovalWhat::Diff, facts(), [P, A, A, A, A]),
-        ("big green diff", ApprovalWhat::Diff, with(|f| f.changed_lines = 51), [P, P, A, A, A]),
-        ("deleting diff", ApprovalWhat::Diff, with(|f| f.deletes_files = true), [P, P, A, A, A]),
-        ("red diff", ApprovalWhat::Diff, with(|f| f.gates_passed = false), [P, P, P, A, A]),
-        ("unreviewed diff", ApprovalWhat::Diff, with(|f| f.review_approved = false), [P, P, P, A, A]),
+        (
+            "ordinary command",
+            ApprovalWhat::Command,
+            facts(),
+            [P, P, A, A, A],
+        ),
+        (
+            "gate command",
+            ApprovalWhat::Command,
+            with(|f| f.command = Some("cargo test".into())),
+            [P, A, A, A, A],
+        ),
+        (
+            "read-only command",
+            ApprovalWhat::Command,
+            with(|f| f.command = Some("git diff".into())),
+            [P, A, A, A, A],
+        ),
+        (
+            "denied command",
+            ApprovalWhat::Command,
+            with(|f| f.command = Some("git push".into())),
+            [P, P, P, P, P],
+        ),
+        (
+            "minor green diff",
+            ApprovalWhat::Diff,
+            facts(),
+            [P, A, A, A, A],
+        ),
+        (
+            "big green diff",
+            ApprovalWhat::Diff,
+            with(|f| f.changed_lines = 51),
+            [P, P, A, A, A],
+        ),
+        (
+            "deleting diff",
+            ApprovalWhat::Diff,
+            with(|f| f.deletes_files = true),
+            [P, P, A, A, A],
+        ),
+        (
+            "red diff",
+            ApprovalWhat::Diff,
+            with(|f| f.gates_passed = false),
+            [P, P, P, A, A],
+        ),
+        (
+            "unreviewed diff",
+            ApprovalWhat::Diff,
+            with(|f| f.review_approved = false),
+            [P, P, P, A, A],
+        ),
         ("minor retry", ApprovalWhat::Retry, facts(), [P, A, A, A, A]),
-        ("big retry", ApprovalWhat::Retry, with(|f| f.changed_lines = 200), [P, P, A, A, A]),
-        ("retry past budget", ApprovalWhat::Retry, with(|f| f.retries_used = 2), [P, P, P, A, A]),
+        (
+            "big retry",
+            ApprovalWhat::Retry,
+            with(|f| f.changed_lines = 200),
+            [P, P, A, A, A],
+        ),
+        (
+            "retry past budget",
+            ApprovalWhat::Retry,
+            with(|f| f.retries_used = 2),
+            [P, P, P, A, A],
+        ),
         ("clean merge", ApprovalWhat::Merge, facts(), [P, P, A, A, A]),
-        ("conflicting merge", ApprovalWhat::Merge, with(|f| f.clean = false), [P, P, P, A, A]),
-        ("clean green land", ApprovalWhat::Land, facts(), [P, P, P, A, A]),
-        ("land on a dirty checkout", ApprovalWhat::Land, with(|f| f.clean = false), [P, P, P, P, P]),
-        ("land with red gates", ApprovalWhat::Land, with(|f| f.gates_passed = false), [P, P, P, P, P]),
+        (
+            "conflicting merge",
+            ApprovalWhat::Merge,
+            with(|f| f.clean = false),
+            [P, P, P, A, A],
+        ),
+        (
+            "clean green land",
+            ApprovalWhat::Land,
+            facts(),
+            [P, P, P, A, A],
+        ),
+        (
+            "land on a dirty checkout",
+            ApprovalWhat::Land,
+            with(|f| f.clean = false),
+            [P, P, P, P, P],
+        ),
+        (
+            "land with red gates",
+            ApprovalWhat::Land,
+            with(|f| f.gates_passed = false),
+            [P, P, P, P, P],
+        ),
     ];
     for (name, what, f, want) in cases {
         for level in AutonomyLevel::ALL {
             let got = decide(what, level, &f);
-            assert_eq!(got.is_auto(), want[level.number() as usize - 1], "{name} at {level}: {got:?}");
+            assert_eq!(
+                got.is_auto(),
+                want[level.number() as usize - 1],
+                "{name} at {level}: {got:?}"
+            );
             assert!(!got.why().is_empty());
-            assert!(got.why().starts_with(&level.label()) || got.why().contains("deny-list"), "{}", got.why());
+            assert!(
+                got.why().starts_with(&level.label()) || got.why().contains("deny-list"),
+                "{}",
+                got.why()
+            );
         }
     }
 }
