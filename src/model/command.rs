@@ -9,8 +9,14 @@ use super::level::AutonomyLevel;
 pub enum Command {
     /// Approve a waiting item. `keep_hunks` lists, for a diff, the hunks the person kept
     /// (all when `None`).
-    Approve { approval: String, keep_hunks: Option<Vec<usize>> },
-    Reject { approval: String, reason: String },
+    Approve {
+        approval: String,
+        keep_hunks: Option<Vec<usize>>,
+    },
+    Reject {
+        approval: String,
+        reason: String,
+    },
     SetLevel(AutonomyLevel),
     AddGoal(String),
     Pause,

@@ -121,7 +121,10 @@ pub enum TaskStatus {
 
 impl TaskStatus {
     pub fn is_terminal(self) -> bool {
-        matches!(self, TaskStatus::Done | TaskStatus::Failed | TaskStatus::Cancelled)
+        matches!(
+            self,
+            TaskStatus::Done | TaskStatus::Failed | TaskStatus::Cancelled
+        )
     }
 
     /// An agent or gate is busy with the task.
@@ -454,7 +457,12 @@ mod tests {
     fn empty_kinds_and_names_agree() {
         let run = RunId::new_at(5);
         for kind in [EventKind::RunPaused {}, EventKind::RunResumed {}] {
-            let e = Event { run, seq: 0, at_ms: 5, kind: kind.clone() };
+            let e = Event {
+                run,
+                seq: 0,
+                at_ms: 5,
+                kind: kind.clone(),
+            };
             let v: serde_json::Value = serde_json::to_value(&e).unwrap();
             assert_eq!(v["kind"], kind.name());
             assert_eq!(serde_json::from_value::<Event>(v).unwrap(), e);

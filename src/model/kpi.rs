@@ -79,12 +79,37 @@ pub enum Target {
 pub fn kpi_rows(k: &Kpis) -> [(&'static str, &'static str, Option<f64>, Target); 7] {
     [
         ("routing", "routing", k.routing, Target::AtLeast(0.80)),
-        ("conflicts_auto", "conflicts auto", k.conflicts_auto, Target::AtLeast(0.95)),
-        ("gate_first_pass", "gates 1st-pass", k.gate_first_pass, Target::AtLeast(0.90)),
-        ("coordination", "coordination", k.coordination, Target::AtLeast(0.99)),
+        (
+            "conflicts_auto",
+            "conflicts auto",
+            k.conflicts_auto,
+            Target::AtLeast(0.95),
+        ),
+        (
+            "gate_first_pass",
+            "gates 1st-pass",
+            k.gate_first_pass,
+            Target::AtLeast(0.90),
+        ),
+        (
+            "coordination",
+            "coordination",
+            k.coordination,
+            Target::AtLeast(0.99),
+        ),
         ("recovery", "recovery", k.recovery, Target::AtLeast(0.95)),
-        ("task_time_variation", "time var", k.task_time_variation, Target::Below(0.10)),
-        ("lessons_persisted", "lessons kept", k.lessons_persisted, Target::AtLeast(1.0)),
+        (
+            "task_time_variation",
+            "time var",
+            k.task_time_variation,
+            Target::Below(0.10),
+        ),
+        (
+            "lessons_persisted",
+            "lessons kept",
+            k.lessons_persisted,
+            Target::AtLeast(1.0),
+        ),
     ]
 }
 

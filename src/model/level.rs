@@ -94,14 +94,20 @@ mod tests {
 
     #[test]
     fn levels_are_numbers_on_the_wire() {
-        assert_eq!(serde_json::to_string(&AutonomyLevel::Strategic).unwrap(), "3");
+        assert_eq!(
+            serde_json::to_string(&AutonomyLevel::Strategic).unwrap(),
+            "3"
+        );
         assert_eq!(
             serde_json::from_str::<AutonomyLevel>("5").unwrap(),
             AutonomyLevel::Evolutionary
         );
         assert!(serde_json::from_str::<AutonomyLevel>("7").is_err());
         assert_eq!(AutonomyLevel::SemiAutonomous.label(), "L2 Semi-autonomous");
-        assert_eq!(AutonomyLevel::Evolutionary.raised(), AutonomyLevel::Evolutionary);
+        assert_eq!(
+            AutonomyLevel::Evolutionary.raised(),
+            AutonomyLevel::Evolutionary
+        );
         assert_eq!(AutonomyLevel::Assisted.lowered(), AutonomyLevel::Assisted);
     }
 }

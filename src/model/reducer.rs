@@ -17,7 +17,10 @@ pub fn apply(s: &mut RunState, e: &Event) {
         }
     }
     if e.seq < s.next_seq {
-        anomaly(s, format!("seq {}: already applied (next is {})", e.seq, s.next_seq));
+        anomaly(
+            s,
+            format!("seq {}: already applied (next is {})", e.seq, s.next_seq),
+        );
         return;
     }
     if e.seq > s.next_seq {
@@ -46,7 +49,15 @@ fn anomaly(s: &mut RunState, what: String) {
 
 fn apply_kind(s: &mut RunState, e: &Event) {
     match &e.kind {
-        EventKind::RunStarted { repo, base_commit, branch, goal, level, agents, parent } => {
+        EventKind::RunStarted {
+            repo,
+            base_commit,
+            branch,
+            goal,
+            level,
+            agents,
+            parent,
+        } => {
             if s.run.is_some() {
                 return anomaly(s, format!("seq {}: second RunStarted", e.seq));
             }
@@ -59,7 +70,11 @@ fn apply_kind(s: &mut RunState, e: &Event) {
             s.level = Some(*level);
             s.status = RunStatus::Running;
             s.started_at_ms = e.at_ms;
-            s.goals.push(Goal { text: goal.clone(), source: GoalSource::Person, seq: e.seq });
+            s.goals.push(Goal {
+                text: goal.clone(),
+                source: GoalSource::Person,
+                seq: e.seq,
+            });
             for a in agents {
                 let i = agent_slot(s, &a.name);
                 let st = &mut s.agents[i];
@@ -68,13 +83,17 @@ fn apply_kind(s: &mut RunState, e: &Event) {
                 st.model = a.model.clone();
             }
         }
-        EventKind::GoalAdded { text, source } => {
-            s.goals.push(Goal { text: text.clone(), source: *source, seq: e.seq })
-        }
+        EventKind::GoalAdded { text, source } => s.goals.push(Goal {
+            text: text.clone(),
+            source: *source,
+            seq: e.seq,
+        }),
         EventKind::LevelChanged { to, .. } => s.level = Some(*to),
         EventKind::PlanProposed { tasks, .. } => apply_plan(s, tasks),
         EventKind::TaskAssigned { task, agent, why } => {
-            let Some(t) = task_mut(s, task, e.seq) else { return };
+            let Some(t) = task_mut(s, task, e.seq) else {
+                return;
+            };
             t.agent = Some(agent.clone());
             t.assigned_by = Some(*why);
             agent_slot(s, agent);
@@ -84,7 +103,12 @@ fn apply_kind(s: &mut RunState, e: &Event) {
             }
         }
         EventKind::TaskStatus { task, status } => apply_task_status(s, task, *status, e),
-        EventKind::Transcript { agent, task, part, text } => {
+        EventKind::Transcript {
+            agent,
+            task,
+            part,
+            text,
+        } => {
             let a = agent_slot(s, agent);
             let entries = &mut s.transcripts[a];
             match entries.last_mut() {
@@ -101,7 +125,13 @@ fn apply_kind(s: &mut RunState, e: &Event) {
                 }),
             }
         }
-        EventKind::ToolCall { call, agent, task, tool, args } => {
+        EventKind::ToolCall {
+            call,
+            agent,
+            task,
+            tool,
+            args,
+        } => {
             if s.index.calls.contains_key(call) {
                 return anomaly(s, format!("seq {}: tool call {call} made twice", e.seq));
             }
@@ -123,21 +153,39 @@ fn apply_kind(s: &mut RunState, e: &Event) {
             let at = (a, entries.len() - 1);
             s.index.calls.insert(call.clone(), at);
         }
-        EventKind::ToolResult { call, ok, output, ms } => {
+        EventKind::ToolResult {
+            call,
+            ok,
+            output,
+            ms,
+        } => {
             let found = s.index.calls.get(call).copied();
             let info = found.and_then(|(a, i)| s.transcripts.get_mut(a)?.get_mut(i)?.call.as_mut());
             match info {
                 Some(info) => {
-                    info.result = Some(ToolOutcome { ok: *ok, output: output.clone(), ms: *ms })
+                    info.result = Some(ToolOutcome {
+                        ok: *ok,
+                        output: output.clone(),
+                        ms: *ms,
+                    })
                 }
                 None => anomaly(s, format!("seq {}: result for unknown call {call}", e.seq)),
             }
         }
-        EventKind::DiffProposed { task, diff, files, added, removed, patch } => {
+        EventKind::DiffProposed {
+            task,
+            diff,
+            files,
+            added,
+            removed,
+            patch,
+        } => {
             if s.index.diffs.contains_key(diff) {
                 return anomaly(s, format!("seq {}: diff {diff} proposed twice", e.seq));
             }
-            let Some(t) = task_mut(s, task, e.seq) else { return };
+            let Some(t) = task_mut(s, task, e.seq) else {
+                return;
+            };
             t.diffs.push(diff.clone());
             s.index.diffs.insert(diff.clone(), s.diffs.len());
             s.diffs.push(DiffState {
@@ -150,8 +198,16 @@ fn apply_kind(s: &mut RunState, e: &Event) {
                 seq: e.seq,
             });
         }
-        EventKind::GateResult { task, gate, passed, output_tail, ms } => {
-            let Some(t) = task_mut(s, task, e.seq) else { return };
+        EventKind::GateResult {
+            task,
+            gate,
+            passed,
+            output_tail,
+            ms,
+        } => {
+            let Some(t) = task_mut(s, task, e.seq) else {
+                return;
+            };
             let round = t.gate_round.max(1);
             let first_result = t.gates.is_empty();
             t.gates.push(GateOutcome {
@@ -174,8 +230,16 @@ fn apply_kind(s: &mut RunState, e: &Event) {
                 k.first_pass_tasks -= 1;
             }
         }
-        EventKind::Review { task, reviewer, verdict, summary, comments } => {
-            let Some(t) = task_mut(s, task, e.seq) else { return };
+        EventKind::Review {
+            task,
+            reviewer,
+            verdict,
+            summary,
+            comments,
+        } => {
+            let Some(t) = task_mut(s, task, e.seq) else {
+                return;
+            };
             t.reviews.push(ReviewRecord {
                 reviewer: reviewer.clone(),
                 verdict: *verdict,
@@ -183,11 +247,20 @@ fn apply_kind(s: &mut RunState, e: &Event) {
                 comments: comments.clone(),
             });
         }
-        EventKind::ApprovalRequested { approval, what, task, subject, why, diff } => {
+        EventKind::ApprovalRequested {
+            approval,
+            what,
+            task,
+            subject,
+            why,
+            diff,
+        } => {
             if s.index.approvals.contains_key(approval) {
                 return anomaly(s, format!("seq {}: approval {approval} asked twice", e.seq));
             }
-            s.index.approvals.insert(approval.clone(), s.approvals.len());
+            s.index
+                .approvals
+                .insert(approval.clone(), s.approvals.len());
             s.approvals.push(ApprovalState {
                 id: approval.clone(),
                 what: *what,
@@ -201,15 +274,28 @@ fn apply_kind(s: &mut RunState, e: &Event) {
             });
             s.pending_approvals += 1;
         }
-        EventKind::ApprovalDecided { approval, decision, reason, by, level } => {
-            apply_decision(s, e, approval, *decision, reason, *by, *level)
-        }
-        EventKind::MergeResult { task, ok, conflicts, commit } => {
+        EventKind::ApprovalDecided {
+            approval,
+            decision,
+            reason,
+            by,
+            level,
+        } => apply_decision(s, e, approval, *decision, reason, *by, *level),
+        EventKind::MergeResult {
+            task,
+            ok,
+            conflicts,
+            commit,
+        } => {
             let Some(i) = s.index.tasks.get(task).copied() else {
                 return anomaly(s, format!("seq {}: unknown task {task}", e.seq));
             };
             let t = &mut s.tasks[i];
-            t.merge = Some(MergeOutcome { ok: *ok, conflicts: conflicts.clone(), commit: commit.clone() });
+            t.merge = Some(MergeOutcome {
+                ok: *ok,
+                conflicts: conflicts.clone(),
+                commit: commit.clone(),
+            });
             let k = &mut s.kpi_counters;
             if !ok && !conflicts.is_empty() && !t.conflict_open {
                 t.conflict_open = true;
@@ -222,12 +308,25 @@ fn apply_kind(s: &mut RunState, e: &Event) {
                 }
             }
         }
-        EventKind::Usage { agent, task, input_tokens, output_tokens, cached_tokens, cost_usd, ms, .. } => {
+        EventKind::Usage {
+            agent,
+            task,
+            input_tokens,
+            output_tokens,
+            cached_tokens,
+            cost_usd,
+            ms,
+            ..
+        } => {
             let a = agent_slot(s, agent);
             let ag = &mut s.agents[a];
-            ag.usage.add(*input_tokens, *output_tokens, *cached_tokens, *cost_usd);
+            ag.usage
+                .add(*input_tokens, *output_tokens, *cached_tokens, *cost_usd);
             push_window(&mut ag.latencies_ms, *ms);
-            push_window(&mut ag.tokens_per_s, output_tokens.saturating_mul(1000) / (*ms).max(1));
+            push_window(
+                &mut ag.tokens_per_s,
+                output_tokens.saturating_mul(1000) / (*ms).max(1),
+            );
             let (p50, p95) = percentiles(&ag.latencies_ms);
             ag.latency_p50_ms = p50;
             ag.latency_p95_ms = p95;
@@ -235,12 +334,22 @@ fn apply_kind(s: &mut RunState, e: &Event) {
                 ag.error_open = false;
                 s.kpi_counters.recovered_episodes += 1;
             }
-            s.usage.add(*input_tokens, *output_tokens, *cached_tokens, *cost_usd);
+            s.usage
+                .add(*input_tokens, *output_tokens, *cached_tokens, *cost_usd);
             if let Some(t) = task.as_deref().and_then(|t| s.index.tasks.get(t).copied()) {
-                s.tasks[t].usage.add(*input_tokens, *output_tokens, *cached_tokens, *cost_usd);
+                s.tasks[t]
+                    .usage
+                    .add(*input_tokens, *output_tokens, *cached_tokens, *cost_usd);
             }
         }
-        EventKind::ProviderError { agent, provider, error, attempt, retry_in_ms, fallback } => {
+        EventKind::ProviderError {
+            agent,
+            provider,
+            error,
+            attempt,
+            retry_in_ms,
+            fallback,
+        } => {
             let a = agent_slot(s, agent);
             let ag = &mut s.agents[a];
             ag.errors += 1;
@@ -259,8 +368,16 @@ fn apply_kind(s: &mut RunState, e: &Event) {
             });
         }
         EventKind::WorkDetected { findings } => s.findings.extend(findings.iter().cloned()),
-        EventKind::Lesson { text, source, persisted } => {
-            s.lessons.push(LessonRecord { text: text.clone(), source: source.clone(), seq: e.seq });
+        EventKind::Lesson {
+            text,
+            source,
+            persisted,
+        } => {
+            s.lessons.push(LessonRecord {
+                text: text.clone(),
+                source: source.clone(),
+                seq: e.seq,
+            });
             s.kpi_counters.lessons += 1;
             if *persisted {
                 s.kpi_counters.lessons_persisted += 1;
@@ -353,7 +470,12 @@ fn apply_plan(s: &mut RunState, tasks: &[PlannedTask]) {
             s.status_counts[status_index(t.status)] -= 1;
         }
         s.tasks.retain(keep);
-        s.index.tasks = s.tasks.iter().enumerate().map(|(i, t)| (t.id.clone(), i)).collect();
+        s.index.tasks = s
+            .tasks
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.id.clone(), i))
+            .collect();
     }
     for p in tasks {
         if let Some(&i) = s.index.tasks.get(&p.id) {
@@ -465,10 +587,16 @@ fn apply_decision(
     level: Option<super::level::AutonomyLevel>,
 ) {
     let Some(i) = s.index.approvals.get(approval).copied() else {
-        return anomaly(s, format!("seq {}: decision on unknown approval {approval}", e.seq));
+        return anomaly(
+            s,
+            format!("seq {}: decision on unknown approval {approval}", e.seq),
+        );
     };
     if s.approvals[i].decision.is_some() {
-        return anomaly(s, format!("seq {}: approval {approval} decided twice", e.seq));
+        return anomaly(
+            s,
+            format!("seq {}: approval {approval} decided twice", e.seq),
+        );
     }
     let a = &mut s.approvals[i];
     a.decision = Some(DecisionRecord {
@@ -481,7 +609,11 @@ fn apply_decision(
     });
     s.pending_approvals -= 1;
     if by == DecidedBy::Person && a.what == ApprovalWhat::Merge {
-        if let Some(t) = a.task.as_deref().and_then(|t| s.index.tasks.get(t).copied()) {
+        if let Some(t) = a
+            .task
+            .as_deref()
+            .and_then(|t| s.index.tasks.get(t).copied())
+        {
             if s.tasks[t].conflict_open {
                 s.tasks[t].person_in_conflict = true;
             }

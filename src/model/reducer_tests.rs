@@ -84,7 +84,12 @@ fn duplicate_and_foreign_events_are_anomalies_not_changes() {
 #[test]
 fn transcript_deltas_coalesce_per_part_and_tool_results_attach() {
     let run = run_id();
-    let mk = |seq, kind| Event { run, seq, at_ms: seq, kind };
+    let mk = |seq, kind| Event {
+        run,
+        seq,
+        at_ms: seq,
+        kind,
+    };
     let text = |t: &str, part| EventKind::Transcript {
         agent: "impl-1".into(),
         task: Some("t1".into()),
@@ -95,14 +100,25 @@ fn transcript_deltas_coalesce_per_part_and_tool_results_attach() {
         mk(0, text("I will ", TranscriptPart::Thinking)),
         mk(1, text("read it", TranscriptPart::Thinking)),
         mk(2, text("Reading", TranscriptPart::Text)),
-        mk(3, EventKind::ToolCall {
-            call: "c1".into(),
-            agent: "impl-1".into(),
-            task: Some("t1".into()),
-            tool: "read_file".into(),
-            args: serde_json::json!({"path": "a.rs"}),
-        }),
-        mk(4, EventKind::ToolResult { call: "c1".into(), ok: true, output: "1: fn a()".into(), ms: 3 }),
+        mk(
+            3,
+            EventKind::ToolCall {
+                call: "c1".into(),
+                agent: "impl-1".into(),
+                task: Some("t1".into()),
+                tool: "read_file".into(),
+                args: serde_json::json!({"path": "a.rs"}),
+            },
+        ),
+        mk(
+            4,
+            EventKind::ToolResult {
+                call: "c1".into(),
+                ok: true,
+                output: "1: fn a()".into(),
+                ms: 3,
+            },
+        ),
         mk(5, text(" done", TranscriptPart::Text)),
     ];
     let s = fold(&log);
@@ -118,7 +134,12 @@ fn transcript_deltas_coalesce_per_part_and_tool_results_attach() {
 #[test]
 fn a_replan_drops_only_tasks_that_never_started() {
     let run = run_id();
-    let mk = |seq, kind| Event { run, seq, at_ms: seq, kind };
+    let mk = |seq, kind| Event {
+        run,
+        seq,
+        at_ms: seq,
+        kind,
+    };
     let plan = |ids: &[&str]| EventKind::PlanProposed {
         agent: "strategist".into(),
         tasks: ids
@@ -137,7 +158,13 @@ fn a_replan_drops_only_tasks_that_never_started() {
     };
     let log = vec![
         mk(0, plan(&["a", "b", "c"])),
-        mk(1, EventKind::TaskStatus { task: "a".into(), status: TaskStatus::Running }),
+        mk(
+            1,
+            EventKind::TaskStatus {
+                task: "a".into(),
+                status: TaskStatus::Running,
+            },
+        ),
         mk(2, plan(&["c", "d"])),
     ];
     let s = fold(&log);

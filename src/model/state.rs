@@ -25,7 +25,10 @@ pub enum RunStatus {
 
 impl RunStatus {
     pub fn is_over(self) -> bool {
-        matches!(self, RunStatus::Finished | RunStatus::Failed | RunStatus::Cancelled)
+        matches!(
+            self,
+            RunStatus::Finished | RunStatus::Failed | RunStatus::Cancelled
+        )
     }
 
     pub fn name(self) -> &'static str {

@@ -11,11 +11,23 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
 pub const AGENTS: [&str; 8] = [
-    "strategist", "impl-1", "impl-2", "impl-3", "impl-4", "impl-5", "impl-6", "reviewer",
+    "strategist",
+    "impl-1",
+    "impl-2",
+    "impl-3",
+    "impl-4",
+    "impl-5",
+    "impl-6",
+    "reviewer",
 ];
 
 fn ev(run: RunId, seq: u64, kind: EventKind) -> Event {
-    Event { run, seq, at_ms: 1_700_000_000_000 + seq * 7, kind }
+    Event {
+        run,
+        seq,
+        at_ms: 1_700_000_000_000 + seq * 7,
+        kind,
+    }
 }
 
 fn started(agents: &[&str]) -> EventKind {
@@ -66,9 +78,25 @@ pub fn realistic_run(run: RunId, n: u64, seed: u64) -> Vec<Event> {
         let plan = tasks
             .iter()
             .enumerate()
-            .map(|(i, t)| planned(t.clone(), if i > 0 { vec![format!("t{}", i - 1)] } else { vec![] }))
+            .map(|(i, t)| {
+                planned(
+                    t.clone(),
+                    if i > 0 {
+                        vec![format!("t{}", i - 1)]
+                    } else {
+                        vec![]
+                    },
+                )
+            })
             .collect();
-        out.push(ev(run, 1, EventKind::PlanProposed { agent: "strategist".into(), tasks: plan }));
+        out.push(ev(
+            run,
+            1,
+            EventKind::PlanProposed {
+                agent: "strategist".into(),
+                tasks: plan,
+            },
+        ));
     }
     let mut calls = 0u64;
     let mut approvals = 0u64;
@@ -84,11 +112,20 @@ pub fn realistic_run(run: RunId, n: u64, seed: u64) -> Vec<Event> {
             0..=74 => EventKind::Transcript {
                 agent,
                 task: Some(task),
-                part: if roll < 70 { TranscriptPart::Text } else { TranscriptPart::Thinking },
+                part: if roll < 70 {
+                    TranscriptPart::Text
+                } else {
+                    TranscriptPart::Thinking
+                },
                 text: format!("line {seq} of the answer, with some words to wrap\n"),
             },
             75..=79 => match open_call.take() {
-                Some(call) => EventKind::ToolResult { call, ok: true, output: "ok\n".repeat(3), ms: 12 },
+                Some(call) => EventKind::ToolResult {
+                    call,
+                    ok: true,
+                    output: "ok\n".repeat(3),
+                    ms: 12,
+                },
                 None => {
                     calls += 1;
                     let call = format!("c{calls}");
@@ -115,8 +152,12 @@ pub fn realistic_run(run: RunId, n: u64, seed: u64) -> Vec<Event> {
             },
             85..=88 => EventKind::TaskStatus {
                 task,
-                status: [TaskStatus::Running, TaskStatus::Gates, TaskStatus::Review, TaskStatus::Done]
-                    [rng.gen_range(0..4)],
+                status: [
+                    TaskStatus::Running,
+                    TaskStatus::Gates,
+                    TaskStatus::Review,
+                    TaskStatus::Done,
+                ][rng.gen_range(0..4)],
             },
             89..=90 => EventKind::GateResult {
                 task,
@@ -164,7 +205,12 @@ pub fn realistic_run(run: RunId, n: u64, seed: u64) -> Vec<Event> {
                     }
                 }
             },
-            94 => EventKind::MergeResult { task, ok: true, conflicts: vec![], commit: Some("abc".into()) },
+            94 => EventKind::MergeResult {
+                task,
+                ok: true,
+                conflicts: vec![],
+                commit: Some("abc".into()),
+            },
             95 => EventKind::ProviderError {
                 agent,
                 provider: "scripted".into(),
@@ -173,7 +219,11 @@ pub fn realistic_run(run: RunId, n: u64, seed: u64) -> Vec<Event> {
                 retry_in_ms: Some(500),
                 fallback: None,
             },
-            96 => EventKind::TaskAssigned { task, agent, why: AssignReason::Router },
+            96 => EventKind::TaskAssigned {
+                task,
+                agent,
+                why: AssignReason::Router,
+            },
             97 => EventKind::Review {
                 task,
                 reviewer: "reviewer".into(),
@@ -203,7 +253,10 @@ pub fn event_from_choice(run: RunId, seq: u64, c: (u8, u8, u8, u16)) -> Event {
     let id = format!("x{}", n % 6);
     let kind = match k % 20 {
         0 => started(&["ag0", "ag1"]),
-        1 => EventKind::GoalAdded { text: format!("goal {n}"), source: GoalSource::Detected },
+        1 => EventKind::GoalAdded {
+            text: format!("goal {n}"),
+            source: GoalSource::Detected,
+        },
         2 => EventKind::LevelChanged {
             from: AutonomyLevel::Assisted,
             to: AutonomyLevel::try_from(1 + b % 5).unwrap_or(AutonomyLevel::Assisted),
@@ -211,12 +264,18 @@ pub fn event_from_choice(run: RunId, seq: u64, c: (u8, u8, u8, u16)) -> Event {
         },
         3 => EventKind::PlanProposed {
             agent,
-            tasks: (0..(a % 4)).map(|i| planned(format!("t{}", (i as u16 + b as u16) % 5), vec![])).collect(),
+            tasks: (0..(a % 4))
+                .map(|i| planned(format!("t{}", (i as u16 + b as u16) % 5), vec![]))
+                .collect(),
         },
         4 => EventKind::TaskAssigned {
             task,
             agent,
-            why: if n % 2 == 0 { AssignReason::Router } else { AssignReason::Manual },
+            why: if n % 2 == 0 {
+                AssignReason::Router
+            } else {
+                AssignReason::Manual
+            },
         },
         5 | 6 => EventKind::TaskStatus {
             task,
@@ -236,11 +295,26 @@ pub fn event_from_choice(run: RunId, seq: u64, c: (u8, u8, u8, u16)) -> Event {
         7 => EventKind::Transcript {
             agent,
             task: Some(task),
-            part: if n % 3 == 0 { TranscriptPart::Thinking } else { TranscriptPart::Text },
+            part: if n % 3 == 0 {
+                TranscriptPart::Thinking
+            } else {
+                TranscriptPart::Text
+            },
             text: format!("δ{n} "),
         },
-        8 => EventKind::ToolCall { call: id, agent, task: Some(task), tool: "search".into(), args: serde_json::json!({"pattern": n}) },
-        9 => EventKind::ToolResult { call: id, ok: n % 2 == 0, output: format!("out {n}"), ms: n as u64 },
+        8 => EventKind::ToolCall {
+            call: id,
+            agent,
+            task: Some(task),
+            tool: "search".into(),
+            args: serde_json::json!({"pattern": n}),
+        },
+        9 => EventKind::ToolResult {
+            call: id,
+            ok: n % 2 == 0,
+            output: format!("out {n}"),
+            ms: n as u64,
+        },
         10 => EventKind::DiffProposed {
             task,
             diff: id,
@@ -249,11 +323,21 @@ pub fn event_from_choice(run: RunId, seq: u64, c: (u8, u8, u8, u16)) -> Event {
             removed: b as u32,
             patch: String::new(),
         },
-        11 => EventKind::GateResult { task, gate: "g".into(), passed: n % 3 != 0, output_tail: String::new(), ms: 5 },
+        11 => EventKind::GateResult {
+            task,
+            gate: "g".into(),
+            passed: n % 3 != 0,
+            output_tail: String::new(),
+            ms: 5,
+        },
         12 => EventKind::Review {
             task,
             reviewer: agent,
-            verdict: if n % 2 == 0 { Verdict::Approve } else { Verdict::RequestChanges },
+            verdict: if n % 2 == 0 {
+                Verdict::Approve
+            } else {
+                Verdict::RequestChanges
+            },
             summary: String::new(),
             comments: vec![],
         },
@@ -267,9 +351,17 @@ pub fn event_from_choice(run: RunId, seq: u64, c: (u8, u8, u8, u16)) -> Event {
         },
         14 => EventKind::ApprovalDecided {
             approval: id,
-            decision: if n % 2 == 0 { Decision::Approved } else { Decision::Rejected },
+            decision: if n % 2 == 0 {
+                Decision::Approved
+            } else {
+                Decision::Rejected
+            },
             reason: String::new(),
-            by: if a % 2 == 0 { DecidedBy::Person } else { DecidedBy::Policy },
+            by: if a % 2 == 0 {
+                DecidedBy::Person
+            } else {
+                DecidedBy::Policy
+            },
             level: None,
         },
         15 => EventKind::MergeResult {
@@ -297,12 +389,23 @@ pub fn event_from_choice(run: RunId, seq: u64, c: (u8, u8, u8, u16)) -> Event {
             retry_in_ms: None,
             fallback: None,
         },
-        18 => EventKind::Lesson { text: format!("lesson {n}"), source: "gate".into(), persisted: n % 5 != 0 },
+        18 => EventKind::Lesson {
+            text: format!("lesson {n}"),
+            source: "gate".into(),
+            persisted: n % 5 != 0,
+        },
         _ => match n % 3 {
             0 => EventKind::RunPaused {},
             1 => EventKind::RunResumed {},
-            _ => EventKind::RunFinished { status: RunOutcome::Finished },
+            _ => EventKind::RunFinished {
+                status: RunOutcome::Finished,
+            },
         },
     };
-    Event { run, seq, at_ms: 1_000 + seq * 13 + (n as u64 % 7), kind }
+    Event {
+        run,
+        seq,
+        at_ms: 1_000 + seq * 13 + (n as u64 % 7),
+        kind,
+    }
 }
