@@ -152,7 +152,10 @@ impl WireUsage {
     fn normalised(&self) -> TokenUsage {
         let input = self
             .input
-            .map(|i| i + self.cache_creation.unwrap_or(0) + self.cache_read.unwrap_or(0));
+            .map(|i| {
+                i.saturating_add(self.cache_creation.unwrap_or(0))
+                    .saturating_add(self.cache_read.unwrap_or(0))
+            });
         TokenUsage {
             input_tokens: input,
             output_tokens: self.output,

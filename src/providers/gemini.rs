@@ -152,7 +152,7 @@ impl GeminiParser {
                 u["thoughtsTokenCount"].as_u64(),
             ) {
                 (None, None) => None,
-                (a, b) => Some(a.unwrap_or(0) + b.unwrap_or(0)),
+                (a, b) => Some(a.unwrap_or(0).saturating_add(b.unwrap_or(0))),
             };
             self.usage = TokenUsage {
                 input_tokens: u["promptTokenCount"].as_u64(),

@@ -44,14 +44,9 @@ pub(crate) trait Wire: Send + Sync + 'static {
 pub(crate) trait WireParser: Send {
     fn on_event(&mut self, ev: SseEvent, out: &mut VecDeque<Delta>) -> Result<(), ProviderError>;
 
-    /// The terminator arrived (and `Delta::Done` was queued).
+    /// The terminator arrived (and `Delta::Done` was queued). A body that closes before
+    /// this is a failed attempt, however complete the answer looked.
     fn is_done(&self) -> bool;
-
-    /// The body closed without the terminator. A lenient wire may still finish here (queue
-    /// `Done` and return true); the default is that the answer is incomplete.
-    fn on_eof(&mut self, _out: &mut VecDeque<Delta>) -> bool {
-        false
-    }
 }
 
 /// A header value holding a secret: reqwest leaves sensitive values out of its `Debug`.
@@ -261,8 +256,7 @@ impl Attempt {
     fn on_eof(&mut self) -> Result<bool, ProviderError> {
         let mut events = std::mem::take(&mut self.events);
         self.decoder.finish(&mut events);
-        let done = self.parse(&mut events)?;
-        if done || self.parser.on_eof(&mut self.queue) {
+        if self.parse(&mut events)? {
             return Ok(true);
         }
         Err(ProviderError::StreamCut(format!(

@@ -44,8 +44,6 @@ impl Wire for OpenAiWire {
     fn parser(&self, settings: &ProviderSettings, seed: u64) -> Box<dyn WireParser> {
         Box::new(OpenAiParser {
             seed,
-            // Some compatible servers end without `[DONE]`; OpenAI itself always sends it.
-            lenient_eof: settings.kind == ProviderKind::OpenaiCompatible,
             model: settings.model.clone(),
             calls: BTreeMap::new(),
             next_index: 0,
@@ -199,7 +197,6 @@ struct PartialCall {
 
 struct OpenAiParser {
     seed: u64,
-    lenient_eof: bool,
     model: String,
     calls: BTreeMap<u32, PartialCall>,
     /// Index for a call delta that carries none (older Ollama builds).
@@ -276,7 +273,7 @@ impl OpenAiParser {
                 _ => self.next_index,
             },
         };
-        self.next_index = self.next_index.max(index + 1);
+        self.next_index = self.next_index.max(index.saturating_add(1));
         let call = self.calls.entry(index).or_default();
         if let Some(id) = c.id.filter(|i| !i.is_empty()) {
             call.id = id;
@@ -365,10 +362,6 @@ impl WireParser for OpenAiParser {
 
     fn is_done(&self) -> bool {
         self.done
-    }
-
-    fn on_eof(&mut self, out: &mut VecDeque<Delta>) -> bool {
-        self.lenient_eof && self.stop.is_some() && self.finish(out).is_ok()
     }
 }
 

@@ -176,7 +176,7 @@ impl Call {
             }
         };
         let delay = self.policy.delay_for(self.attempt, &err);
-        let in_time = self.began.elapsed() + delay <= self.policy.max_total;
+        let in_time = self.began.elapsed().saturating_add(delay) <= self.policy.max_total;
         let failed_attempt = self.attempt;
         if err.is_retryable() && self.attempt <= self.policy.max_retries && in_time {
             self.sink.emit(report(None, Some(delay), failed_attempt));

@@ -127,6 +127,9 @@ pub fn parse_http_date(s: &str) -> Option<SystemTime> {
         _ => return None,
     };
     let year: i64 = it.next()?.parse().ok()?;
+    if !(1970..=9999).contains(&year) {
+        return None; // also keeps the date arithmetic below far from overflow
+    }
     let mut hms = it.next()?.split(':').map(|p| p.parse::<u64>().ok());
     let (h, m, sec) = (hms.next()??, hms.next()??, hms.next()??);
     if it.next()? != "GMT" || !(1..=31).contains(&day) || h > 23 || m > 59 || sec > 60 {
@@ -219,6 +222,7 @@ mod tests {
         assert_eq!(t.duration_since(UNIX_EPOCH).unwrap().as_secs(), 784_111_777);
         assert!(parse_http_date("Sun, 06 Nov 1994 08:49:37 PST").is_none());
         assert!(parse_http_date("nonsense").is_none());
+        assert!(parse_http_date("Sun, 06 Nov 99999999999999999 08:49:37 GMT").is_none());
         assert_eq!(parse_retry_delay("17s"), Some(Duration::from_secs(17)));
         assert_eq!(parse_retry_delay("0.5s"), Some(Duration::from_millis(500)));
         assert_eq!(parse_retry_delay("-1s"), None);
