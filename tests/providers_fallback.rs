@@ -4,9 +4,7 @@
 mod support;
 
 use conclave::model::EventKind;
-use conclave::providers::{
-    CollectingSink, PriceTable, ProviderKind, ResilientClient, RetryPolicy,
-};
+use conclave::providers::{CollectingSink, PriceTable, ProviderKind, ResilientClient, RetryPolicy};
 use rand::{Rng, SeedableRng};
 use std::sync::Arc;
 use std::time::Duration;
@@ -24,15 +22,23 @@ async fn exhausted_retries_fall_back_to_the_next_profile() {
     let primary = Harness::start(ProviderKind::Openai).await;
     let backup = Harness::start(ProviderKind::Anthropic).await;
     for _ in 0..3 {
-        primary.server.push(Reply::status(503, primary.error_body(503, "unavailable", "down")));
+        primary.server.push(Reply::status(
+            503,
+            primary.error_body(503, "unavailable", "down"),
+        ));
     }
     backup.push_answer(&short_answer("from the backup"));
     let sink = Arc::new(CollectingSink::new());
-    let out = drain(chain(&[&primary, &backup], fast_policy()).stream(request(), meta(), sink.clone())).await;
+    let out =
+        drain(chain(&[&primary, &backup], fast_policy()).stream(request(), meta(), sink.clone()))
+            .await;
     let turn = out.turn();
     assert_eq!(turn.text, "from the backup");
     let c = turn.completion.as_ref().unwrap();
-    assert_eq!((c.provider.as_str(), c.model.as_str()), ("anthropic-profile", "claude-sonnet-4-5"));
+    assert_eq!(
+        (c.provider.as_str(), c.model.as_str()),
+        ("anthropic-profile", "claude-sonnet-4-5")
+    );
 
     let events = sink.events();
     let errs = provider_errors(&events);
@@ -48,10 +54,14 @@ async fn exhausted_retries_fall_back_to_the_next_profile() {
             ("openai-profile", 3, false, Some("anthropic-profile")),
         ]
     );
-    let EventKind::ProviderError { agent, .. } = &events[0] else { panic!() };
+    let EventKind::ProviderError { agent, .. } = &events[0] else {
+        panic!()
+    };
     assert_eq!(agent, "impl-1");
     let usage = usage_events(&events);
-    assert!(matches!(&usage[..], [EventKind::Usage { provider, .. }] if provider == "anthropic-profile"));
+    assert!(
+        matches!(&usage[..], [EventKind::Usage { provider, .. }] if provider == "anthropic-profile")
+    );
     assert_eq!(primary.server.requests().len(), 3);
     assert_eq!(backup.server.requests().len(), 1);
 }
@@ -60,10 +70,15 @@ async fn exhausted_retries_fall_back_to_the_next_profile() {
 async fn a_permanent_error_falls_back_at_once() {
     let primary = Harness::start(ProviderKind::Gemini).await;
     let backup = Harness::start(ProviderKind::OpenaiCompatible).await;
-    primary.server.push(Reply::status(404, support::wire_scripts::gemini_error(404, "NOT_FOUND", "models/x is not found", None)));
+    primary.server.push(Reply::status(
+        404,
+        support::wire_scripts::gemini_error(404, "NOT_FOUND", "models/x is not found", None),
+    ));
     backup.push_answer(&short_answer("local model here"));
     let sink = Arc::new(CollectingSink::new());
-    let out = drain(chain(&[&primary, &backup], fast_policy()).stream(request(), meta(), sink.clone())).await;
+    let out =
+        drain(chain(&[&primary, &backup], fast_policy()).stream(request(), meta(), sink.clone()))
+            .await;
     assert_eq!(out.turn().text, "local model here");
     let errs = provider_errors(&sink.events());
     assert_eq!(errs.len(), 1);
@@ -77,11 +92,17 @@ async fn fallback_after_partial_output_restarts_the_answer() {
     let primary = Harness::start(ProviderKind::Anthropic).await;
     let backup = Harness::start(ProviderKind::Gemini).await;
     let ev = primary.events(&short_answer("half an answer from the first profile"));
-    primary.server.push(Reply::sse_ending(ev[..5].concat(), End::Stall));
+    primary
+        .server
+        .push(Reply::sse_ending(ev[..5].concat(), End::Stall));
     backup.push_answer(&short_answer("whole answer"));
-    let policy = RetryPolicy { max_retries: 0, ..fast_policy() };
+    let policy = RetryPolicy {
+        max_retries: 0,
+        ..fast_policy()
+    };
     let sink = Arc::new(CollectingSink::new());
-    let out = drain(chain(&[&primary, &backup], policy).stream(request(), meta(), sink.clone())).await;
+    let out =
+        drain(chain(&[&primary, &backup], policy).stream(request(), meta(), sink.clone())).await;
     assert_eq!(out.turn().text, "whole answer");
     assert_eq!(out.restarts(), 1, "{:?}", out.deltas);
     let errs = provider_errors(&sink.events());
@@ -94,16 +115,30 @@ async fn every_profile_failing_ends_in_the_last_error() {
     let a = Harness::start(ProviderKind::Openai).await;
     let b = Harness::start(ProviderKind::Anthropic).await;
     for _ in 0..2 {
-        a.server.push(Reply::status(500, a.error_body(500, "server_error", "boom")));
-        b.server.push(Reply::status(529, b.error_body(529, "overloaded_error", "Overloaded")));
+        a.server.push(Reply::status(
+            500,
+            a.error_body(500, "server_error", "boom"),
+        ));
+        b.server.push(Reply::status(
+            529,
+            b.error_body(529, "overloaded_error", "Overloaded"),
+        ));
     }
-    let policy = RetryPolicy { max_retries: 1, ..fast_policy() };
+    let policy = RetryPolicy {
+        max_retries: 1,
+        ..fast_policy()
+    };
     let sink = Arc::new(CollectingSink::new());
     let out = drain(chain(&[&a, &b], policy).stream(request(), meta(), sink.clone())).await;
-    assert_eq!(out.result.unwrap_err().to_string(), "HTTP 529 (overloaded_error): Overloaded");
+    assert_eq!(
+        out.result.unwrap_err().to_string(),
+        "HTTP 529 (overloaded_error): Overloaded"
+    );
     let errs = provider_errors(&sink.events());
-    let shape: Vec<(&str, u32, Option<&str>)> =
-        errs.iter().map(|(p, a, _, f, _)| (p.as_str(), *a, f.as_deref())).collect();
+    let shape: Vec<(&str, u32, Option<&str>)> = errs
+        .iter()
+        .map(|(p, a, _, f, _)| (p.as_str(), *a, f.as_deref()))
+        .collect();
     assert_eq!(
         shape,
         [
@@ -119,15 +154,26 @@ async fn every_profile_failing_ends_in_the_last_error() {
 async fn an_unreachable_server_is_a_connection_error() {
     init_keys();
     // Bind then drop a listener: nothing listens on that port any more.
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let mut s = conclave::providers::ProviderSettings::new("dead", ProviderKind::OpenaiCompatible, "m");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut s =
+        conclave::providers::ProviderSettings::new("dead", ProviderKind::OpenaiCompatible, "m");
     s.base_url = Some(format!("http://127.0.0.1:{port}/v1"));
-    let client = ResilientClient::from_settings(vec![s], fast_policy(), Arc::new(PriceTable::builtin())).unwrap();
+    let client =
+        ResilientClient::from_settings(vec![s], fast_policy(), Arc::new(PriceTable::builtin()))
+            .unwrap();
     let sink = Arc::new(CollectingSink::new());
     let out = drain(client.stream(request(), meta(), sink.clone())).await;
     let e = out.result.unwrap_err().to_string();
     assert!(e.starts_with("connection failed"), "{e}");
-    assert_eq!(provider_errors(&sink.events()).len(), 3, "retried like any connection error");
+    assert_eq!(
+        provider_errors(&sink.events()).len(),
+        3,
+        "retried like any connection error"
+    );
 }
 
 /// Payloads that are valid SSE but wrong in every other way.
@@ -162,7 +208,10 @@ async fn garbage_from_the_server_never_panics_or_hangs() {
     let seed: u64 = rand::random();
     eprintln!("garbage seed {seed}");
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
-    let policy = RetryPolicy { max_retries: 0, ..fast_policy() };
+    let policy = RetryPolicy {
+        max_retries: 0,
+        ..fast_policy()
+    };
     for kind in ALL {
         let h = Harness::start(kind).await;
         let mut bodies: Vec<String> = nasty_events(kind).into_iter().map(str::to_string).collect();
@@ -188,8 +237,11 @@ async fn garbage_from_the_server_never_panics_or_hangs() {
 async fn dropping_a_stream_cancels_the_call() {
     let h = Harness::start(ProviderKind::Openai).await;
     h.server.push(Reply::Stall);
-    let mut s = h.client().stream(request(), meta(), Arc::new(CollectingSink::new()));
-    let first = tokio::time::timeout(Duration::from_millis(50), futures::StreamExt::next(&mut s)).await;
+    let mut s = h
+        .client()
+        .stream(request(), meta(), Arc::new(CollectingSink::new()));
+    let first =
+        tokio::time::timeout(Duration::from_millis(50), futures::StreamExt::next(&mut s)).await;
     assert!(first.is_err(), "still waiting");
     drop(s); // must not block or panic
 }

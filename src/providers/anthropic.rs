@@ -150,12 +150,10 @@ impl WireUsage {
     /// Anthropic counts cache reads and writes apart from `input_tokens`; conclave's input
     /// is every prompt token, with the cache reads as its cached part.
     fn normalised(&self) -> TokenUsage {
-        let input = self
-            .input
-            .map(|i| {
-                i.saturating_add(self.cache_creation.unwrap_or(0))
-                    .saturating_add(self.cache_read.unwrap_or(0))
-            });
+        let input = self.input.map(|i| {
+            i.saturating_add(self.cache_creation.unwrap_or(0))
+                .saturating_add(self.cache_read.unwrap_or(0))
+        });
         TokenUsage {
             input_tokens: input,
             output_tokens: self.output,

@@ -138,8 +138,10 @@ pub fn write_cassette(path: &Path, turns: &[CassetteTurn]) -> std::io::Result<()
 
 /// Rebuilds the model turns of a run from its events. Per agent, the `Transcript` text and
 /// thinking and the `ToolCall`s after one `Usage` event and up to the next form one turn (the
-/// engine emits one `Usage` per completed model call). Output after an agent's last `Usage`
-/// belongs to a call that never completed and is left out.
+/// engine emits one `Usage` per completed model call; `ResilientClient` emits it only after the
+/// caller has received `Done`, so a caller that flushes its coalesced transcript on `Done`
+/// logs a turn's text before its `Usage`). Output after an agent's last `Usage` belongs to a
+/// call that never completed and is left out.
 pub fn cassette_from_events(events: &[Event]) -> Vec<CassetteTurn> {
     let mut pending: BTreeMap<&str, CassetteTurn> = BTreeMap::new();
     let mut counts: BTreeMap<&str, u32> = BTreeMap::new();

@@ -86,6 +86,7 @@ impl ResilientClient {
             began: Instant::now(),
             attempt_began: Instant::now(),
             over: false,
+            pending_usage: None,
         };
         stream::unfold(call, Call::next).boxed()
     }
@@ -111,12 +112,28 @@ struct Call {
     began: Instant,
     attempt_began: Instant,
     over: bool,
+    /// The Usage event of a finished call, emitted only once the caller has taken `Done`
+    /// (at the next poll, or when the stream is dropped). So a caller that flushes its
+    /// coalesced transcript on `Done` logs the turn's text before the turn's Usage, which is
+    /// what `cassette_from_events` relies on.
+    pending_usage: Option<EventKind>,
+}
+
+impl Drop for Call {
+    fn drop(&mut self) {
+        if let Some(u) = self.pending_usage.take() {
+            self.sink.emit(u);
+        }
+    }
 }
 
 impl Call {
     async fn next(mut self) -> Option<(Result<Delta, ProviderError>, Call)> {
         loop {
             if self.over {
+                if let Some(u) = self.pending_usage.take() {
+                    self.sink.emit(u);
+                }
                 return None;
             }
             if let Some(d) = self.wait.take() {
@@ -204,8 +221,8 @@ impl Call {
         None
     }
 
-    /// Fills in who answered and how long it took, and reports the call's usage and cost.
-    fn complete(&self, mut c: Completion) -> Completion {
+    /// Fills in who answered and how long it took, and prepares the call's Usage event.
+    fn complete(&mut self, mut c: Completion) -> Completion {
         let settings = self.chain[self.profile].settings();
         c.provider = settings.name.clone();
         if c.model.is_empty() {
@@ -219,7 +236,7 @@ impl Call {
             .cost(&c.model, &c.usage)
             .or_else(|| self.prices.cost(&settings.model, &c.usage))
             .unwrap_or(0.0);
-        self.sink.emit(EventKind::Usage {
+        self.pending_usage = Some(EventKind::Usage {
             agent: self.meta.agent.clone(),
             task: self.meta.task.clone(),
             provider: c.provider.clone(),
