@@ -9,6 +9,7 @@ pub mod config;
 pub mod engine;
 pub mod git;
 pub mod model;
+pub mod providers;
 pub mod runner;
 pub mod secrets;
 pub mod store;
