@@ -112,12 +112,7 @@ impl Context {
     }
 }
 
-pub fn now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
-}
+pub use crate::util::now_ms;
 
 /// Runs the parsed command line; returns the exit code.
 pub fn dispatch(cli: Cli) -> Outcome {

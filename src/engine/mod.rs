@@ -6,3 +6,4 @@
 
 pub mod command_risk;
 pub mod policy;
+pub mod run_log;
