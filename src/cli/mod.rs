@@ -7,6 +7,7 @@
 pub mod args;
 mod doctor;
 mod history;
+mod live;
 mod logging;
 mod runs;
 
@@ -124,14 +125,8 @@ pub fn dispatch(cli: Cli) -> Outcome {
         Some(Command::Export(a)) => history::export(&ctx, &a),
         Some(Command::Import(a)) => history::import(&ctx, &a),
         Some(Command::Doctor(a)) => doctor::run(&ctx, &a),
-        Some(Command::Run(_)) => pending(
-            "conclave run",
-            "the orchestrator that drives agents (issue #5)",
-        ),
-        Some(Command::Resume(_)) => pending(
-            "conclave resume",
-            "the orchestrator that drives agents (issue #5)",
-        ),
+        Some(Command::Run(a)) => live::run(&ctx, &a),
+        Some(Command::Resume(a)) => live::resume(&ctx, &a),
         Some(Command::Demo(_)) => pending(
             "conclave demo",
             "the orchestrator and the recorded demo session (issues #5 and #6)",

@@ -54,8 +54,12 @@ impl RunLog {
     /// Every event from now on, in order. Earlier ones are in the store.
     pub fn subscribe(&self) -> UnboundedReceiver<Event> {
         let (tx, rx) = unbounded_channel();
-        self.lock().subscribers.push(tx);
+        self.watch(tx);
         rx
+    }
+
+    pub fn watch(&self, tx: UnboundedSender<Event>) {
+        self.lock().subscribers.push(tx);
     }
 
     /// Reads the run's current state.

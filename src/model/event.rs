@@ -367,6 +367,12 @@ pub enum EventKind {
         #[serde(default = "yes")]
         persisted: bool,
     },
+    /// The integration branch landed on the user's branch.
+    Landed {
+        branch: String,
+        commit: String,
+        fast_forward: bool,
+    },
     RunPaused {},
     RunResumed {},
     RunFinished {
@@ -397,6 +403,7 @@ impl EventKind {
             EventKind::ProviderError { .. } => "ProviderError",
             EventKind::WorkDetected { .. } => "WorkDetected",
             EventKind::Lesson { .. } => "Lesson",
+            EventKind::Landed { .. } => "Landed",
             EventKind::RunPaused {} => "RunPaused",
             EventKind::RunResumed {} => "RunResumed",
             EventKind::RunFinished { .. } => "RunFinished",
@@ -413,6 +420,7 @@ impl EventKind {
                 | EventKind::LevelChanged { .. }
                 | EventKind::RunFinished { .. }
                 | EventKind::MergeResult { .. }
+                | EventKind::Landed { .. }
         )
     }
 
@@ -425,6 +433,7 @@ impl EventKind {
                 | EventKind::LevelChanged { .. }
                 | EventKind::GateResult { .. }
                 | EventKind::MergeResult { .. }
+                | EventKind::Landed { .. }
         )
     }
 }

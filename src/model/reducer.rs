@@ -383,6 +383,14 @@ fn apply_kind(s: &mut RunState, e: &Event) {
                 s.kpi_counters.lessons_persisted += 1;
             }
         }
+        EventKind::Landed { branch, commit, fast_forward } => {
+            s.landed = Some(LandRecord {
+                branch: branch.clone(),
+                commit: commit.clone(),
+                fast_forward: *fast_forward,
+                seq: e.seq,
+            })
+        }
         EventKind::RunPaused {} => {
             if s.status == RunStatus::Running {
                 s.status = RunStatus::Paused
