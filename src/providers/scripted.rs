@@ -59,7 +59,7 @@ impl ScriptedProvider {
         turns.sort_by_key(|t| t.turn);
         let mut q = Queues::default();
         for t in turns {
-            q.turns.entry(t.agent.clone()).or_default().push_back(t);
+            q.turns.entry(queue_key(&t.agent, t.task.as_deref())).or_default().push_back(t);
         }
         ScriptedProvider {
             settings,
@@ -79,11 +79,26 @@ impl ScriptedProvider {
         }
     }
 
-    fn next_turn(&self, agent: &str) -> Result<CassetteTurn, ProviderError> {
+    /// Skips the first `n` turns recorded for this agent on this task (a resumed run already
+    /// consumed them).
+    pub fn skip_task(&self, agent: &str, task: &str, n: usize) {
+        let mut q = self.queues.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(queue) = q.turns.get_mut(&queue_key(agent, Some(task))) {
+            let k = n.min(queue.len());
+            queue.drain(..k);
+        }
+    }
+
+    /// The agent's next turn: one recorded for the task it works on if the cassette has
+    /// such turns (so parallel tasks replay the same whatever order they run in), else the
+    /// agent's next turn without a task.
+    fn next_turn(&self, agent: &str, task: Option<&str>) -> Result<CassetteTurn, ProviderError> {
         let mut q = self.queues.lock().unwrap_or_else(|p| p.into_inner());
         let Queues { turns, served } = &mut *q;
         let count = served.entry(agent.to_string()).or_insert(0);
-        match turns.get_mut(agent).and_then(VecDeque::pop_front) {
+        let task_key = queue_key(agent, task);
+        let key = if task.is_some() && turns.get(&task_key).is_some_and(|q| !q.is_empty()) { task_key } else { agent.to_string() };
+        match turns.get_mut(&key).and_then(VecDeque::pop_front) {
             Some(t) => {
                 *count += 1;
                 Ok(t)
@@ -103,11 +118,18 @@ impl Provider for ScriptedProvider {
     }
 
     fn stream(&self, _req: &ChatRequest, meta: &CallMeta) -> DeltaStream {
-        let turn = match self.next_turn(&meta.agent) {
+        let turn = match self.next_turn(&meta.agent, meta.task.as_deref()) {
             Ok(t) => t,
             Err(e) => return stream::once(async move { Err(e) }).boxed(),
         };
         stream::iter(turn_deltas(turn, &self.settings.model).into_iter().map(Ok)).boxed()
+    }
+}
+
+fn queue_key(agent: &str, task: Option<&str>) -> String {
+    match task {
+        Some(t) => format!("{agent}\u{1f}{t}"),
+        None => agent.to_string(),
     }
 }
 
