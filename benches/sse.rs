@@ -8,7 +8,9 @@ use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughpu
 /// arguments arrive in fragments, keep-alive comments, the usage chunk and `[DONE]`.
 fn openai_stream() -> Vec<u8> {
     let mut s = String::new();
-    let words = ["The ", "change ", "looks ", "right; ", "über ", "→ ", "tests ", "pass. "];
+    let words = [
+        "The ", "change ", "looks ", "right; ", "über ", "→ ", "tests ", "pass. ",
+    ];
     let mut i = 0usize;
     while s.len() < 1_000_000 {
         let w = words[i % words.len()];
@@ -59,9 +61,15 @@ fn bench(c: &mut Criterion) {
     let bytes = openai_stream();
     let mut g = c.benchmark_group("sse");
     g.throughput(Throughput::Bytes(bytes.len() as u64));
-    g.bench_function("baseline_memmem_split", |b| b.iter(|| baseline(black_box(&bytes))));
-    g.bench_function("decoder_4k_pieces", |b| b.iter(|| decode(black_box(&bytes), 4096)));
-    g.bench_function("decoder_64b_pieces", |b| b.iter(|| decode(black_box(&bytes), 64)));
+    g.bench_function("baseline_memmem_split", |b| {
+        b.iter(|| baseline(black_box(&bytes)))
+    });
+    g.bench_function("decoder_4k_pieces", |b| {
+        b.iter(|| decode(black_box(&bytes), 4096))
+    });
+    g.bench_function("decoder_64b_pieces", |b| {
+        b.iter(|| decode(black_box(&bytes), 64))
+    });
     g.finish();
 }
 

@@ -11,7 +11,9 @@ use support::wire_scripts as ws;
 use support::*;
 
 async fn ping_limited(s: &ProviderSettings) -> conclave::providers::PingReport {
-    tokio::time::timeout(CALL_LIMIT, ping(s, &fast_policy())).await.expect("ping hung")
+    tokio::time::timeout(CALL_LIMIT, ping(s, &fast_policy()))
+        .await
+        .expect("ping hung")
 }
 
 #[tokio::test]
@@ -23,7 +25,10 @@ async fn ping_reports_model_tokens_and_latency() {
     });
     let r = ping_limited(&h.settings).await;
     assert!(r.reachable, "{r:?}");
-    assert_eq!((r.model.as_str(), r.reply.as_str()), ("gpt-4o-2024-08-06", "pong"));
+    assert_eq!(
+        (r.model.as_str(), r.reply.as_str()),
+        ("gpt-4o-2024-08-06", "pong")
+    );
     assert_eq!((r.input_tokens, r.output_tokens), (Some(10), Some(3)));
     assert!(r.error.is_none() && r.attempt_errors.is_empty());
     assert!(r.latency_ms < CALL_LIMIT.as_millis() as u64);
@@ -35,19 +40,39 @@ async fn ping_reports_model_tokens_and_latency() {
 #[tokio::test]
 async fn ping_survives_a_first_429_or_529() {
     let cases = [
-        (ProviderKind::Openai, 429, ws::openai_error("rate_limit_exceeded", "Rate limit reached")),
-        (ProviderKind::Anthropic, 529, ws::anthropic_error("overloaded_error", "Overloaded")),
-        (ProviderKind::Gemini, 429, ws::gemini_error(429, "RESOURCE_EXHAUSTED", "Quota", Some("0.01s"))),
-        (ProviderKind::OpenaiCompatible, 429, ws::openai_error("rate_limit_exceeded", "busy")),
+        (
+            ProviderKind::Openai,
+            429,
+            ws::openai_error("rate_limit_exceeded", "Rate limit reached"),
+        ),
+        (
+            ProviderKind::Anthropic,
+            529,
+            ws::anthropic_error("overloaded_error", "Overloaded"),
+        ),
+        (
+            ProviderKind::Gemini,
+            429,
+            ws::gemini_error(429, "RESOURCE_EXHAUSTED", "Quota", Some("0.01s")),
+        ),
+        (
+            ProviderKind::OpenaiCompatible,
+            429,
+            ws::openai_error("rate_limit_exceeded", "busy"),
+        ),
     ];
     for (kind, status, body) in cases {
         let h = Harness::start(kind).await;
-        h.server.push(Reply::status(status, body).with_header("retry-after", "0"));
+        h.server
+            .push(Reply::status(status, body).with_header("retry-after", "0"));
         h.push_answer(&short_answer("pong"));
         let r = ping_limited(&h.settings).await;
         assert!(r.reachable, "{kind}: {r:?}");
         assert_eq!(r.attempt_errors.len(), 1, "{kind}");
-        assert!(r.attempt_errors[0].contains(&format!("HTTP {status}")), "{kind}: {r:?}");
+        assert!(
+            r.attempt_errors[0].contains(&format!("HTTP {status}")),
+            "{kind}: {r:?}"
+        );
         assert_eq!(h.server.requests().len(), 2);
     }
 }
@@ -55,10 +80,16 @@ async fn ping_survives_a_first_429_or_529() {
 #[tokio::test]
 async fn ping_gives_the_exact_error_of_a_dead_profile() {
     let h = Harness::start(ProviderKind::Anthropic).await;
-    h.server.push(Reply::status(404, ws::anthropic_error("not_found_error", "model: claude-nope")));
+    h.server.push(Reply::status(
+        404,
+        ws::anthropic_error("not_found_error", "model: claude-nope"),
+    ));
     let r = ping_limited(&h.settings).await;
     assert!(!r.reachable);
-    assert_eq!(r.error.as_deref(), Some("HTTP 404 (not_found_error): model: claude-nope"));
+    assert_eq!(
+        r.error.as_deref(),
+        Some("HTTP 404 (not_found_error): model: claude-nope")
+    );
 
     init_keys();
     let mut s = ProviderSettings::new("gpt", ProviderKind::Openai, "gpt-4o");
