@@ -418,3 +418,25 @@ async fn profile_without_base_url_or_key_fails_clearly() {
         "reported once, not retried"
     );
 }
+
+#[test]
+fn the_test_server_cuts_at_every_awkward_boundary() {
+    use rand::SeedableRng;
+    let body = "data: {\"t\":\"é→🦀\"}\r\n\r\n".as_bytes();
+    let rng = std::sync::Mutex::new(rand::rngs::StdRng::seed_from_u64(1));
+    let cuts = support::provider_server::split_points(body, &rng);
+    for (i, w) in body.windows(2).enumerate() {
+        if w[0] == b'\r' {
+            assert!(cuts.contains(&(i + 1)), "a cut between \\r and \\n at {i}");
+        }
+    }
+    let text = std::str::from_utf8(body).unwrap();
+    let inside_chars = cuts
+        .iter()
+        .filter(|&&c| c < body.len() && !text.is_char_boundary(c))
+        .count();
+    assert!(
+        inside_chars >= 3,
+        "cuts inside each multi-byte character: {cuts:?}"
+    );
+}

@@ -145,7 +145,7 @@ impl<W: Wire> Provider for HttpProvider<W> {
             .headers(prepared.headers)
             .body(prepared.body);
         let state = Attempt {
-            phase: Phase::Send(request),
+            phase: Phase::Send(Box::new(request)),
             decoder: SseDecoder::new(),
             parser: self.wire.parser(&self.settings, seed),
             queue: VecDeque::new(),
@@ -159,7 +159,7 @@ impl<W: Wire> Provider for HttpProvider<W> {
 }
 
 enum Phase {
-    Send(reqwest::RequestBuilder),
+    Send(Box<reqwest::RequestBuilder>),
     Body(BoxStream<'static, reqwest::Result<bytes::Bytes>>),
     Over,
 }
@@ -186,7 +186,7 @@ impl Attempt {
             }
             match std::mem::replace(&mut self.phase, Phase::Over) {
                 Phase::Over => return None,
-                Phase::Send(request) => match self.send(request).await {
+                Phase::Send(request) => match self.send(*request).await {
                     Ok(body) => self.phase = Phase::Body(body),
                     Err(e) => return self.fail(e),
                 },

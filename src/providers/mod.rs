@@ -7,6 +7,14 @@
 //! is reported as `EventKind`s through an `EventSink` the caller passes, and keys are read
 //! from the environment at call time, never kept.
 //!
+//! How the agent loop uses it: build one `ResilientClient` per agent from its profile chain
+//! (`from_settings`), call `stream(request, CallMeta, sink)`, and fold the deltas (`Turn`
+//! does it): text and thinking as they come; on `Delta::Restart` drop everything of this call
+//! received so far; act on tool calls only after `Delta::Done` (a later Restart can still
+//! discard them). The stream ends after `Done` or with the final error; the sink gets one
+//! `ProviderError` per failed attempt and one `Usage` per completed call, the latter only
+//! after the caller has taken `Done` (so flush transcript coalescing on `Done`).
+//!
 //! Layers: a `Provider` makes one attempt (one HTTP request or one cassette turn); the
 //! `ResilientClient` wraps an agent's profile chain with retries, fallback and usage events.
 //! A sixth wire (OpenAI's Responses API) is one more `http::Wire` implementation and one more

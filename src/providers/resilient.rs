@@ -83,7 +83,7 @@ impl ResilientClient {
             inner: None,
             forwarded: false,
             wait: None,
-            began: Instant::now(),
+            began: None,
             attempt_began: Instant::now(),
             over: false,
             pending_usage: None,
@@ -109,7 +109,8 @@ struct Call {
     forwarded: bool,
     /// Backoff to sleep before the next attempt starts.
     wait: Option<Duration>,
-    began: Instant,
+    /// When the call was first polled (streams are lazy; creation time means nothing).
+    began: Option<Instant>,
     attempt_began: Instant,
     over: bool,
     /// The Usage event of a finished call, emitted only once the caller has taken `Done`
@@ -139,6 +140,7 @@ impl Call {
             if let Some(d) = self.wait.take() {
                 tokio::time::sleep(d).await;
             }
+            self.began.get_or_insert_with(Instant::now);
             let inner = match &mut self.inner {
                 Some(s) => s,
                 None => {
@@ -193,7 +195,8 @@ impl Call {
             }
         };
         let delay = self.policy.delay_for(self.attempt, &err);
-        let in_time = self.began.elapsed().saturating_add(delay) <= self.policy.max_total;
+        let elapsed = self.began.map(|b| b.elapsed()).unwrap_or_default();
+        let in_time = elapsed.saturating_add(delay) <= self.policy.max_total;
         let failed_attempt = self.attempt;
         if err.is_retryable() && self.attempt <= self.policy.max_retries && in_time {
             self.sink.emit(report(None, Some(delay), failed_attempt));

@@ -133,10 +133,11 @@ pub fn meta() -> CallMeta {
     CallMeta::new("impl-1", Some("t1".into()))
 }
 
+/// One ProviderError event: (provider, attempt, retry_in_ms, fallback, error).
+pub type ErrorRow = (String, u32, Option<u64>, Option<String>, String);
+
 /// The ProviderError events among `events`.
-pub fn provider_errors(
-    events: &[EventKind],
-) -> Vec<(String, u32, Option<u64>, Option<String>, String)> {
+pub fn provider_errors(events: &[EventKind]) -> Vec<ErrorRow> {
     events
         .iter()
         .filter_map(|e| match e {

@@ -252,7 +252,7 @@ async fn serve(mut sock: TcpStream, shared: Arc<Shared>) {
 
 /// Where the body is cut into HTTP chunks: random sizes, plus a cut after every `\r` and one
 /// inside every multi-byte character, so the client meets every awkward boundary.
-fn split_points(body: &[u8], rng: &Mutex<StdRng>) -> Vec<usize> {
+pub fn split_points(body: &[u8], rng: &Mutex<StdRng>) -> Vec<usize> {
     let mut rng = rng.lock().unwrap();
     let mut cuts = Vec::new();
     let mut next_random = rng.gen_range(1..=40);
