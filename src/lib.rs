@@ -6,6 +6,7 @@
 pub mod agents;
 pub mod cli;
 pub mod config;
+pub mod demo;
 pub mod engine;
 pub mod git;
 pub mod model;

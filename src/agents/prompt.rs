@@ -43,7 +43,13 @@ pub fn repo_map(root: &std::path::Path) -> String {
     let files: Vec<String> = walk
         .flatten()
         .filter(|e| e.file_type().is_some_and(|t| t.is_file()))
-        .map(|e| e.path().strip_prefix(root).unwrap_or(e.path()).to_string_lossy().replace('\\', "/"))
+        .map(|e| {
+            e.path()
+                .strip_prefix(root)
+                .unwrap_or(e.path())
+                .to_string_lossy()
+                .replace('\\', "/")
+        })
         .collect();
     let mut out = files
         .iter()

@@ -36,7 +36,9 @@ fn overrides(mut c: Config, a: &RunArgs) -> Result<Config, Failure> {
     if let Some(p) = &a.profile {
         if !c.providers.contains_key(p) {
             let names: Vec<&String> = c.providers.keys().collect();
-            return Err(Failure::usage(format!("--profile {p}: no such provider profile (profiles: {names:?})")));
+            return Err(Failure::usage(format!(
+                "--profile {p}: no such provider profile (profiles: {names:?})"
+            )));
         }
         for agent in &mut c.agents {
             agent.provider = p.clone();
@@ -49,8 +51,13 @@ fn overrides(mut c: Config, a: &RunArgs) -> Result<Config, Failure> {
 fn goal(a: &RunArgs) -> Result<String, Failure> {
     let g = match (&a.goal, &a.goal_file) {
         (Some(g), _) => g.clone(),
-        (None, Some(f)) => std::fs::read_to_string(f).map_err(|e| Failure::usage(format!("--goal-file {}: {e}", f.display())))?,
-        (None, None) => return Err(Failure::usage("a goal is needed: conclave run \"GOAL\" or --goal-file FILE")),
+        (None, Some(f)) => std::fs::read_to_string(f)
+            .map_err(|e| Failure::usage(format!("--goal-file {}: {e}", f.display())))?,
+        (None, None) => {
+            return Err(Failure::usage(
+                "a goal is needed: conclave run \"GOAL\" or --goal-file FILE",
+            ))
+        }
     };
     if g.trim().is_empty() {
         return Err(Failure::usage("the goal is empty"));
@@ -62,15 +69,24 @@ pub fn run(ctx: &Context, a: &RunArgs) -> Outcome {
     let goal = goal(a)?;
     let config = overrides(ctx.load_config()?.config, a)?;
     if !a.headless.headless {
-        return super::pending("the live run screen", "the TUI (issue #7); add --headless to run without it");
+        return super::pending(
+            "the live run screen",
+            "the TUI (issue #7); add --headless to run without it",
+        );
     }
     let store = ctx.open_store()?;
     let rt = runtime()?;
     let (tx, rx) = unbounded_channel();
-    let opts = RunOptions { config, data_dir: ctx.paths.data_dir.clone(), stand: stand(&a.headless), watcher: Some(tx) };
+    let opts = RunOptions {
+        config,
+        data_dir: ctx.paths.data_dir.clone(),
+        stand: stand(&a.headless),
+        watcher: Some(tx),
+    };
     let repo = ctx.repo_dir();
     rt.block_on(async {
-        let handle = engine::start(&store, &repo, &goal, opts).map_err(|e| Failure::usage(e.to_string()))?;
+        let handle =
+            engine::start(&store, &repo, &goal, opts).map_err(|e| Failure::usage(e.to_string()))?;
         headless(handle, rx).await
     })
 }
@@ -78,15 +94,24 @@ pub fn run(ctx: &Context, a: &RunArgs) -> Outcome {
 pub fn resume(ctx: &Context, a: &ResumeArgs) -> Outcome {
     let config = ctx.load_config()?.config;
     if !a.headless.headless {
-        return super::pending("the live run screen", "the TUI (issue #7); add --headless to resume without it");
+        return super::pending(
+            "the live run screen",
+            "the TUI (issue #7); add --headless to resume without it",
+        );
     }
     let store = ctx.open_store()?;
     let run = store.resolve(&a.run)?;
     let rt = runtime()?;
     let (tx, rx) = unbounded_channel();
-    let opts = RunOptions { config, data_dir: ctx.paths.data_dir.clone(), stand: stand(&a.headless), watcher: Some(tx) };
+    let opts = RunOptions {
+        config,
+        data_dir: ctx.paths.data_dir.clone(),
+        stand: stand(&a.headless),
+        watcher: Some(tx),
+    };
     rt.block_on(async {
-        let handle = engine::resume(&store, run, opts).map_err(|e| Failure::usage(e.to_string()))?;
+        let handle =
+            engine::resume(&store, run, opts).map_err(|e| Failure::usage(e.to_string()))?;
         headless(handle, rx).await
     })
 }

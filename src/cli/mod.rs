@@ -5,6 +5,7 @@
 //! problems on stderr; nothing here draws a TUI.
 
 pub mod args;
+mod demo;
 mod doctor;
 mod history;
 mod live;
@@ -127,10 +128,7 @@ pub fn dispatch(cli: Cli) -> Outcome {
         Some(Command::Doctor(a)) => doctor::run(&ctx, &a),
         Some(Command::Run(a)) => live::run(&ctx, &a),
         Some(Command::Resume(a)) => live::resume(&ctx, &a),
-        Some(Command::Demo(_)) => pending(
-            "conclave demo",
-            "the orchestrator and the recorded demo session (issues #5 and #6)",
-        ),
+        Some(Command::Demo(a)) => demo::run(&ctx, &a),
         None => pending("conclave (the TUI home screen)", "the TUI (issue #7)"),
     }
 }

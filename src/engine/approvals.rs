@@ -8,8 +8,8 @@
 
 use super::policy::{decide, Answer, Facts};
 use super::run_log::RunLog;
-use crate::providers::EventSink;
 use crate::model::{ApprovalWhat, AutonomyLevel, DecidedBy, Decision, EventKind};
+use crate::providers::EventSink;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use tokio::sync::oneshot;
@@ -64,7 +64,13 @@ pub struct Desk {
 
 impl Desk {
     pub fn new(log: Arc<RunLog>, stand: Stand, stop: tokio_util::sync::CancellationToken) -> Desk {
-        Desk { log, stand, waiting: Mutex::new(HashMap::new()), needs_person: Mutex::new(None), stop }
+        Desk {
+            log,
+            stand,
+            waiting: Mutex::new(HashMap::new()),
+            needs_person: Mutex::new(None),
+            stop,
+        }
     }
 
     fn level(&self) -> AutonomyLevel {
@@ -72,12 +78,19 @@ impl Desk {
     }
 
     pub fn needs_person(&self) -> Option<NeedsPerson> {
-        self.needs_person.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        self.needs_person
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     fn record(&self, id: &str, approved: bool, reason: &str, by: DecidedBy) -> Verdict {
         let level = (by == DecidedBy::Policy).then(|| self.level());
-        let decision = if approved { Decision::Approved } else { Decision::Rejected };
+        let decision = if approved {
+            Decision::Approved
+        } else {
+            Decision::Rejected
+        };
         self.log.emit(EventKind::ApprovalDecided {
             approval: id.to_string(),
             decision,
@@ -85,16 +98,27 @@ impl Desk {
             by,
             level,
         });
-        Verdict { approved, reason: reason.to_string(), by }
+        Verdict {
+            approved,
+            reason: reason.to_string(),
+            by,
+        }
     }
 
     /// Decides one item. Returns `None` only when the run is stopping (cancel or
     /// `--on-approval fail`).
     pub async fn ask(&self, req: Request) -> Option<Verdict> {
         // A resumed run: answered before means answered.
-        let seen = self.log.with_state(|s| s.approval(&req.id).map(|a| (a.decision.clone(), a.subject.clone())));
+        let seen = self.log.with_state(|s| {
+            s.approval(&req.id)
+                .map(|a| (a.decision.clone(), a.subject.clone()))
+        });
         if let Some((Some(d), _)) = &seen {
-            return Some(Verdict { approved: d.decision == Decision::Approved, reason: d.reason.clone(), by: d.by });
+            return Some(Verdict {
+                approved: d.decision == Decision::Approved,
+                reason: d.reason.clone(),
+                by: d.by,
+            });
         }
         let answer = decide(req.what, self.level(), &req.facts);
         if seen.is_none() {
@@ -113,12 +137,33 @@ impl Desk {
         let denied = answer.why().contains("deny-list");
         match self.stand {
             Stand::Approve if denied => {
-                return Some(self.record(&req.id, false, "refused: deny-listed commands are never approved headless", DecidedBy::Person))
+                return Some(self.record(
+                    &req.id,
+                    false,
+                    "refused: deny-listed commands are never approved headless",
+                    DecidedBy::Person,
+                ))
             }
-            Stand::Approve => return Some(self.record(&req.id, true, "approved by --on-approval approve", DecidedBy::Person)),
-            Stand::Reject => return Some(self.record(&req.id, false, "rejected by --on-approval reject", DecidedBy::Person)),
+            Stand::Approve => {
+                return Some(self.record(
+                    &req.id,
+                    true,
+                    "approved by --on-approval approve",
+                    DecidedBy::Person,
+                ))
+            }
+            Stand::Reject => {
+                return Some(self.record(
+                    &req.id,
+                    false,
+                    "rejected by --on-approval reject",
+                    DecidedBy::Person,
+                ))
+            }
             Stand::Fail => {
-                *self.needs_person.lock().unwrap_or_else(|p| p.into_inner()) = Some(NeedsPerson { approval: req.id.clone() });
+                *self.needs_person.lock().unwrap_or_else(|p| p.into_inner()) = Some(NeedsPerson {
+                    approval: req.id.clone(),
+                });
                 self.stop.cancel();
                 return None;
             }
@@ -128,7 +173,14 @@ impl Desk {
         self.waiting
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .insert(req.id.clone(), Waiting { what: req.what, facts: req.facts, tx });
+            .insert(
+                req.id.clone(),
+                Waiting {
+                    what: req.what,
+                    facts: req.facts,
+                    tx,
+                },
+            );
         tokio::select! {
             v = rx => v.ok(),
             _ = self.stop.cancelled() => None,
@@ -137,7 +189,11 @@ impl Desk {
 
     /// A person's answer. Err when nothing with that id waits.
     pub fn answer(&self, id: &str, approved: bool, reason: &str) -> Result<(), String> {
-        let w = self.waiting.lock().unwrap_or_else(|p| p.into_inner()).remove(id);
+        let w = self
+            .waiting
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(id);
         let Some(w) = w else {
             return Err(format!("approval {id} is not waiting for an answer"));
         };
@@ -151,10 +207,17 @@ impl Desk {
         let level = self.level();
         let ids: Vec<String> = {
             let w = self.waiting.lock().unwrap_or_else(|p| p.into_inner());
-            w.iter().filter(|(_, w)| decide(w.what, level, &w.facts).is_auto()).map(|(id, _)| id.clone()).collect()
+            w.iter()
+                .filter(|(_, w)| decide(w.what, level, &w.facts).is_auto())
+                .map(|(id, _)| id.clone())
+                .collect()
         };
         for id in ids {
-            let w = self.waiting.lock().unwrap_or_else(|p| p.into_inner()).remove(&id);
+            let w = self
+                .waiting
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .remove(&id);
             if let Some(w) = w {
                 let why = decide(w.what, level, &w.facts).why().to_string();
                 let v = self.record(&id, true, &why, DecidedBy::Policy);
@@ -164,6 +227,11 @@ impl Desk {
     }
 
     pub fn waiting_ids(&self) -> Vec<String> {
-        self.waiting.lock().unwrap_or_else(|p| p.into_inner()).keys().cloned().collect()
+        self.waiting
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .keys()
+            .cloned()
+            .collect()
     }
 }

@@ -10,7 +10,10 @@ use tokio::sync::watch;
 pub async fn serve(ctx: Arc<Ctx>, mut rx: UnboundedReceiver<Command>, paused: watch::Sender<bool>) {
     while let Some(cmd) = rx.recv().await {
         match cmd {
-            Command::Approve { approval, keep_hunks } => {
+            Command::Approve {
+                approval,
+                keep_hunks,
+            } => {
                 let reason = match keep_hunks {
                     Some(h) => format!("approved keeping hunks {h:?}"),
                     None => String::new(),
@@ -27,7 +30,11 @@ pub async fn serve(ctx: Arc<Ctx>, mut rx: UnboundedReceiver<Command>, paused: wa
             Command::SetLevel(to) => {
                 let from = ctx.log.with_state(|s| s.level_or_default());
                 if from != to {
-                    ctx.log.emit(EventKind::LevelChanged { from, to, by: DecidedBy::Person });
+                    ctx.log.emit(EventKind::LevelChanged {
+                        from,
+                        to,
+                        by: DecidedBy::Person,
+                    });
                     ctx.desk.redecide();
                 }
             }
@@ -45,14 +52,22 @@ pub async fn serve(ctx: Arc<Ctx>, mut rx: UnboundedReceiver<Command>, paused: wa
                 }
             }
             Command::CancelTask(task) => {
-                let waiting = ctx.log.with_state(|s| s.task(&task).map(|t| matches!(t.status, TaskStatus::Pending | TaskStatus::Ready)));
+                let waiting = ctx.log.with_state(|s| {
+                    s.task(&task)
+                        .map(|t| matches!(t.status, TaskStatus::Pending | TaskStatus::Ready))
+                });
                 if waiting == Some(true) {
-                    ctx.log.emit(EventKind::TaskStatus { task, status: TaskStatus::Cancelled });
+                    ctx.log.emit(EventKind::TaskStatus {
+                        task,
+                        status: TaskStatus::Cancelled,
+                    });
                 }
             }
             Command::CancelRun => {
                 if !ctx.log.with_state(|s| s.status.is_over()) {
-                    ctx.log.emit(EventKind::RunFinished { status: RunOutcome::Cancelled });
+                    ctx.log.emit(EventKind::RunFinished {
+                        status: RunOutcome::Cancelled,
+                    });
                 }
                 ctx.cancel.cancel();
             }

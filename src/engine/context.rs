@@ -32,6 +32,8 @@ pub struct Ctx {
     pub cancel: CancellationToken,
     pub paused: watch::Receiver<bool>,
     pub lessons: Vec<String>,
+    /// Where lessons and outcome statistics are kept across runs.
+    pub memory: Option<crate::store::Memory>,
     /// Held while a task is routed and assigned, so two tasks starting together see each
     /// other's assignment.
     pub assigning: tokio::sync::Mutex<()>,
@@ -39,7 +41,13 @@ pub struct Ctx {
 
 impl Ctx {
     pub fn goal(&self) -> String {
-        self.log.with_state(|s| s.goals.iter().map(|g| g.text.clone()).collect::<Vec<_>>().join("\n"))
+        self.log.with_state(|s| {
+            s.goals
+                .iter()
+                .map(|g| g.text.clone())
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
     }
 
     pub fn agent(&self, name: &str) -> Option<&AgentConfig> {
@@ -51,7 +59,11 @@ impl Ctx {
     }
 
     pub fn gate_commands(&self) -> Vec<String> {
-        self.config.gates.iter().map(|g| g.command.clone()).collect()
+        self.config
+            .gates
+            .iter()
+            .map(|g| g.command.clone())
+            .collect()
     }
 
     /// Waits while the run is paused; false when the run is being cancelled.
@@ -82,15 +94,34 @@ impl Ctx {
     }
 
     /// Runs one agent session in `dir` and returns how it ended.
-    pub async fn session(self: &Arc<Self>, agent: &str, task: Option<&str>, attempt: u32, dir: &Path, system: &str, first: String) -> AgentEnd {
+    pub async fn session(
+        self: &Arc<Self>,
+        agent: &str,
+        task: Option<&str>,
+        attempt: u32,
+        dir: &Path,
+        system: &str,
+        first: String,
+    ) -> AgentEnd {
         let (Some(cfg), Some(client)) = (self.agent(agent), self.clients.get(agent)) else {
-            return AgentEnd::Failed { error: format!("no agent named {agent} is configured") };
+            return AgentEnd::Failed {
+                error: format!("no agent named {agent} is configured"),
+            };
         };
         let confined = match Confined::new(dir) {
             Ok(c) => c,
-            Err(e) => return AgentEnd::Failed { error: format!("worktree {}: {e}", dir.display()) },
+            Err(e) => {
+                return AgentEnd::Failed {
+                    error: format!("worktree {}: {e}", dir.display()),
+                }
+            }
         };
-        let gate = Arc::new(PolicyGate { ctx: self.clone(), task: task.unwrap_or("run").to_string(), attempt, n: AtomicU32::new(0) });
+        let gate = Arc::new(PolicyGate {
+            ctx: self.clone(),
+            task: task.unwrap_or("run").to_string(),
+            attempt,
+            n: AtomicU32::new(0),
+        });
         let run = AgentRun {
             agent: agent.to_string(),
             role: cfg.role,
@@ -104,7 +135,9 @@ impl Ctx {
                 command_timeout: Duration::from_secs(self.config.run.command_timeout_s),
                 output_cap: 16 * 1024,
                 env_remove: self.env_remove.clone(),
-                known_tasks: self.log.with_state(|s| s.tasks.iter().map(|t| t.id.clone()).collect()),
+                known_tasks: self
+                    .log
+                    .with_state(|s| s.tasks.iter().map(|t| t.id.clone()).collect()),
             },
             sink: self.log.clone() as Arc<dyn EventSink>,
             max_turns: self.config.run.max_turns,
@@ -124,21 +157,39 @@ struct PolicyGate {
 }
 
 impl CommandGate for PolicyGate {
-    fn check<'a>(&'a self, command: &'a str) -> Pin<Box<dyn Future<Output = Result<(), String>> + Send + 'a>> {
+    fn check<'a>(
+        &'a self,
+        command: &'a str,
+    ) -> Pin<Box<dyn Future<Output = Result<(), String>> + Send + 'a>> {
         Box::pin(async move {
             let k = self.n.fetch_add(1, Ordering::SeqCst) + 1;
             let mut id = format!("cmd-{}-{}-{k}", self.task, self.attempt);
             let subject = format!("`{command}` in task {}", self.task);
             // A resumed session may ask something else under the same number: then it is new.
-            if self.ctx.log.with_state(|s| s.approval(&id).is_some_and(|a| a.subject != subject)) {
+            if self
+                .ctx
+                .log
+                .with_state(|s| s.approval(&id).is_some_and(|a| a.subject != subject))
+            {
                 id = format!("{id}-{}", ulid::Ulid::new());
             }
             let mut facts = self.ctx.facts();
             facts.command = Some(command.to_string());
-            let req = Request { id, what: ApprovalWhat::Command, task: Some(self.task.clone()), subject, diff: None, facts };
+            let req = Request {
+                id,
+                what: ApprovalWhat::Command,
+                task: Some(self.task.clone()),
+                subject,
+                diff: None,
+                facts,
+            };
             match self.ctx.desk.ask(req).await {
                 Some(v) if v.approved => Ok(()),
-                Some(v) => Err(if v.reason.is_empty() { "rejected".into() } else { format!("rejected: {}", v.reason) }),
+                Some(v) => Err(if v.reason.is_empty() {
+                    "rejected".into()
+                } else {
+                    format!("rejected: {}", v.reason)
+                }),
                 None => Err("the run is stopping".into()),
             }
         })

@@ -29,7 +29,11 @@ pub async fn run_gates(
     env_remove: &[String],
     cancel: &CancellationToken,
 ) -> GateRun {
-    let mut out = GateRun { passed: true, feedback: Vec::new(), summary: String::new() };
+    let mut out = GateRun {
+        passed: true,
+        feedback: Vec::new(),
+        summary: String::new(),
+    };
     for g in gates {
         let spec = CommandSpec {
             command: g.command.clone(),
@@ -39,14 +43,32 @@ pub async fn run_gates(
             env_remove: env_remove.to_vec(),
         };
         let (passed, tail, ms) = match runner.run(spec, cancel.clone()).await {
-            Ok(o) => (o.success(), format!("{}\n{}", o.status_line(), o.output_with_note()), o.ms),
+            Ok(o) => (
+                o.success(),
+                format!("{}\n{}", o.status_line(), o.output_with_note()),
+                o.ms,
+            ),
             Err(e) => (false, format!("could not start `{}`: {e}", g.command), 0),
         };
-        log.emit(EventKind::GateResult { task: task.to_string(), gate: g.name.clone(), passed, output_tail: tail.clone(), ms });
-        out.summary.push_str(&format!("gate {} ({}): {}\n", g.name, g.command, if passed { "passed" } else { "FAILED" }));
+        log.emit(EventKind::GateResult {
+            task: task.to_string(),
+            gate: g.name.clone(),
+            passed,
+            output_tail: tail.clone(),
+            ms,
+        });
+        out.summary.push_str(&format!(
+            "gate {} ({}): {}\n",
+            g.name,
+            g.command,
+            if passed { "passed" } else { "FAILED" }
+        ));
         if !passed {
             out.passed = false;
-            out.feedback.push(format!("The gate `{}` (`{}`) failed:\n{tail}", g.name, g.command));
+            out.feedback.push(format!(
+                "The gate `{}` (`{}`) failed:\n{tail}",
+                g.name, g.command
+            ));
         }
     }
     out

@@ -13,12 +13,20 @@ use std::sync::Arc;
 
 fn status(ctx: &Ctx, task: &str, s: TaskStatus) {
     if ctx.log.with_state(|st| st.task(task).map(|t| t.status)) != Some(s) {
-        ctx.log.emit(EventKind::TaskStatus { task: task.to_string(), status: s });
+        ctx.log.emit(EventKind::TaskStatus {
+            task: task.to_string(),
+            status: s,
+        });
     }
 }
 
 fn merged(ctx: &Ctx, task: &str, commit: git2::Oid) -> TaskEnd {
-    ctx.log.emit(EventKind::MergeResult { task: task.to_string(), ok: true, conflicts: vec![], commit: Some(commit.to_string()) });
+    ctx.log.emit(EventKind::MergeResult {
+        task: task.to_string(),
+        ok: true,
+        conflicts: vec![],
+        commit: Some(commit.to_string()),
+    });
     status(ctx, task, TaskStatus::Done);
     TaskEnd::Done
 }
@@ -34,8 +42,18 @@ fn failed(ctx: &Ctx, task: &str, why: String) -> TaskEnd {
     TaskEnd::Failed
 }
 
-pub async fn merge_task(ctx: &Arc<Ctx>, task: &str, agent: &str, wt: &TaskWorktree, attempt: u32) -> TaskEnd {
-    if ctx.log.with_state(|s| s.task(task).and_then(|t| t.merge.as_ref().map(|m| m.ok))) == Some(true) {
+pub async fn merge_task(
+    ctx: &Arc<Ctx>,
+    task: &str,
+    agent: &str,
+    wt: &TaskWorktree,
+    attempt: u32,
+) -> TaskEnd {
+    if ctx
+        .log
+        .with_state(|s| s.task(task).and_then(|t| t.merge.as_ref().map(|m| m.ok)))
+        == Some(true)
+    {
         status(ctx, task, TaskStatus::Done);
         return TaskEnd::Done;
     }
@@ -53,12 +71,24 @@ pub async fn merge_task(ctx: &Arc<Ctx>, task: &str, agent: &str, wt: &TaskWorktr
     let subject = if conflicts.is_empty() {
         format!("merge task {task} into {}", ctx.repo.integration_branch())
     } else {
-        format!("merge task {task}: conflicts in {}; an agent will resolve them", conflicts.join(", "))
+        format!(
+            "merge task {task}: conflicts in {}; an agent will resolve them",
+            conflicts.join(", ")
+        )
     };
-    let req = Request { id: format!("merge-{task}-{attempt}"), what: ApprovalWhat::Merge, task: Some(task.to_string()), subject, diff: None, facts };
+    let req = Request {
+        id: format!("merge-{task}-{attempt}"),
+        what: ApprovalWhat::Merge,
+        task: Some(task.to_string()),
+        subject,
+        diff: None,
+        facts,
+    };
     match ctx.desk.ask(req).await {
         None => return TaskEnd::Stopped,
-        Some(v) if !v.approved => return failed(ctx, task, format!("merge of {task} rejected: {}", v.reason)),
+        Some(v) if !v.approved => {
+            return failed(ctx, task, format!("merge of {task} rejected: {}", v.reason))
+        }
         Some(_) => {}
     }
     match ctx.repo.merge_into_integration(task) {
@@ -68,11 +98,29 @@ pub async fn merge_task(ctx: &Arc<Ctx>, task: &str, agent: &str, wt: &TaskWorktr
     }
 }
 
-async fn resolve(ctx: &Arc<Ctx>, task: &str, agent: &str, wt: &TaskWorktree, attempt: u32, paths: Vec<String>) -> TaskEnd {
-    ctx.log.emit(EventKind::MergeResult { task: task.to_string(), ok: false, conflicts: paths.clone(), commit: None });
+async fn resolve(
+    ctx: &Arc<Ctx>,
+    task: &str,
+    agent: &str,
+    wt: &TaskWorktree,
+    attempt: u32,
+    paths: Vec<String>,
+) -> TaskEnd {
+    ctx.log.emit(EventKind::MergeResult {
+        task: task.to_string(),
+        ok: false,
+        conflicts: paths.clone(),
+        commit: None,
+    });
     let marked = match ctx.repo.bring_conflicts_home(wt) {
         Ok(p) => p,
-        Err(e) => return failed(ctx, task, format!("cannot reproduce the conflict of {task}: {e}")),
+        Err(e) => {
+            return failed(
+                ctx,
+                task,
+                format!("cannot reproduce the conflict of {task}: {e}"),
+            )
+        }
     };
     status(ctx, task, TaskStatus::Running);
     let brief = prompt::Brief {
@@ -90,18 +138,42 @@ async fn resolve(ctx: &Arc<Ctx>, task: &str, agent: &str, wt: &TaskWorktree, att
         ..prompt::Brief::default()
     };
     let first = prompt::first_message(&brief, &prompt::repo_map(&wt.path));
-    match ctx.session(agent, Some(task), attempt + 100, &wt.path, prompt::system_prompt(Role::Implementer), first).await {
+    match ctx
+        .session(
+            agent,
+            Some(task),
+            attempt + 100,
+            &wt.path,
+            prompt::system_prompt(Role::Implementer),
+            first,
+        )
+        .await
+    {
         AgentEnd::Finished { .. } => {}
         AgentEnd::Cancelled => return TaskEnd::Stopped,
-        other => return failed(ctx, task, format!("the conflict of {task} was not resolved: {other:?}")),
+        other => {
+            return failed(
+                ctx,
+                task,
+                format!("the conflict of {task} was not resolved: {other:?}"),
+            )
+        }
     }
     if let Err(e) = ctx.repo.commit_resolution(wt) {
-        return failed(ctx, task, format!("the resolution of {task} cannot be committed: {e}"));
+        return failed(
+            ctx,
+            task,
+            format!("the resolution of {task} cannot be committed: {e}"),
+        );
     }
     status(ctx, task, TaskStatus::Merging);
     match ctx.repo.merge_into_integration(task) {
         Ok(MergeOutcome::Clean(c)) => merged(ctx, task, c),
-        Ok(MergeOutcome::Conflicts(p)) => failed(ctx, task, format!("still conflicting after resolution: {}", p.join(", "))),
+        Ok(MergeOutcome::Conflicts(p)) => failed(
+            ctx,
+            task,
+            format!("still conflicting after resolution: {}", p.join(", ")),
+        ),
         Err(e) => failed(ctx, task, format!("cannot merge task {task}: {e}")),
     }
 }

@@ -10,6 +10,7 @@ pub mod command_risk;
 mod commands;
 pub mod context;
 pub mod gates;
+mod learning;
 mod merging;
 pub mod orchestrator;
 pub mod policy;
@@ -23,7 +24,9 @@ pub use orchestrator::DriveEnd;
 use crate::config::Config;
 use crate::git::{GitError, RunRepo};
 use crate::model::{AgentSpec, Command, EventKind, GoalSource, RunId};
-use crate::providers::{ProviderError, ProviderKind, ResilientClient, RetryPolicy, ScriptedProvider};
+use crate::providers::{
+    ProviderError, ProviderKind, ResilientClient, RetryPolicy, ScriptedProvider,
+};
 use crate::runner::{scrubbed_env, LocalRunner};
 use crate::store::{Store, StoreError};
 use context::Ctx;
@@ -41,7 +44,10 @@ pub enum EngineError {
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("agent {agent}: {source}")]
-    Provider { agent: String, source: ProviderError },
+    Provider {
+        agent: String,
+        source: ProviderError,
+    },
     #[error("{0}")]
     Setup(String),
 }
@@ -64,34 +70,65 @@ pub struct RunHandle {
 
 /// Each agent's client: its profile chain behind retries and fallback. A scripted profile
 /// skips the turns this agent already took (a resumed run goes on in the cassette).
-fn clients(config: &Config, taken: &HashMap<String, usize>) -> Result<HashMap<String, ResilientClient>, EngineError> {
+fn clients(
+    config: &Config,
+    taken: &HashMap<String, usize>,
+) -> Result<HashMap<String, ResilientClient>, EngineError> {
     let prices = Arc::new(config.price_table());
     let mut out = HashMap::new();
     for a in &config.agents {
         let mut chain: Vec<Arc<dyn crate::providers::Provider>> = Vec::new();
         for s in config.chain(a) {
             let p: Arc<dyn crate::providers::Provider> = if s.kind == ProviderKind::Scripted {
-                let sp = ScriptedProvider::open(s).map_err(|e| EngineError::Provider { agent: a.name.clone(), source: e })?;
+                let sp = ScriptedProvider::open(s).map_err(|e| EngineError::Provider {
+                    agent: a.name.clone(),
+                    source: e,
+                })?;
                 sp.skip(&a.name, taken.get(&a.name).copied().unwrap_or(0));
                 Arc::new(sp)
             } else {
-                crate::providers::connect(s).map_err(|e| EngineError::Provider { agent: a.name.clone(), source: e })?
+                crate::providers::connect(s).map_err(|e| EngineError::Provider {
+                    agent: a.name.clone(),
+                    source: e,
+                })?
             };
             chain.push(p);
         }
-        let client = ResilientClient::new(chain, RetryPolicy::default(), prices.clone())
-            .map_err(|e| EngineError::Provider { agent: a.name.clone(), source: e })?;
+        let client =
+            ResilientClient::new(chain, RetryPolicy::default(), prices.clone()).map_err(|e| {
+                EngineError::Provider {
+                    agent: a.name.clone(),
+                    source: e,
+                }
+            })?;
         out.insert(a.name.clone(), client);
     }
     Ok(out)
 }
 
-fn launch(log: Arc<RunLog>, repo: RunRepo, opts: RunOptions, lessons: Vec<String>) -> Result<RunHandle, EngineError> {
-    let taken: HashMap<String, usize> = log.with_state(|s| s.agents.iter().map(|a| (a.name.clone(), a.usage.requests as usize)).collect());
+fn launch(
+    store: &Store,
+    log: Arc<RunLog>,
+    repo: RunRepo,
+    opts: RunOptions,
+) -> Result<RunHandle, EngineError> {
+    let lessons = lessons(store);
+    let taken: HashMap<String, usize> = log.with_state(|s| {
+        s.agents
+            .iter()
+            .map(|a| (a.name.clone(), a.usage.requests as usize))
+            .collect()
+    });
     let clients = clients(&opts.config, &taken)?;
     let cancel = CancellationToken::new();
-    let desk = Arc::new(approvals::Desk::new(log.clone(), opts.stand, cancel.clone()));
-    let (pause_tx, pause_rx) = tokio::sync::watch::channel(log.with_state(|s| s.status == crate::model::RunStatus::Paused));
+    let desk = Arc::new(approvals::Desk::new(
+        log.clone(),
+        opts.stand,
+        cancel.clone(),
+    ));
+    let (pause_tx, pause_rx) = tokio::sync::watch::channel(
+        log.with_state(|s| s.status == crate::model::RunStatus::Paused),
+    );
     let ctx = Arc::new(Ctx {
         log: log.clone(),
         desk: desk.clone(),
@@ -103,13 +140,20 @@ fn launch(log: Arc<RunLog>, repo: RunRepo, opts: RunOptions, lessons: Vec<String
         cancel: cancel.clone(),
         paused: pause_rx,
         lessons,
+        memory: store.memory().ok(),
         assigning: tokio::sync::Mutex::new(()),
     });
     let (tx, rx) = unbounded_channel();
     tokio::spawn(commands::serve(ctx.clone(), rx, pause_tx));
     let run = log.run();
     let driver = tokio::spawn(orchestrator::drive(ctx));
-    Ok(RunHandle { run, log, commands: tx, desk, driver })
+    Ok(RunHandle {
+        run,
+        log,
+        commands: tx,
+        desk,
+        driver,
+    })
 }
 
 /// Lessons kept in the store's memory, newest last.
@@ -117,12 +161,21 @@ fn lessons(store: &Store) -> Vec<String> {
     store
         .memory()
         .and_then(|m| m.scan::<serde_json::Value>("lesson/"))
-        .map(|v| v.into_iter().filter_map(|(_, l)| l.get("text").and_then(|t| t.as_str()).map(String::from)).collect())
+        .map(|v| {
+            v.into_iter()
+                .filter_map(|(_, l)| l.get("text").and_then(|t| t.as_str()).map(String::from))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
 /// Starts a new run on `repo` towards `goal`.
-pub fn start(store: &Store, repo: &Path, goal: &str, mut opts: RunOptions) -> Result<RunHandle, EngineError> {
+pub fn start(
+    store: &Store,
+    repo: &Path,
+    goal: &str,
+    mut opts: RunOptions,
+) -> Result<RunHandle, EngineError> {
     if opts.config.agents.is_empty() {
         return Err(EngineError::Setup("no agents are configured".into()));
     }
@@ -141,7 +194,12 @@ pub fn start(store: &Store, repo: &Path, goal: &str, mut opts: RunOptions) -> Re
             name: a.name.clone(),
             role: a.role,
             provider: a.provider.clone(),
-            model: opts.config.providers.get(&a.provider).map(|p| p.model.clone()).unwrap_or_default(),
+            model: opts
+                .config
+                .providers
+                .get(&a.provider)
+                .map(|p| p.model.clone())
+                .unwrap_or_default(),
         })
         .collect();
     log.append(EventKind::RunStarted {
@@ -153,7 +211,7 @@ pub fn start(store: &Store, repo: &Path, goal: &str, mut opts: RunOptions) -> Re
         agents,
         parent: None,
     })?;
-    launch(log, rr, opts, lessons(store))
+    launch(store, log, rr, opts)
 }
 
 /// Continues an interrupted run from its last event.
@@ -163,19 +221,37 @@ pub fn resume(store: &Store, run: RunId, mut opts: RunOptions) -> Result<RunHand
     if let Some(w) = opts.watcher.take() {
         log.watch(w);
     }
-    let (root, base, branch, level) = log.with_state(|s| (s.repo.clone(), s.base_commit.clone(), s.branch.clone(), s.level));
+    let (root, base, branch, level) = log.with_state(|s| {
+        (
+            s.repo.clone(),
+            s.base_commit.clone(),
+            s.branch.clone(),
+            s.level,
+        )
+    });
     if root.is_empty() {
-        return Err(EngineError::Setup(format!("run {run} never started; nothing to resume")));
+        return Err(EngineError::Setup(format!(
+            "run {run} never started; nothing to resume"
+        )));
     }
     if let Some(l) = level {
         opts.config.run.level = l;
     }
-    let rr = RunRepo::reopen(Path::new(&root), &run.to_string(), &base, &branch, &opts.data_dir)?;
+    let rr = RunRepo::reopen(
+        Path::new(&root),
+        &run.to_string(),
+        &base,
+        &branch,
+        &opts.data_dir,
+    )?;
     log.append(EventKind::RunResumed {})?;
-    launch(log, rr, opts, lessons(store))
+    launch(store, log, rr, opts)
 }
 
 /// What a goal added mid-run looks like in the log.
 pub fn goal_event(text: &str) -> EventKind {
-    EventKind::GoalAdded { text: text.to_string(), source: GoalSource::Person }
+    EventKind::GoalAdded {
+        text: text.to_string(),
+        source: GoalSource::Person,
+    }
 }

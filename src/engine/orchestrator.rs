@@ -40,18 +40,22 @@ pub async fn drive(ctx: Arc<Ctx>) -> DriveEnd {
     if ctx.cancel.is_cancelled() {
         return stopped(&ctx);
     }
-    let all_done = ctx.log.with_state(|s| !s.tasks.is_empty() && s.tasks.iter().all(|t| t.status == TaskStatus::Done));
+    let all_done = ctx.log.with_state(|s| {
+        !s.tasks.is_empty() && s.tasks.iter().all(|t| t.status == TaskStatus::Done)
+    });
     if !all_done {
         return end(&ctx, RunOutcome::Failed);
     }
-    match land(&ctx).await {
-        None => stopped(&ctx),
-        Some(_) => end(&ctx, RunOutcome::Finished),
+    if land(&ctx).await.is_none() {
+        return stopped(&ctx);
     }
+    super::learning::distill_lessons(&ctx).await;
+    end(&ctx, RunOutcome::Finished)
 }
 
 fn stopped(ctx: &Ctx) -> DriveEnd {
-    if ctx.desk.needs_person().is_some() || ctx.log.with_state(|s| s.status) != RunStatus::Cancelled {
+    if ctx.desk.needs_person().is_some() || ctx.log.with_state(|s| s.status) != RunStatus::Cancelled
+    {
         let _ = ctx.log.flush();
         DriveEnd::Interrupted
     } else {
@@ -69,15 +73,21 @@ fn end(ctx: &Ctx, outcome: RunOutcome) -> DriveEnd {
 async fn plan(ctx: &Arc<Ctx>) -> bool {
     let approved_plans = |ctx: &Ctx| {
         ctx.log.with_state(|s| {
-            s.approvals
-                .iter()
-                .any(|a| a.what == ApprovalWhat::Plan && a.decision.as_ref().is_some_and(|d| d.decision == crate::model::Decision::Approved))
+            s.approvals.iter().any(|a| {
+                a.what == ApprovalWhat::Plan
+                    && a.decision
+                        .as_ref()
+                        .is_some_and(|d| d.decision == crate::model::Decision::Approved)
+            })
         })
     };
     if approved_plans(ctx) {
         return true;
     }
-    let Some(strategist) = ctx.first_with_role(Role::Strategist).map(|a| a.name.clone()) else {
+    let Some(strategist) = ctx
+        .first_with_role(Role::Strategist)
+        .map(|a| a.name.clone())
+    else {
         return false;
     };
     let dir = match ctx.repo.task_worktree("_strategist") {
@@ -89,14 +99,33 @@ async fn plan(ctx: &Arc<Ctx>) -> bool {
         let proposed = ctx.log.with_state(|s| s.plans_proposed);
         let tasks = if proposed >= round {
             // Resumed after the plan was proposed: ask about it again, do not re-plan.
-            ctx.log.with_state(|s| s.tasks.iter().map(|t| t.id.clone()).collect::<Vec<_>>())
+            ctx.log
+                .with_state(|s| s.tasks.iter().map(|t| t.id.clone()).collect::<Vec<_>>())
         } else {
-            let brief = prompt::Brief { goal: ctx.goal(), lessons: ctx.lessons.clone(), feedback: feedback.clone(), ..Default::default() };
+            let brief = prompt::Brief {
+                goal: ctx.goal(),
+                lessons: ctx.lessons.clone(),
+                feedback: feedback.clone(),
+                ..Default::default()
+            };
             let first = prompt::first_message(&brief, &prompt::repo_map(&dir));
-            match ctx.session(&strategist, None, round, &dir, prompt::system_prompt(Role::Strategist), first).await {
+            match ctx
+                .session(
+                    &strategist,
+                    None,
+                    round,
+                    &dir,
+                    prompt::system_prompt(Role::Strategist),
+                    first,
+                )
+                .await
+            {
                 AgentEnd::Planned { tasks } => {
                     let ids = tasks.iter().map(|t| t.id.clone()).collect();
-                    ctx.log.emit(EventKind::PlanProposed { agent: strategist.clone(), tasks });
+                    ctx.log.emit(EventKind::PlanProposed {
+                        agent: strategist.clone(),
+                        tasks,
+                    });
                     ids
                 }
                 AgentEnd::Cancelled => return true,
@@ -104,10 +133,21 @@ async fn plan(ctx: &Arc<Ctx>) -> bool {
             }
         };
         let subject = ctx.log.with_state(|s| {
-            let titles: Vec<String> = s.tasks.iter().map(|t| format!("{} {}", t.id, t.title)).collect();
+            let titles: Vec<String> = s
+                .tasks
+                .iter()
+                .map(|t| format!("{} {}", t.id, t.title))
+                .collect();
             format!("plan of {} tasks: {}", tasks.len(), titles.join("; "))
         });
-        let req = Request { id: format!("plan-{round}"), what: ApprovalWhat::Plan, task: None, subject, diff: None, facts: ctx.facts() };
+        let req = Request {
+            id: format!("plan-{round}"),
+            what: ApprovalWhat::Plan,
+            task: None,
+            subject,
+            diff: None,
+            facts: ctx.facts(),
+        };
         match ctx.desk.ask(req).await {
             None => return true,
             Some(v) if v.approved => return true,
@@ -132,7 +172,11 @@ async fn schedule(ctx: &Arc<Ctx>) {
                 .tasks
                 .iter()
                 .filter(|t| !t.status.is_terminal() && !started.contains(&t.id))
-                .filter(|t| t.deps.iter().all(|d| s.task(d).is_some_and(|d| d.status == TaskStatus::Done)))
+                .filter(|t| {
+                    t.deps
+                        .iter()
+                        .all(|d| s.task(d).is_some_and(|d| d.status == TaskStatus::Done))
+                })
                 .map(|t| (t.priority, t.id.clone()))
                 .collect();
             ready.sort();
@@ -140,13 +184,34 @@ async fn schedule(ctx: &Arc<Ctx>) {
         });
         for id in ready.into_iter().take(max.saturating_sub(running.len())) {
             if ctx.log.with_state(|s| s.task(&id).map(|t| t.status)) == Some(TaskStatus::Pending) {
-                ctx.log.emit(EventKind::TaskStatus { task: id.clone(), status: TaskStatus::Ready });
+                ctx.log.emit(EventKind::TaskStatus {
+                    task: id.clone(),
+                    status: TaskStatus::Ready,
+                });
             }
             started.insert(id.clone());
+            // Assign in plan order, one at a time, so routing does not depend on which task's
+            // future happens to run first.
+            let kind = ctx.log.with_state(|s| s.task(&id).map(|t| t.kind));
+            if let Some(kind) = kind {
+                if super::task_flow::assign(ctx, &id, kind).await.is_none() {
+                    if ctx.cancel.is_cancelled() {
+                        continue;
+                    }
+                    ctx.log.emit(EventKind::TaskStatus {
+                        task: id.clone(),
+                        status: TaskStatus::Cancelled,
+                    });
+                    cancel_dependents(ctx, &id);
+                    continue;
+                }
+            }
             let c = ctx.clone();
             running.spawn(async move { (id.clone(), run_task(c, id).await) });
         }
-        let Some(joined) = running.join_next().await else { return };
+        let Some(joined) = running.join_next().await else {
+            return;
+        };
         if let Ok((id, TaskEnd::Failed)) = joined {
             cancel_dependents(ctx, &id);
         }
@@ -158,10 +223,17 @@ fn cancel_dependents(ctx: &Ctx, failed: &str) {
     let mut dead = vec![failed.to_string()];
     while let Some(d) = dead.pop() {
         let next: Vec<String> = ctx.log.with_state(|s| {
-            s.tasks.iter().filter(|t| t.deps.contains(&d) && !t.status.is_terminal()).map(|t| t.id.clone()).collect()
+            s.tasks
+                .iter()
+                .filter(|t| t.deps.contains(&d) && !t.status.is_terminal())
+                .map(|t| t.id.clone())
+                .collect()
         });
         for t in next {
-            ctx.log.emit(EventKind::TaskStatus { task: t.clone(), status: TaskStatus::Cancelled });
+            ctx.log.emit(EventKind::TaskStatus {
+                task: t.clone(),
+                status: TaskStatus::Cancelled,
+            });
             dead.push(t);
         }
     }
@@ -177,7 +249,17 @@ async fn land(ctx: &Arc<Ctx>) -> Option<()> {
         Some(d) => {
             // The land worktree follows the integration branch's tip.
             let _ = ctx.repo.refresh_to_integration("_land");
-            run_gates(&ctx.log, ctx.runner.as_ref(), &ctx.config.gates, "_land", d, &ctx.env_remove, &ctx.cancel).await.passed
+            run_gates(
+                &ctx.log,
+                ctx.runner.as_ref(),
+                &ctx.config.gates,
+                "_land",
+                d,
+                &ctx.env_remove,
+                &ctx.cancel,
+            )
+            .await
+            .passed
         }
         None => false,
     };
@@ -188,16 +270,29 @@ async fn land(ctx: &Arc<Ctx>) -> Option<()> {
         id: "land".into(),
         what: ApprovalWhat::Land,
         task: None,
-        subject: format!("land {} on {}", ctx.repo.integration_branch(), ctx.repo.user_branch),
+        subject: format!(
+            "land {} on {}",
+            ctx.repo.integration_branch(),
+            ctx.repo.user_branch
+        ),
         diff: None,
         facts: facts.clone(),
     };
     let v = ctx.desk.ask(req).await?;
     let say = |text: String| {
-        ctx.log.emit(EventKind::Transcript { agent: "engine".into(), task: None, part: crate::model::TranscriptPart::System, text: format!("{text}\n") })
+        ctx.log.emit(EventKind::Transcript {
+            agent: "engine".into(),
+            task: None,
+            part: crate::model::TranscriptPart::System,
+            text: format!("{text}\n"),
+        })
     };
     if !v.approved {
-        say(format!("not landed ({}); the work is on branch {}", v.reason, ctx.repo.integration_branch()));
+        say(format!(
+            "not landed ({}); the work is on branch {}",
+            v.reason,
+            ctx.repo.integration_branch()
+        ));
         return Some(());
     }
     if !ctx.repo.user_checkout_clean().unwrap_or(false) {
@@ -205,9 +300,21 @@ async fn land(ctx: &Arc<Ctx>) -> Option<()> {
         return Some(());
     }
     match ctx.repo.land() {
-        Ok(Ok(l)) => ctx.log.emit(EventKind::Landed { branch: l.branch, commit: l.commit.to_string(), fast_forward: l.fast_forward }),
-        Ok(Err(conflicts)) => say(format!("not landed: {} conflicts with the run in {}; the work is on branch {}", ctx.repo.user_branch, conflicts.join(", "), ctx.repo.integration_branch())),
-        Err(e) => say(format!("not landed: {e}; the work is on branch {}", ctx.repo.integration_branch())),
+        Ok(Ok(l)) => ctx.log.emit(EventKind::Landed {
+            branch: l.branch,
+            commit: l.commit.to_string(),
+            fast_forward: l.fast_forward,
+        }),
+        Ok(Err(conflicts)) => say(format!(
+            "not landed: {} conflicts with the run in {}; the work is on branch {}",
+            ctx.repo.user_branch,
+            conflicts.join(", "),
+            ctx.repo.integration_branch()
+        )),
+        Err(e) => say(format!(
+            "not landed: {e}; the work is on branch {}",
+            ctx.repo.integration_branch()
+        )),
     }
     Some(())
 }

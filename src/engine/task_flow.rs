@@ -11,7 +11,9 @@ use super::context::Ctx;
 use super::gates::run_gates;
 use crate::agents::{prompt, AgentEnd};
 use crate::git::{task_diff, TaskDiff};
-use crate::model::{ApprovalWhat, AssignReason, EventKind, ReviewComment, Role, TaskKind, TaskStatus, Verdict};
+use crate::model::{
+    ApprovalWhat, AssignReason, EventKind, ReviewComment, Role, TaskKind, TaskStatus, Verdict,
+};
 use crate::providers::EventSink;
 use std::sync::Arc;
 
@@ -33,7 +35,10 @@ enum Step {
 fn status(ctx: &Ctx, task: &str, s: TaskStatus) {
     let now = ctx.log.with_state(|st| st.task(task).map(|t| t.status));
     if now != Some(s) {
-        ctx.log.emit(EventKind::TaskStatus { task: task.to_string(), status: s });
+        ctx.log.emit(EventKind::TaskStatus {
+            task: task.to_string(),
+            status: s,
+        });
     }
 }
 
@@ -47,12 +52,17 @@ fn note(ctx: &Ctx, agent: &str, task: &str, text: String) {
 }
 
 /// Picks the implementer: the router suggests; at level 1 a person approves the suggestion.
-async fn assign(ctx: &Arc<Ctx>, task: &str, kind: TaskKind) -> Option<String> {
+pub(super) async fn assign(ctx: &Arc<Ctx>, task: &str, kind: TaskKind) -> Option<String> {
     let _turn = ctx.assigning.lock().await;
-    if let Some(a) = ctx.log.with_state(|s| s.task(task).and_then(|t| t.agent.clone())) {
+    if let Some(a) = ctx
+        .log
+        .with_state(|s| s.task(task).and_then(|t| t.agent.clone()))
+    {
         return Some(a);
     }
-    let (agent, why) = ctx.log.with_state(|s| super::router::route(&ctx.config.agents, s, kind, &[]))?;
+    let (agent, why) = ctx
+        .log
+        .with_state(|s| super::router::route(&ctx.config.agents, s, kind, &[]))?;
     let req = Request {
         id: format!("assign-{task}"),
         what: ApprovalWhat::Assign,
@@ -65,8 +75,16 @@ async fn assign(ctx: &Arc<Ctx>, task: &str, kind: TaskKind) -> Option<String> {
     if !v.approved {
         return None;
     }
-    let reason = if v.by == crate::model::DecidedBy::Person { AssignReason::Manual } else { AssignReason::Router };
-    ctx.log.emit(EventKind::TaskAssigned { task: task.to_string(), agent: agent.clone(), why: reason });
+    let reason = if v.by == crate::model::DecidedBy::Person {
+        AssignReason::Manual
+    } else {
+        AssignReason::Router
+    };
+    ctx.log.emit(EventKind::TaskAssigned {
+        task: task.to_string(),
+        agent: agent.clone(),
+        why: reason,
+    });
     Some(agent)
 }
 
@@ -79,7 +97,11 @@ async fn retry(ctx: &Arc<Ctx>, task: &str, attempt: u32, changed: u32, why: &str
         id: format!("retry-{task}-{attempt}"),
         what: ApprovalWhat::Retry,
         task: Some(task.to_string()),
-        subject: format!("retry task {task} (attempt {} of {}): {why}", attempt + 1, ctx.config.run.max_retries + 1),
+        subject: format!(
+            "retry task {task} (attempt {} of {}): {why}",
+            attempt + 1,
+            ctx.config.run.max_retries + 1
+        ),
         diff: None,
         facts,
     };
@@ -88,7 +110,9 @@ async fn retry(ctx: &Arc<Ctx>, task: &str, attempt: u32, changed: u32, why: &str
 
 fn where_to_start(ctx: &Ctx, task: &str, attempt: u32) -> Step {
     ctx.log.with_state(|s| {
-        let Some(t) = s.task(task) else { return Step::Implement };
+        let Some(t) = s.task(task) else {
+            return Step::Implement;
+        };
         if t.merge.as_ref().is_some_and(|m| !m.ok) || t.status == TaskStatus::Merging {
             Step::Merge
         } else if s.approval(&format!("diff-{task}-{attempt}")).is_some() {
@@ -102,7 +126,10 @@ fn where_to_start(ctx: &Ctx, task: &str, attempt: u32) -> Step {
 }
 
 pub async fn run_task(ctx: Arc<Ctx>, task: String) -> TaskEnd {
-    let Some((kind, title, description)) = ctx.log.with_state(|s| s.task(&task).map(|t| (t.kind, t.title.clone(), t.description.clone()))) else {
+    let Some((kind, title, description)) = ctx.log.with_state(|s| {
+        s.task(&task)
+            .map(|t| (t.kind, t.title.clone(), t.description.clone()))
+    }) else {
         return TaskEnd::Failed;
     };
     if !ctx.wait_unpaused().await {
@@ -114,12 +141,21 @@ pub async fn run_task(ctx: Arc<Ctx>, task: String) -> TaskEnd {
     let wt = match ctx.repo.task_worktree(&task) {
         Ok(w) => w,
         Err(e) => {
-            note(&ctx, &agent, &task, format!("cannot make the task's worktree: {e}"));
+            note(
+                &ctx,
+                &agent,
+                &task,
+                format!("cannot make the task's worktree: {e}"),
+            );
             status(&ctx, &task, TaskStatus::Failed);
             return TaskEnd::Failed;
         }
     };
-    let mut attempt = ctx.log.with_state(|s| s.task(&task).map(|t| t.attempts)).unwrap_or(0).max(1);
+    let mut attempt = ctx
+        .log
+        .with_state(|s| s.task(&task).map(|t| t.attempts))
+        .unwrap_or(0)
+        .max(1);
     let mut step = where_to_start(&ctx, &task, attempt);
     let mut feedback: Vec<String> = Vec::new();
     let mut diff: Option<TaskDiff> = None;
@@ -139,7 +175,17 @@ pub async fn run_task(ctx: Arc<Ctx>, task: String) -> TaskEnd {
                 material: None,
             };
             let first = prompt::first_message(&brief, &prompt::repo_map(&wt.path));
-            match ctx.session(&agent, Some(&task), attempt, &wt.path, prompt::system_prompt(Role::Implementer), first).await {
+            match ctx
+                .session(
+                    &agent,
+                    Some(&task),
+                    attempt,
+                    &wt.path,
+                    prompt::system_prompt(Role::Implementer),
+                    first,
+                )
+                .await
+            {
                 AgentEnd::Finished { .. } => {}
                 AgentEnd::Cancelled => return TaskEnd::Stopped,
                 other => problem = Some(format!("the implementer did not finish: {other:?}")),
@@ -154,7 +200,16 @@ pub async fn run_task(ctx: Arc<Ctx>, task: String) -> TaskEnd {
         }
         if problem.is_none() && step <= Step::Gates {
             status(&ctx, &task, TaskStatus::Gates);
-            let gates = run_gates(&ctx.log, ctx.runner.as_ref(), &ctx.config.gates, &task, &wt.path, &ctx.env_remove, &ctx.cancel).await;
+            let gates = run_gates(
+                &ctx.log,
+                ctx.runner.as_ref(),
+                &ctx.config.gates,
+                &task,
+                &wt.path,
+                &ctx.env_remove,
+                &ctx.cancel,
+            )
+            .await;
             if ctx.cancel.is_cancelled() {
                 return TaskEnd::Stopped;
             }
@@ -163,7 +218,19 @@ pub async fn run_task(ctx: Arc<Ctx>, task: String) -> TaskEnd {
                 problem = Some("gates failed".into());
             } else if let Some(d) = &diff {
                 status(&ctx, &task, TaskStatus::Review);
-                match review(&ctx, &task, &goal, &title, &description, &wt.path, d, &gates.summary, attempt).await {
+                match review(
+                    &ctx,
+                    &task,
+                    &goal,
+                    &title,
+                    &description,
+                    &wt.path,
+                    d,
+                    &gates.summary,
+                    attempt,
+                )
+                .await
+                {
                     None => return TaskEnd::Stopped,
                     Some(Ok(())) => {}
                     Some(Err(comments)) => {
@@ -181,12 +248,18 @@ pub async fn run_task(ctx: Arc<Ctx>, task: String) -> TaskEnd {
             facts.review_approved = true;
             facts.changed_lines = d.as_ref().map_or(0, |d| d.changed_lines());
             facts.deletes_files = d.as_ref().is_some_and(|d| d.deletes_files());
-            let diff_id = ctx.log.with_state(|s| s.task(&task).and_then(|t| t.diffs.last().cloned()));
+            let diff_id = ctx
+                .log
+                .with_state(|s| s.task(&task).and_then(|t| t.diffs.last().cloned()));
             let req = Request {
                 id: format!("diff-{task}-{attempt}"),
                 what: ApprovalWhat::Diff,
                 task: Some(task.clone()),
-                subject: format!("task {task} · {title} · +{} −{}", d.as_ref().map_or(0, |d| d.added), d.as_ref().map_or(0, |d| d.removed)),
+                subject: format!(
+                    "task {task} · {title} · +{} −{}",
+                    d.as_ref().map_or(0, |d| d.added),
+                    d.as_ref().map_or(0, |d| d.removed)
+                ),
                 diff: diff_id,
                 facts,
             };
@@ -231,10 +304,21 @@ fn current_diff(ctx: &Ctx, wt: &crate::git::TaskWorktree) -> Option<TaskDiff> {
     task_diff(&ctx.repo.root, wt.base, tip).ok()
 }
 
-fn propose_diff(ctx: &Ctx, task: &str, agent: &str, wt: &crate::git::TaskWorktree, attempt: u32, title: &str) -> Result<TaskDiff, crate::git::GitError> {
+fn propose_diff(
+    ctx: &Ctx,
+    task: &str,
+    agent: &str,
+    wt: &crate::git::TaskWorktree,
+    attempt: u32,
+    title: &str,
+) -> Result<TaskDiff, crate::git::GitError> {
     let tip = wt.commit_all(agent, &format!("{task}: {title} (attempt {attempt})"))?;
     let d = task_diff(&ctx.repo.root, wt.base, tip)?;
-    let already = ctx.log.with_state(|s| s.task(task).map(|t| t.diffs.len() as u32 >= attempt).unwrap_or(false));
+    let already = ctx.log.with_state(|s| {
+        s.task(task)
+            .map(|t| t.diffs.len() as u32 >= attempt)
+            .unwrap_or(false)
+    });
     if !d.is_empty() && !already {
         ctx.log.emit(EventKind::DiffProposed {
             task: task.to_string(),
@@ -250,7 +334,17 @@ fn propose_diff(ctx: &Ctx, task: &str, agent: &str, wt: &crate::git::TaskWorktre
 
 /// The reviewer's verdict: Ok, or the comments to send back. None when the run stops.
 #[allow(clippy::too_many_arguments)]
-async fn review(ctx: &Arc<Ctx>, task: &str, goal: &str, title: &str, description: &str, dir: &std::path::Path, d: &TaskDiff, gates: &str, attempt: u32) -> Option<Result<(), String>> {
+async fn review(
+    ctx: &Arc<Ctx>,
+    task: &str,
+    goal: &str,
+    title: &str,
+    description: &str,
+    dir: &std::path::Path,
+    d: &TaskDiff,
+    gates: &str,
+    attempt: u32,
+) -> Option<Result<(), String>> {
     let Some(reviewer) = ctx.first_with_role(Role::Reviewer).map(|a| a.name.clone()) else {
         return Some(Ok(()));
     };
@@ -259,11 +353,28 @@ async fn review(ctx: &Arc<Ctx>, task: &str, goal: &str, title: &str, description
         task: Some((task.to_string(), title.to_string(), description.to_string())),
         lessons: Vec::new(),
         feedback: Vec::new(),
-        material: Some(format!("The change (diff against the task's base):\n{}\nQuality gates:\n{gates}", d.patch)),
+        material: Some(format!(
+            "The change (diff against the task's base):\n{}\nQuality gates:\n{gates}",
+            d.patch
+        )),
     };
     let first = prompt::first_message(&brief, "(see the diff)");
-    match ctx.session(&reviewer, Some(task), attempt, dir, prompt::system_prompt(Role::Reviewer), first).await {
-        AgentEnd::Reviewed { verdict, summary, comments } => {
+    match ctx
+        .session(
+            &reviewer,
+            Some(task),
+            attempt,
+            dir,
+            prompt::system_prompt(Role::Reviewer),
+            first,
+        )
+        .await
+    {
+        AgentEnd::Reviewed {
+            verdict,
+            summary,
+            comments,
+        } => {
             ctx.log.emit(EventKind::Review {
                 task: task.to_string(),
                 reviewer: reviewer.clone(),
@@ -277,7 +388,9 @@ async fn review(ctx: &Arc<Ctx>, task: &str, goal: &str, title: &str, description
             })
         }
         AgentEnd::Cancelled => None,
-        other => Some(Err(format!("the review could not be completed ({other:?}); check your change once more"))),
+        other => Some(Err(format!(
+            "the review could not be completed ({other:?}); check your change once more"
+        ))),
     }
 }
 

@@ -102,13 +102,22 @@ impl RunRepo {
         index.update_all(["*"], None)?;
         index.write()?;
         if index.has_conflicts() {
-            return Err(GitError::Git(git2::Error::from_str("conflicts remain unresolved")));
+            return Err(GitError::Git(git2::Error::from_str(
+                "conflicts remain unresolved",
+            )));
         }
         let tree = repo.find_tree(index.write_tree()?)?;
         let head = repo.head()?.peel_to_commit()?;
         let other = repo.find_commit(branch_tip(&repo, &self.integration_branch())?)?;
         let sig = signature("engine")?;
-        let id = repo.commit(Some("HEAD"), &sig, &sig, "conclave: resolve merge conflicts", &tree, &[&head, &other])?;
+        let id = repo.commit(
+            Some("HEAD"),
+            &sig,
+            &sig,
+            "conclave: resolve merge conflicts",
+            &tree,
+            &[&head, &other],
+        )?;
         repo.cleanup_state()?;
         Ok(id)
     }
@@ -116,10 +125,15 @@ impl RunRepo {
     /// Whether the user's checkout is clean and still on the branch the run started from.
     pub fn user_checkout_clean(&self) -> Result<bool> {
         let repo = self.repo()?;
-        let on_branch = repo.head().ok().and_then(|h| h.shorthand().map(String::from)) == Some(self.user_branch.clone());
+        let on_branch = repo
+            .head()
+            .ok()
+            .and_then(|h| h.shorthand().map(String::from))
+            == Some(self.user_branch.clone());
         let mut opts = StatusOptions::new();
         opts.include_untracked(false).include_ignored(false);
-        let clean = repo.statuses(Some(&mut opts))?.is_empty() && repo.state() == git2::RepositoryState::Clean;
+        let clean = repo.statuses(Some(&mut opts))?.is_empty()
+            && repo.state() == git2::RepositoryState::Clean;
         Ok(on_branch && clean)
     }
 
@@ -140,7 +154,10 @@ impl RunRepo {
             let tree = repo.find_tree(index.write_tree_to(&repo)?)?;
             let sig = signature("engine")?;
             let msg = format!("conclave: land run {}", self.run);
-            (repo.commit(None, &sig, &sig, &msg, &tree, &[&ours, &theirs])?, false)
+            (
+                repo.commit(None, &sig, &sig, &msg, &tree, &[&ours, &theirs])?,
+                false,
+            )
         };
         // The checkout is clean (checked by the caller), so a safe checkout only writes the
         // files the land changes.
@@ -151,6 +168,10 @@ impl RunRepo {
         repo.find_branch(&self.user_branch, BranchType::Local)?
             .get_mut()
             .set_target(target, &format!("conclave: land run {}", self.run))?;
-        Ok(Ok(Landed { branch: self.user_branch.clone(), commit: target, fast_forward: ff }))
+        Ok(Ok(Landed {
+            branch: self.user_branch.clone(),
+            commit: target,
+            fast_forward: ff,
+        }))
     }
 }

@@ -383,7 +383,11 @@ fn apply_kind(s: &mut RunState, e: &Event) {
                 s.kpi_counters.lessons_persisted += 1;
             }
         }
-        EventKind::Landed { branch, commit, fast_forward } => {
+        EventKind::Landed {
+            branch,
+            commit,
+            fast_forward,
+        } => {
             s.landed = Some(LandRecord {
                 branch: branch.clone(),
                 commit: commit.clone(),

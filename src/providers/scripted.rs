@@ -59,7 +59,10 @@ impl ScriptedProvider {
         turns.sort_by_key(|t| t.turn);
         let mut q = Queues::default();
         for t in turns {
-            q.turns.entry(queue_key(&t.agent, t.task.as_deref())).or_default().push_back(t);
+            q.turns
+                .entry(queue_key(&t.agent, t.task.as_deref()))
+                .or_default()
+                .push_back(t);
         }
         ScriptedProvider {
             settings,
@@ -97,7 +100,11 @@ impl ScriptedProvider {
         let Queues { turns, served } = &mut *q;
         let count = served.entry(agent.to_string()).or_insert(0);
         let task_key = queue_key(agent, task);
-        let key = if task.is_some() && turns.get(&task_key).is_some_and(|q| !q.is_empty()) { task_key } else { agent.to_string() };
+        let key = if task.is_some() && turns.get(&task_key).is_some_and(|q| !q.is_empty()) {
+            task_key
+        } else {
+            agent.to_string()
+        };
         match turns.get_mut(&key).and_then(VecDeque::pop_front) {
             Some(t) => {
                 *count += 1;
