@@ -5,6 +5,7 @@
 //! server listens on 127.0.0.1 and every key is a marker set here.
 #![allow(dead_code)]
 
+pub mod engine;
 pub mod repo;
 pub mod runs;
 
