@@ -123,40 +123,71 @@ async fn resolve(
         }
     };
     status(ctx, task, TaskStatus::Running);
-    let brief = prompt::Brief {
-        goal: ctx.goal(),
-        task: Some((
-            task.to_string(),
-            format!("resolve merge conflicts of task {task}"),
-            format!(
-                "Merging your task into the run's integration branch conflicts in: {}. These files now hold \
-                 conflict markers (<<<<<<< ======= >>>>>>>). Keep both sides' intent, remove every marker, \
-                 check the result, then call finish.",
-                marked.join(", ")
-            ),
-        )),
-        ..prompt::Brief::default()
-    };
-    let first = prompt::first_message(&brief, &prompt::repo_map(&wt.path));
-    match ctx
-        .session(
-            agent,
-            Some(task),
-            attempt + 100,
-            &wt.path,
-            prompt::system_prompt(Role::Implementer),
-            first,
-        )
-        .await
-    {
-        AgentEnd::Finished { .. } => {}
-        AgentEnd::Cancelled => return TaskEnd::Stopped,
-        other => {
-            return failed(
-                ctx,
-                task,
-                format!("the conflict of {task} was not resolved: {other:?}"),
+    let mut feedback = Vec::new();
+    for round in 0..2u32 {
+        let brief = prompt::Brief {
+            goal: ctx.goal(),
+            task: Some((
+                task.to_string(),
+                format!("resolve merge conflicts of task {task}"),
+                format!(
+                    "Merging your task into the run's integration branch conflicts in: {}. These files now hold \
+                     conflict markers (<<<<<<< ======= >>>>>>>). Keep both sides' intent, remove every marker, \
+                     check the result, then call finish.",
+                    if marked.is_empty() { paths.join(", ") } else { marked.join(", ") }
+                ),
+            )),
+            feedback: feedback.clone(),
+            ..prompt::Brief::default()
+        };
+        let first = prompt::first_message(&brief, &prompt::repo_map(&wt.path));
+        match ctx
+            .session(
+                agent,
+                Some(task),
+                attempt + 100 + round,
+                &wt.path,
+                prompt::system_prompt(Role::Implementer),
+                first,
             )
+            .await
+        {
+            AgentEnd::Finished { .. } => {}
+            AgentEnd::Cancelled => return TaskEnd::Stopped,
+            other => {
+                return failed(
+                    ctx,
+                    task,
+                    format!("the conflict of {task} was not resolved: {other:?}"),
+                )
+            }
+        }
+        // A file that still holds markers is not resolved, whatever the agent says.
+        match ctx.repo.files_with_markers(wt, &[]) {
+            Ok(left) if left.is_empty() => break,
+            Ok(left) if round == 0 => {
+                feedback = vec![format!(
+                    "Conflict markers are still in: {}. Remove them all.",
+                    left.join(", ")
+                )]
+            }
+            Ok(left) => {
+                return failed(
+                    ctx,
+                    task,
+                    format!(
+                        "conflict markers remain in {} after two tries",
+                        left.join(", ")
+                    ),
+                )
+            }
+            Err(e) => {
+                return failed(
+                    ctx,
+                    task,
+                    format!("cannot check the resolution of {task}: {e}"),
+                )
+            }
         }
     }
     if let Err(e) = ctx.repo.commit_resolution(wt) {

@@ -72,7 +72,7 @@ pub struct RunHandle {
 /// skips the turns this agent already took (a resumed run goes on in the cassette).
 fn clients(
     config: &Config,
-    taken: &HashMap<String, usize>,
+    taken: &Taken,
 ) -> Result<HashMap<String, ResilientClient>, EngineError> {
     let prices = Arc::new(config.price_table());
     let mut out = HashMap::new();
@@ -84,7 +84,12 @@ fn clients(
                     agent: a.name.clone(),
                     source: e,
                 })?;
-                sp.skip(&a.name, taken.get(&a.name).copied().unwrap_or(0));
+                for ((agent, task), n) in taken.iter().filter(|((agent, _), _)| *agent == a.name) {
+                    match task {
+                        Some(t) => sp.skip_task(agent, t, *n),
+                        None => sp.skip(agent, *n),
+                    }
+                }
                 Arc::new(sp)
             } else {
                 crate::providers::connect(s).map_err(|e| EngineError::Provider {
@@ -106,6 +111,19 @@ fn clients(
     Ok(out)
 }
 
+/// Model calls each agent already completed, per task (None: run-level calls).
+type Taken = HashMap<(String, Option<String>), usize>;
+
+fn taken(store: &Store, run: RunId) -> Result<Taken, EngineError> {
+    let mut t = Taken::new();
+    for e in store.events(run, 0, None)? {
+        if let EventKind::Usage { agent, task, .. } = e?.kind {
+            *t.entry((agent, task)).or_default() += 1;
+        }
+    }
+    Ok(t)
+}
+
 fn launch(
     store: &Store,
     log: Arc<RunLog>,
@@ -113,13 +131,7 @@ fn launch(
     opts: RunOptions,
 ) -> Result<RunHandle, EngineError> {
     let lessons = lessons(store);
-    let taken: HashMap<String, usize> = log.with_state(|s| {
-        s.agents
-            .iter()
-            .map(|a| (a.name.clone(), a.usage.requests as usize))
-            .collect()
-    });
-    let clients = clients(&opts.config, &taken)?;
+    let clients = clients(&opts.config, &taken(store, log.run())?)?;
     let cancel = CancellationToken::new();
     let desk = Arc::new(approvals::Desk::new(
         log.clone(),
@@ -210,6 +222,7 @@ pub fn start(
         level: opts.config.run.level,
         agents,
         parent: None,
+        config: serde_json::to_value(&opts.config).ok(),
     })?;
     launch(store, log, rr, opts)
 }
@@ -233,6 +246,20 @@ pub fn resume(store: &Store, run: RunId, mut opts: RunOptions) -> Result<RunHand
         return Err(EngineError::Setup(format!(
             "run {run} never started; nothing to resume"
         )));
+    }
+    // The run goes on with the agents and profiles it started with.
+    let recorded = store
+        .events(run, 0, Some(1))?
+        .next()
+        .and_then(|e| e.ok())
+        .and_then(|e| match e.kind {
+            EventKind::RunStarted {
+                config: Some(c), ..
+            } => serde_json::from_value::<Config>(c).ok(),
+            _ => None,
+        });
+    if let Some(c) = recorded {
+        opts.config = c;
     }
     if let Some(l) = level {
         opts.config.run.level = l;

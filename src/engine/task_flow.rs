@@ -88,8 +88,15 @@ pub(super) async fn assign(ctx: &Arc<Ctx>, task: &str, kind: TaskKind) -> Option
     Some(agent)
 }
 
+/// Attempts beyond the retry budget a person may still approve; past them the task fails
+/// without asking (so `--on-approval approve` cannot loop forever).
+const EXTRA_ATTEMPTS: u32 = 2;
+
 /// Asks whether to try again after `why`; true means go on with the next attempt.
 async fn retry(ctx: &Arc<Ctx>, task: &str, attempt: u32, changed: u32, why: &str) -> Option<bool> {
+    if attempt > ctx.config.run.max_retries + EXTRA_ATTEMPTS {
+        return Some(false);
+    }
     let mut facts = ctx.facts();
     facts.retries_used = attempt - 1;
     facts.changed_lines = changed;

@@ -85,6 +85,11 @@ impl RunRepo {
     /// the files for an agent. Returns the conflicted paths.
     pub fn bring_conflicts_home(&self, wt: &TaskWorktree) -> Result<Vec<String>> {
         let repo = Repository::open(&wt.path)?;
+        if repo.state() == git2::RepositoryState::Merge {
+            // A resolution was under way when the process died: its edits are in the files;
+            // go on from there.
+            return self.files_with_markers(wt, &conflict_paths(&repo.index()?)?);
+        }
         let tip = branch_tip(&repo, &self.integration_branch())?;
         let annotated = repo.find_annotated_commit(tip)?;
         let mut checkout = git2::build::CheckoutBuilder::new();
@@ -92,6 +97,33 @@ impl RunRepo {
         repo.merge(&[&annotated], None, Some(&mut checkout))?;
         let paths = conflict_paths(&repo.index()?)?;
         Ok(paths)
+    }
+
+    /// Of `paths`, those whose text still holds a conflict marker line. With no paths given,
+    /// every file the merge touched is checked.
+    pub fn files_with_markers(&self, wt: &TaskWorktree, paths: &[String]) -> Result<Vec<String>> {
+        let mut out = Vec::new();
+        let candidates: Vec<String> = if paths.is_empty() {
+            let repo = Repository::open(&wt.path)?;
+            let mut opts = StatusOptions::new();
+            opts.include_untracked(true);
+            let st = repo.statuses(Some(&mut opts))?;
+            st.iter()
+                .filter_map(|e| e.path().map(String::from))
+                .collect()
+        } else {
+            paths.to_vec()
+        };
+        for p in candidates {
+            let text = std::fs::read(wt.path.join(&p)).unwrap_or_default();
+            let has = text.split(|b| *b == b'\n').any(|l| {
+                l.starts_with(b"<<<<<<< ") || l.starts_with(b">>>>>>> ") || l == b"======="
+            });
+            if has {
+                out.push(p);
+            }
+        }
+        Ok(out)
     }
 
     /// Commits the agent's resolution as a merge of the integration branch into the task.

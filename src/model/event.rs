@@ -238,6 +238,10 @@ pub enum EventKind {
         agents: Vec<AgentSpec>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         parent: Option<ForkOrigin>,
+        /// The effective configuration (names of key variables, never keys), so a resume or a
+        /// replay elsewhere uses the same agents and profiles.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        config: Option<serde_json::Value>,
     },
     GoalAdded {
         text: String,

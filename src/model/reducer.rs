@@ -57,6 +57,7 @@ fn apply_kind(s: &mut RunState, e: &Event) {
             level,
             agents,
             parent,
+            ..
         } => {
             if s.run.is_some() {
                 return anomaly(s, format!("seq {}: second RunStarted", e.seq));
