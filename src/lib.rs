@@ -4,3 +4,4 @@
 //! reducer folds them into `RunState`, and views render that state.
 
 pub mod model;
+pub mod tui;
