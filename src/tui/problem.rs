@@ -31,7 +31,8 @@ impl LoadProblem {
 
     /// A toml syntax or shape error, with toml's own message (without its source excerpt).
     pub fn from_toml(path: &Path, text: &str, err: &toml::de::Error) -> Self {
-        let message = err.message().trim_end().to_string();
+        // toml's messages may span lines ("invalid table header\nexpected ..."): keep one line.
+        let message = err.message().trim_end().lines().map(str::trim).collect::<Vec<_>>().join("; ");
         LoadProblem::at(path, text, err.span(), message)
     }
 }

@@ -62,6 +62,10 @@ impl KeymapFile {
 
 /// Parses and checks one file. Returns its `inherits` and bindings, or every problem found.
 pub fn parse_keymap_file(path: &Path, text: &str) -> Result<(Option<String>, Vec<Binding>), Vec<LoadProblem>> {
+    parse_spanned(path, text).map(|(i, b)| (i.map(|s| s.into_inner()), b))
+}
+
+fn parse_spanned(path: &Path, text: &str) -> Result<(Option<Spanned<String>>, Vec<Binding>), Vec<LoadProblem>> {
     let file: KeymapFile = toml::from_str(text).map_err(|e| vec![LoadProblem::from_toml(path, text, &e)])?;
     let mut problems = Vec::new();
     let mut out = Vec::new();
@@ -69,7 +73,10 @@ pub fn parse_keymap_file(path: &Path, text: &str) -> Result<(Option<String>, Vec
         let Some(table) = file.table(mode) else { continue };
         // Normalised key -> where it was first written, to catch `ctrl-c` and `C-c` together.
         let mut seen: BTreeMap<Key, (String, usize)> = BTreeMap::new();
-        for (k, a) in table {
+        // In file order, so "bound twice" points at the second one written.
+        let mut entries: Vec<_> = table.iter().collect();
+        entries.sort_by_key(|(k, _)| k.span().start);
+        for (k, a) in entries {
             let at = |span: std::ops::Range<usize>, msg: String| LoadProblem::at(path, text, Some(span), msg);
             let key = match Key::parse(k.get_ref()) {
                 Ok(key) => key,
@@ -117,7 +124,7 @@ pub fn parse_keymap_file(path: &Path, text: &str) -> Result<(Option<String>, Vec
         }
     }
     if problems.is_empty() {
-        Ok((file.inherits.map(|s| s.into_inner()), out))
+        Ok((file.inherits, out))
     } else {
         Err(problems)
     }
@@ -164,7 +171,7 @@ fn builtin_path(name: &str) -> PathBuf {
 
 fn resolve_chain(name: &str, user_dir: Option<&Path>, stack: &mut Vec<PathBuf>) -> Result<Keymap, Vec<LoadProblem>> {
     let Some((path, text)) = find(name, user_dir, stack) else {
-        let msg = if stack.is_empty() {
+        let msg = if find(name, user_dir, &[]).is_none() {
             format!("no keymap named `{name}` ({})", known_names(user_dir))
         } else {
             let chain: Vec<String> = stack.iter().map(|p| p.display().to_string()).collect();
@@ -183,10 +190,16 @@ fn resolve_text(
     user_dir: Option<&Path>,
     stack: &mut Vec<PathBuf>,
 ) -> Result<Keymap, Vec<LoadProblem>> {
-    let (inherits, bindings) = parse_keymap_file(path, text)?;
+    let (inherits, bindings) = parse_spanned(path, text)?;
+    if let Some(p) = &inherits {
+        if find(p.get_ref(), user_dir, &[]).is_none() {
+            let msg = format!("no keymap named `{}` to inherit ({})", p.get_ref(), known_names(user_dir));
+            return Err(vec![LoadProblem::at(path, text, Some(p.span()), msg)]);
+        }
+    }
     // The shipped default is the root; everything else goes over `default` by default.
     let is_root = path == builtin_path("default");
-    let parent = inherits.or_else(|| (!is_root).then(|| "default".to_string()));
+    let parent = inherits.map(|s| s.into_inner()).or_else(|| (!is_root).then(|| "default".to_string()));
     stack.push(path.to_path_buf());
     let parent_map = match parent {
         Some(p) => resolve_chain(&p, user_dir, stack),

@@ -119,10 +119,22 @@ impl MetricsPane {
     fn draw_table(&self, area: Rect, buf: &mut Buffer, state: &RunState, theme: &Theme, kpi_table: bool) {
         let label = theme.style("metric.label");
         let value = theme.style("metric.value");
-        let spark_w = if area.width >= 120 { 24 } else { 12 };
+        let wide = area.width >= 120;
+        let spark_w = if wide { 24 } else { 12 };
+        let model_w = if wide { 20 } else { 0 };
         let header = format!(
-            "{:<12} {:<11} {:<spark_w$} {:>7} {:>7} {:>8} {:>4} {:>3} {:>6} {:>6}",
-            "agent", "role", "tokens/s", "in", "out", "cost", "req", "err", "p50", "p95"
+            "{:<12} {:<11} {:<model_w$}{:<spark_w$} {:>7} {:>7} {:>8} {:>4} {:>3} {:>6} {:>6}",
+            "agent",
+            "role",
+            if wide { "model" } else { "" },
+            "tokens/s",
+            "in",
+            "out",
+            "cost",
+            "req",
+            "err",
+            "p50",
+            "p95"
         );
         put(buf, area.x, area.y, &header, area.width, label);
         let mut y = area.y + 1;
@@ -131,7 +143,8 @@ impl MetricsPane {
                 return;
             }
             let name = ellipsize(&a.name, 12);
-            let x = put(buf, area.x, y, &format!("{name:<12} {:<11} ", role_name(a)), area.width, value);
+            let model = if wide { format!("{:<model_w$}", ellipsize(&a.model, model_w - 1)) } else { String::new() };
+            let x = put(buf, area.x, y, &format!("{name:<12} {:<11} {model}", role_name(a)), area.width, value);
             let spark = sparkline(&a.tokens_per_s, spark_w);
             put(buf, x, y, &spark, area.right().saturating_sub(x), theme.style("metric.sparkline"));
             let x = x + spark_w as u16 + 1;

@@ -35,7 +35,8 @@ pub fn hints(keymap: &Keymap, state: &RunState, view: &ViewState) -> Vec<String>
     if let Some(k) = key(Action::Help) {
         out.push(format!("{k} help"));
     }
-    if state.pending_approvals > 0 && !state.status.is_over() {
+    let live = !state.status.is_over() && state.status != RunStatus::Empty;
+    if state.pending_approvals > 0 && live {
         if let Some(k) = key(Action::Approve) {
             out.push(format!("{k} approve"));
         }
@@ -43,7 +44,7 @@ pub fn hints(keymap: &Keymap, state: &RunState, view: &ViewState) -> Vec<String>
             out.push(format!("{k} reject"));
         }
     }
-    if !state.status.is_over() {
+    if live {
         match (key(Action::LevelUp), key(Action::LevelDown)) {
             (Some(u), Some(d)) => out.push(format!("{u}/{d} level")),
             (Some(u), None) => out.push(format!("{u} level")),
@@ -51,7 +52,7 @@ pub fn hints(keymap: &Keymap, state: &RunState, view: &ViewState) -> Vec<String>
         }
     }
     for (a, label) in pane_hints(view.focus) {
-        if *a == Action::CancelTask && state.status.is_over() {
+        if *a == Action::CancelTask && !live {
             continue;
         }
         if let Some(k) = key(*a) {
@@ -77,15 +78,18 @@ impl StatusBar {
         } else {
             theme.style("ui.statusline.level")
         };
-        let label = if area.width >= 70 { level.label() } else { format!("L{}", level.number()) };
+        let label = match state.level {
+            None => "no run".to_string(),
+            Some(l) if area.width >= 70 => l.label(),
+            Some(l) => format!("L{}", l.number()),
+        };
         let mut x = put(buf, area.x, area.y, &format!(" {label} "), area.width, level_style);
         let mut facts: Vec<String> = Vec::new();
         if let Some(run) = state.run {
             facts.push(format!("run {}…", &run.to_string()[..5]));
         }
         match state.status {
-            RunStatus::Empty => facts.push("no run".into()),
-            RunStatus::Running => {}
+            RunStatus::Empty | RunStatus::Running => {}
             s => facts.push(s.name().into()),
         }
         facts.push(format!("{} running", state.active_tasks()));

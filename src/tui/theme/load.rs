@@ -10,10 +10,8 @@ use super::{Theme, STYLE_KEYS};
 use crate::tui::highlight::SYNTAX_THEMES;
 use crate::tui::problem::{LoadProblem, Loaded};
 use ratatui::style::{Color, Modifier, Style};
-use serde::de::{self, MapAccess, Visitor};
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
-use std::fmt;
 use std::path::{Path, PathBuf};
 use toml::Spanned;
 
@@ -35,7 +33,7 @@ pub struct ThemeFile {
     #[serde(default)]
     palette: BTreeMap<Spanned<String>, Spanned<String>>,
     #[serde(default)]
-    styles: BTreeMap<Spanned<String>, Spanned<StyleValue>>,
+    styles: BTreeMap<Spanned<String>, toml::Value>,
 }
 
 /// `"green"` (a foreground) or `{ fg = "...", bg = "...", modifiers = ["bold"] }`.
@@ -46,36 +44,39 @@ struct StyleValue {
     modifiers: Vec<String>,
 }
 
-impl<'de> Deserialize<'de> for StyleValue {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = StyleValue;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a colour, or a table with fg, bg and modifiers")
-            }
-            fn visit_str<E: de::Error>(self, s: &str) -> Result<StyleValue, E> {
-                Ok(StyleValue { fg: Some(s.to_string()), ..StyleValue::default() })
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<StyleValue, A::Error> {
-                let mut v = StyleValue::default();
-                while let Some(k) = map.next_key::<String>()? {
+impl StyleValue {
+    /// Read from a plain toml value: toml gives no spans inside implicit (dotted-key) tables,
+    /// so problems are reported at the style's key.
+    fn from_toml(v: &toml::Value) -> Result<StyleValue, String> {
+        let string = |field: &str, x: &toml::Value| {
+            x.as_str().map(str::to_string).ok_or_else(|| format!("`{field}` of a style must be a colour name in quotes"))
+        };
+        match v {
+            toml::Value::String(s) => Ok(StyleValue { fg: Some(s.clone()), ..StyleValue::default() }),
+            toml::Value::Table(t) => {
+                let mut out = StyleValue::default();
+                for (k, x) in t {
                     match k.as_str() {
-                        "fg" => v.fg = Some(map.next_value()?),
-                        "bg" => v.bg = Some(map.next_value()?),
-                        "modifiers" => v.modifiers = map.next_value()?,
+                        "fg" => out.fg = Some(string("fg", x)?),
+                        "bg" => out.bg = Some(string("bg", x)?),
+                        "modifiers" => {
+                            let list = x.as_array().ok_or("`modifiers` must be a list, like [\"bold\"]")?;
+                            for m in list {
+                                out.modifiers.push(string("modifiers", m)?);
+                            }
+                        }
                         other => {
-                            return Err(de::Error::custom(format!(
+                            return Err(format!(
                                 "unknown field `{other}` in a style (fields: fg, bg, modifiers; \
                                  quote dotted keys, like \"diff.plus\" = ...)"
-                            )))
+                            ))
                         }
                     }
                 }
-                Ok(v)
+                Ok(out)
             }
+            _ => Err("a style is a colour, or a table with fg, bg and modifiers".to_string()),
         }
-        d.deserialize_any(V)
     }
 }
 
@@ -118,8 +119,9 @@ fn chain(path: PathBuf, text: String, user_dir: Option<&Path>) -> Result<Vec<Lay
             match find(parent.get_ref(), user_dir, &stack) {
                 Some(found) => next = Some(found),
                 None => {
-                    let msg = if BUILTIN_THEMES.iter().any(|(n, _)| n == parent.get_ref()) {
-                        format!("theme `{}` inherits in a circle", parent.get_ref())
+                    let msg = if find(parent.get_ref(), user_dir, &[]).is_some() {
+                        let chain: Vec<String> = stack.iter().map(|p| p.display().to_string()).collect();
+                        format!("theme `{}` cannot be inherited from here: {} already uses it", parent.get_ref(), chain.join(" -> "))
                     } else {
                         format!("no theme named `{}` to inherit ({})", parent.get_ref(), known_names(user_dir))
                     };
@@ -184,18 +186,20 @@ fn resolve(name: &str, layers: &[Layer]) -> Result<Theme, Vec<LoadProblem>> {
     // Styles resolve against the final palette, so a theme can change only the palette.
     let mut set: HashMap<String, Style> = HashMap::new();
     for l in layers {
-        for (k, v) in &l.file.styles {
+        let mut styles: Vec<_> = l.file.styles.iter().collect();
+        styles.sort_by_key(|(k, _)| k.span().start);
+        for (k, v) in styles {
             let at = |span, msg| LoadProblem::at(&l.path, &l.text, Some(span), msg);
             if !Theme::is_known_key(k.get_ref()) {
                 let close = closest_key(k.get_ref()).map_or(String::new(), |c| format!(" (did you mean `{c}`?)"));
                 problems.push(at(k.span(), format!("unknown style key `{}`{close}", k.get_ref())));
                 continue;
             }
-            match style_of(v.get_ref(), &palette) {
+            match StyleValue::from_toml(v).and_then(|sv| style_of(&sv, &palette)) {
                 Ok(style) => {
                     set.insert(k.get_ref().clone(), style);
                 }
-                Err(msg) => problems.push(at(v.span(), msg)),
+                Err(msg) => problems.push(at(k.span(), msg)),
             }
         }
     }
