@@ -12,7 +12,11 @@ use std::path::{Path, PathBuf};
 fn theme_problems(text: &str) -> Vec<String> {
     let l = Theme::from_text(Path::new("/cfg/themes/bad.toml"), text, None);
     if !l.problems.is_empty() {
-        assert_eq!(l.value, Theme::default(), "a bad theme falls back to the default");
+        assert_eq!(
+            l.value,
+            Theme::default(),
+            "a bad theme falls back to the default"
+        );
     }
     l.problems.iter().map(|p| p.to_string()).collect()
 }
@@ -20,7 +24,11 @@ fn theme_problems(text: &str) -> Vec<String> {
 fn keymap_problems(text: &str) -> Vec<String> {
     let l = Keymap::from_text(Path::new("/cfg/keymaps/bad.toml"), text, None);
     if !l.problems.is_empty() {
-        assert_eq!(l.value, Keymap::default(), "a bad keymap falls back to the default");
+        assert_eq!(
+            l.value,
+            Keymap::default(),
+            "a bad keymap falls back to the default"
+        );
     }
     l.problems.iter().map(|p| p.to_string()).collect()
 }
@@ -48,7 +56,10 @@ fn every_shipped_theme_loads_and_colours_every_key() {
     }
     let light = Theme::load("light", None).value;
     assert_eq!(light.syntax.as_deref(), Some("InspiredGitHub"));
-    assert_eq!(light.style("ui.background").bg, Some(Color::Rgb(0xfa, 0xfa, 0xfa)));
+    assert_eq!(
+        light.style("ui.background").bg,
+        Some(Color::Rgb(0xfa, 0xfa, 0xfa))
+    );
     let hc = Theme::load("high-contrast", None).value;
     assert_eq!(hc.syntax, None);
     assert!(hc.style("diff.plus").add_modifier.contains(Modifier::BOLD));
@@ -63,11 +74,32 @@ fn every_shipped_keymap_loads_with_no_key_bound_twice() {
         let l = Keymap::load(name, None);
         assert!(l.problems.is_empty(), "{name}: {:?}", l.problems);
         // Every action a person needs is reachable in every shipped keymap.
-        for a in [Action::Approve, Action::Reject, Action::LevelUp, Action::LevelDown, Action::Help, Action::Quit] {
-            assert!(l.value.hint_key(Mode::Global, a).is_some(), "{name}: no key for {}", a.name());
+        for a in [
+            Action::Approve,
+            Action::Reject,
+            Action::LevelUp,
+            Action::LevelDown,
+            Action::Help,
+            Action::Quit,
+        ] {
+            assert!(
+                l.value.hint_key(Mode::Global, a).is_some(),
+                "{name}: no key for {}",
+                a.name()
+            );
         }
-        for (mode, a) in [(Mode::Dialog, Action::Submit), (Mode::Dialog, Action::Cancel), (Mode::Confirm, Action::Confirm), (Mode::Diff, Action::ToggleHunk)] {
-            assert!(!l.value.keys_for(mode, a).is_empty(), "{name}: no key for {} in {}", a.name(), mode.name());
+        for (mode, a) in [
+            (Mode::Dialog, Action::Submit),
+            (Mode::Dialog, Action::Cancel),
+            (Mode::Confirm, Action::Confirm),
+            (Mode::Diff, Action::ToggleHunk),
+        ] {
+            assert!(
+                !l.value.keys_for(mode, a).is_empty(),
+                "{name}: no key for {} in {}",
+                a.name(),
+                mode.name()
+            );
         }
     }
 }
@@ -79,7 +111,10 @@ fn a_key_bound_twice_in_one_mode_is_an_error() {
         vec!["/cfg/keymaps/bad.toml:3:1: `C-c` is bound twice in [global]: it is the same key as `ctrl-c` on line 2"]
     );
     // The same key in two modes is fine: the pane's binding wins while it has the focus.
-    assert!(keymap_problems("[global]\n\"space\" = \"zoom\"\n[diff]\n\"space\" = \"toggle_hunk\"\n").is_empty());
+    assert!(keymap_problems(
+        "[global]\n\"space\" = \"zoom\"\n[diff]\n\"space\" = \"toggle_hunk\"\n"
+    )
+    .is_empty());
 }
 
 #[test]
@@ -101,7 +136,9 @@ fn bad_keymaps_say_where_and_what() {
     }
     let missing = Keymap::load("/cfg/keymaps/missing.toml", None);
     assert_eq!(missing.problems.len(), 1);
-    assert!(missing.problems[0].to_string().starts_with("/cfg/keymaps/missing.toml: cannot read keymap: "));
+    assert!(missing.problems[0]
+        .to_string()
+        .starts_with("/cfg/keymaps/missing.toml: cannot read keymap: "));
     let unknown = Keymap::load("dvorak", None);
     assert_eq!(
         unknown.problems[0].to_string(),
@@ -112,26 +149,49 @@ fn bad_keymaps_say_where_and_what() {
 #[test]
 fn user_keymaps_merge_over_the_default_and_may_override_a_shipped_name() {
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "keymaps/mine.toml", "[global]\n\"a\" = \"none\"\n\"y\" = \"approve\"\n");
+    write(
+        dir.path(),
+        "keymaps/mine.toml",
+        "[global]\n\"a\" = \"none\"\n\"y\" = \"approve\"\n",
+    );
     let l = Keymap::load("mine", Some(dir.path()));
     assert!(l.problems.is_empty(), "{:?}", l.problems);
     let y = Key::parse("y").unwrap();
     let a = Key::parse("a").unwrap();
     assert_eq!(l.value.lookup(Mode::Global, y), Some(Action::Approve));
     assert_eq!(l.value.lookup(Mode::Global, a), None);
-    assert_eq!(l.value.lookup(Mode::Global, Key::parse("r").unwrap()), Some(Action::Reject));
+    assert_eq!(
+        l.value.lookup(Mode::Global, Key::parse("r").unwrap()),
+        Some(Action::Reject)
+    );
     // A user `vim.toml` goes over the shipped vim, which goes over the default.
-    write(dir.path(), "keymaps/vim.toml", "inherits = \"vim\"\n[global]\n\"Z\" = \"zoom\"\n");
+    write(
+        dir.path(),
+        "keymaps/vim.toml",
+        "inherits = \"vim\"\n[global]\n\"Z\" = \"zoom\"\n",
+    );
     let v = Keymap::load("vim", Some(dir.path()));
     assert!(v.problems.is_empty(), "{:?}", v.problems);
-    assert_eq!(v.value.lookup(Mode::Global, Key::parse("Z").unwrap()), Some(Action::Zoom));
-    assert_eq!(v.value.lookup(Mode::Global, Key::parse("G").unwrap()), Some(Action::Bottom));
+    assert_eq!(
+        v.value.lookup(Mode::Global, Key::parse("Z").unwrap()),
+        Some(Action::Zoom)
+    );
+    assert_eq!(
+        v.value.lookup(Mode::Global, Key::parse("G").unwrap()),
+        Some(Action::Bottom)
+    );
     // Two user files inheriting each other are caught.
     write(dir.path(), "keymaps/x.toml", "inherits = \"y\"\n");
     write(dir.path(), "keymaps/y.toml", "inherits = \"x\"\n");
     let c = Keymap::load("x", Some(dir.path()));
     assert_eq!(c.problems.len(), 1, "{:?}", c.problems);
-    assert!(c.problems[0].message.contains("cannot be inherited from here"), "{}", c.problems[0]);
+    assert!(
+        c.problems[0]
+            .message
+            .contains("cannot be inherited from here"),
+        "{}",
+        c.problems[0]
+    );
 }
 
 #[test]
@@ -172,21 +232,38 @@ fn themes_inherit_fall_back_by_scope_and_load_from_the_user_dir() {
     // diff.plus.gutter is set by light; diff.plus here; unknown children fall back.
     assert_eq!(t.style("diff.plus").fg, Some(Color::Rgb(0, 0xaa, 0)));
     assert_eq!(t.style("diff.plus.brand_new_key"), t.style("diff.plus"));
-    assert_eq!(t.style("diff.hunk"), Theme::load("light", None).value.style("diff.hunk"));
+    assert_eq!(
+        t.style("diff.hunk"),
+        Theme::load("light", None).value.style("diff.hunk")
+    );
     // A user `default.toml` that inherits `default` goes over the shipped one, not itself.
-    write(dir.path(), "themes/default.toml", "inherits = \"default\"\n[styles]\n\"ui.text\" = \"white\"\n");
+    write(
+        dir.path(),
+        "themes/default.toml",
+        "inherits = \"default\"\n[styles]\n\"ui.text\" = \"white\"\n",
+    );
     let d = Theme::load("default", Some(dir.path()));
     assert!(d.problems.is_empty(), "{:?}", d.problems);
     assert_eq!(d.value.style("ui.text").fg, Some(Color::White));
     // A theme by path.
-    let p = write(dir.path(), "elsewhere/t.toml", "inherits = \"high-contrast\"\n");
+    let p = write(
+        dir.path(),
+        "elsewhere/t.toml",
+        "inherits = \"high-contrast\"\n",
+    );
     assert!(Theme::load(p.to_str().unwrap(), None).problems.is_empty());
     // Two themes inheriting each other are caught.
     write(dir.path(), "themes/a.toml", "inherits = \"b\"\n");
     write(dir.path(), "themes/b.toml", "inherits = \"a\"\n");
     let c = Theme::load("a", Some(dir.path()));
     assert_eq!(c.problems.len(), 1, "{:?}", c.problems);
-    assert!(c.problems[0].message.starts_with("theme `a` cannot be inherited from here"), "{}", c.problems[0]);
+    assert!(
+        c.problems[0]
+            .message
+            .starts_with("theme `a` cannot be inherited from here"),
+        "{}",
+        c.problems[0]
+    );
     // Unknown names say what exists, including the user's.
     let u = Theme::load("nord", Some(dir.path()));
     assert_eq!(
@@ -198,8 +275,16 @@ fn themes_inherit_fall_back_by_scope_and_load_from_the_user_dir() {
 #[test]
 fn app_options_collect_problems_from_both_files() {
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "themes/t.toml", "[styles]\n\"ui.txt\" = \"red\"\n");
-    write(dir.path(), "keymaps/k.toml", "[global]\n\"a\" = \"nothing\"\n");
+    write(
+        dir.path(),
+        "themes/t.toml",
+        "[styles]\n\"ui.txt\" = \"red\"\n",
+    );
+    write(
+        dir.path(),
+        "keymaps/k.toml",
+        "[global]\n\"a\" = \"nothing\"\n",
+    );
     let o = AppOptions::load("t", "k", Some(dir.path()));
     assert_eq!(o.problems.len(), 2);
     assert_eq!(o.theme, Theme::default());
@@ -222,5 +307,9 @@ fn no_pane_or_layer_matches_a_literal_key() {
             }
         }
     }
-    assert!(offenders.is_empty(), "literal keys in {:?}", offenders.keys());
+    assert!(
+        offenders.is_empty(),
+        "literal keys in {:?}",
+        offenders.keys()
+    );
 }

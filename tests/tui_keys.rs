@@ -35,12 +35,21 @@ fn cmd(c: Command) -> Effect {
 fn approve_sends_the_selected_approval() {
     let s = live();
     let mut u = ui();
-    assert_eq!(press(&mut u, &s, &["a"]), cmd(Command::Approve { approval: "a4".into(), keep_hunks: None }));
+    assert_eq!(
+        press(&mut u, &s, &["a"]),
+        cmd(Command::Approve {
+            approval: "a4".into(),
+            keep_hunks: None
+        })
+    );
     // Selecting the second waiting item (the command) in the queue, then approving it.
     let mut u = ui();
     assert_eq!(
         press(&mut u, &s, &["3", "j", "a"]),
-        cmd(Command::Approve { approval: "a5".into(), keep_hunks: None })
+        cmd(Command::Approve {
+            approval: "a5".into(),
+            keep_hunks: None
+        })
     );
 }
 
@@ -50,16 +59,39 @@ fn approve_carries_the_kept_hunks() {
     let mut u = ui();
     // Diff pane: drop the first hunk (space), keep the other two.
     press(&mut u, &s, &["4", "space"]);
-    assert_eq!(press(&mut u, &s, &["a"]), cmd(Command::Approve { approval: "a4".into(), keep_hunks: Some(vec![1, 2]) }));
+    assert_eq!(
+        press(&mut u, &s, &["a"]),
+        cmd(Command::Approve {
+            approval: "a4".into(),
+            keep_hunks: Some(vec![1, 2])
+        })
+    );
     // Space again keeps it again: all kept means `None`.
     press(&mut u, &s, &["space"]);
-    assert_eq!(press(&mut u, &s, &["a"]), cmd(Command::Approve { approval: "a4".into(), keep_hunks: None }));
+    assert_eq!(
+        press(&mut u, &s, &["a"]),
+        cmd(Command::Approve {
+            approval: "a4".into(),
+            keep_hunks: None
+        })
+    );
     // Dropping every hunk refuses to approve nothing.
     press(&mut u, &s, &["space", "n", "space", "n", "space"]);
     assert_eq!(press(&mut u, &s, &["a"]), Effect::None);
-    assert!(u.view.flash.as_deref().unwrap_or("").contains("every hunk is dropped"));
+    assert!(u
+        .view
+        .flash
+        .as_deref()
+        .unwrap_or("")
+        .contains("every hunk is dropped"));
     // keep_all_hunks restores them.
-    assert_eq!(press(&mut u, &s, &["A", "a"]), cmd(Command::Approve { approval: "a4".into(), keep_hunks: None }));
+    assert_eq!(
+        press(&mut u, &s, &["A", "a"]),
+        cmd(Command::Approve {
+            approval: "a4".into(),
+            keep_hunks: None
+        })
+    );
 }
 
 #[test]
@@ -75,7 +107,10 @@ fn reject_asks_for_a_reason_and_sends_it() {
     type_text(&mut u, &s, "not a quick fix");
     assert_eq!(
         press(&mut u, &s, &["enter"]),
-        cmd(Command::Reject { approval: "a4".into(), reason: "not a quick fix".into() })
+        cmd(Command::Reject {
+            approval: "a4".into(),
+            reason: "not a quick fix".into()
+        })
     );
     assert!(u.view.layers.is_empty());
     // Esc closes without sending.
@@ -101,13 +136,22 @@ fn a_rejection_overtaken_by_the_run_is_not_sent() {
 #[test]
 fn level_changes_ask_first_for_l4_and_l5() {
     let mut u = ui();
-    assert_eq!(press(&mut u, &at(AutonomyLevel::SemiAutonomous), &["+"]), cmd(Command::SetLevel(AutonomyLevel::Strategic)));
-    assert_eq!(press(&mut u, &at(AutonomyLevel::SemiAutonomous), &["-"]), cmd(Command::SetLevel(AutonomyLevel::Assisted)));
+    assert_eq!(
+        press(&mut u, &at(AutonomyLevel::SemiAutonomous), &["+"]),
+        cmd(Command::SetLevel(AutonomyLevel::Strategic))
+    );
+    assert_eq!(
+        press(&mut u, &at(AutonomyLevel::SemiAutonomous), &["-"]),
+        cmd(Command::SetLevel(AutonomyLevel::Assisted))
+    );
     // L3 -> L4: a question first, yes sends.
     let l3 = at(AutonomyLevel::Strategic);
     assert_eq!(press(&mut u, &l3, &["+"]), Effect::None);
     assert_eq!(u.view.mode(), Mode::Confirm);
-    assert_eq!(press(&mut u, &l3, &["y"]), cmd(Command::SetLevel(AutonomyLevel::Full)));
+    assert_eq!(
+        press(&mut u, &l3, &["y"]),
+        cmd(Command::SetLevel(AutonomyLevel::Full))
+    );
     // No sends nothing.
     assert_eq!(press(&mut u, &l3, &["+", "n"]), Effect::None);
     assert!(u.view.layers.is_empty());
@@ -116,12 +160,24 @@ fn level_changes_ask_first_for_l4_and_l5() {
     assert_eq!(press(&mut u, &l3, &["esc"]), Effect::None);
     // L4 -> L5, confirmed with enter.
     let l4 = at(AutonomyLevel::Full);
-    assert_eq!(press(&mut u, &l4, &["+", "enter"]), cmd(Command::SetLevel(AutonomyLevel::Evolutionary)));
+    assert_eq!(
+        press(&mut u, &l4, &["+", "enter"]),
+        cmd(Command::SetLevel(AutonomyLevel::Evolutionary))
+    );
     // Lowering never asks; the ends of the scale say so.
-    assert_eq!(press(&mut u, &l4, &["-"]), cmd(Command::SetLevel(AutonomyLevel::Strategic)));
-    assert_eq!(press(&mut u, &at(AutonomyLevel::Evolutionary), &["+"]), Effect::None);
+    assert_eq!(
+        press(&mut u, &l4, &["-"]),
+        cmd(Command::SetLevel(AutonomyLevel::Strategic))
+    );
+    assert_eq!(
+        press(&mut u, &at(AutonomyLevel::Evolutionary), &["+"]),
+        Effect::None
+    );
     assert_eq!(u.view.flash.as_deref(), Some("already at L5 Evolutionary"));
-    assert_eq!(press(&mut u, &at(AutonomyLevel::Assisted), &["-"]), Effect::None);
+    assert_eq!(
+        press(&mut u, &at(AutonomyLevel::Assisted), &["-"]),
+        Effect::None
+    );
     assert!(u.view.layers.is_empty());
 }
 
@@ -133,7 +189,10 @@ fn add_goal_sends_the_text_with_its_lines() {
     type_text(&mut u, &s, "cache DNS lookups");
     press(&mut u, &s, &["alt-enter"]);
     type_text(&mut u, &s, "per host");
-    assert_eq!(press(&mut u, &s, &["enter"]), cmd(Command::AddGoal("cache DNS lookups\nper host".into())));
+    assert_eq!(
+        press(&mut u, &s, &["enter"]),
+        cmd(Command::AddGoal("cache DNS lookups\nper host".into()))
+    );
 }
 
 #[test]
@@ -142,7 +201,10 @@ fn pause_and_resume_follow_the_run() {
     assert_eq!(press(&mut u, &live(), &["p"]), cmd(Command::Pause));
     let mut b = LogBuilder::from_events(live_run());
     b.push(EventKind::RunPaused {});
-    assert_eq!(press(&mut u, &state_of(&b.events()), &["p"]), cmd(Command::Resume));
+    assert_eq!(
+        press(&mut u, &state_of(&b.events()), &["p"]),
+        cmd(Command::Resume)
+    );
 }
 
 #[test]
@@ -153,7 +215,10 @@ fn cancel_task_and_run_ask_first() {
     assert_eq!(press(&mut u, &s, &["1", "x"]), Effect::None);
     assert_eq!(u.view.flash.as_deref(), Some("t1 is already done"));
     assert_eq!(press(&mut u, &s, &["j", "x"]), Effect::None);
-    assert_eq!(press(&mut u, &s, &["y"]), cmd(Command::CancelTask("t2".into())));
+    assert_eq!(
+        press(&mut u, &s, &["y"]),
+        cmd(Command::CancelTask("t2".into()))
+    );
     assert_eq!(press(&mut u, &s, &["X", "y"]), cmd(Command::CancelRun));
     assert_eq!(press(&mut u, &s, &["X", "n"]), Effect::None);
 }
@@ -165,7 +230,10 @@ fn quit_asks_while_agents_work_and_not_after() {
     assert_eq!(press(&mut u, &live(), &["n"]), Effect::None);
     assert_eq!(press(&mut u, &live(), &["q", "y"]), Effect::Quit);
     assert_eq!(press(&mut u, &live(), &["ctrl-c", "y"]), Effect::Quit);
-    assert_eq!(press(&mut ui(), &state_of(&finished_run()), &["q"]), Effect::Quit);
+    assert_eq!(
+        press(&mut ui(), &state_of(&finished_run()), &["q"]),
+        Effect::Quit
+    );
 }
 
 #[test]
@@ -175,7 +243,14 @@ fn a_finished_run_takes_no_commands() {
         let mut u = ui();
         assert_eq!(press(&mut u, &s, &[k]), Effect::None, "{k}");
         assert!(u.view.layers.is_empty(), "{k} opened a layer");
-        assert!(u.view.flash.as_deref().unwrap_or("").starts_with("the run is over"), "{k}");
+        assert!(
+            u.view
+                .flash
+                .as_deref()
+                .unwrap_or("")
+                .starts_with("the run is over"),
+            "{k}"
+        );
     }
 }
 
@@ -197,9 +272,18 @@ fn other_keymaps_bind_their_own_keys() {
     let mut vim = Ui::new(Theme::default(), Keymap::load("vim", None).value);
     press(&mut vim, &s, &["o"]);
     type_text(&mut vim, &s, "x");
-    assert_eq!(press(&mut vim, &s, &["enter"]), cmd(Command::AddGoal("x".into())));
+    assert_eq!(
+        press(&mut vim, &s, &["enter"]),
+        cmd(Command::AddGoal("x".into()))
+    );
     let mut emacs = Ui::new(Theme::default(), Keymap::load("emacs", None).value);
-    assert_eq!(press(&mut emacs, &s, &["3", "ctrl-n", "a"]), cmd(Command::Approve { approval: "a5".into(), keep_hunks: None }));
+    assert_eq!(
+        press(&mut emacs, &s, &["3", "ctrl-n", "a"]),
+        cmd(Command::Approve {
+            approval: "a5".into(),
+            keep_hunks: None
+        })
+    );
     press(&mut emacs, &s, &["g"]);
     type_text(&mut emacs, &s, "y");
     assert_eq!(press(&mut emacs, &s, &["ctrl-g"]), Effect::None);
@@ -216,7 +300,16 @@ fn focus_moves_with_tab_and_zoom_toggles() {
             u.view.focus
         })
         .collect();
-    assert_eq!(order, vec![PaneId::Transcript, PaneId::Approvals, PaneId::Diff, PaneId::Metrics, PaneId::Tasks]);
+    assert_eq!(
+        order,
+        vec![
+            PaneId::Transcript,
+            PaneId::Approvals,
+            PaneId::Diff,
+            PaneId::Metrics,
+            PaneId::Tasks
+        ]
+    );
     press(&mut u, &s, &["shift-tab"]);
     assert_eq!(u.view.focus, PaneId::Metrics);
     press(&mut u, &s, &["z"]);

@@ -56,7 +56,10 @@ fn each_pane_live_and_finished() {
             ("metrics", &p.metrics),
         ];
         for (name, pane) in panes {
-            insta::assert_snapshot!(format!("pane_{name}_{phase}"), pane_text(pane, &state, &view, 72, 16));
+            insta::assert_snapshot!(
+                format!("pane_{name}_{phase}"),
+                pane_text(pane, &state, &view, 72, 16)
+            );
         }
     }
 }
@@ -97,7 +100,12 @@ fn layers_over_the_screen() {
     insta::assert_snapshot!("layer_help_160x50", screen_text(&u, &state, 160, 50));
 
     let mut u = ui();
-    let problems = Keymap::from_text(std::path::Path::new("/home/ana/.config/conclave/keymaps/mine.toml"), "[global]\n\"a\" = \"aprove\"\n", None).problems;
+    let problems = Keymap::from_text(
+        std::path::Path::new("/home/ana/.config/conclave/keymaps/mine.toml"),
+        "[global]\n\"a\" = \"aprove\"\n",
+        None,
+    )
+    .problems;
     u.show_problems(&problems);
     insta::assert_snapshot!("layer_notice_80x24", screen_text(&u, &state, 80, 24));
 }
@@ -116,7 +124,10 @@ fn zoomed_diff_with_a_dropped_hunk_and_unfolded_calls() {
     u.handle_key(key("2"), &state);
     u.handle_key(key("e"), &state);
     u.handle_key(key("z"), &state);
-    insta::assert_snapshot!("zoom_transcript_unfolded_80x24", screen_text(&u, &state, 80, 24));
+    insta::assert_snapshot!(
+        "zoom_transcript_unfolded_80x24",
+        screen_text(&u, &state, 80, 24)
+    );
 
     let mut u = ui();
     u.handle_key(key("5"), &state);

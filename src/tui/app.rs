@@ -79,7 +79,9 @@ impl EventFeed {
 
 impl StateFeed for EventFeed {
     async fn next(&mut self) -> Change {
-        let Some(first) = self.rx.recv().await else { return Change::Closed };
+        let Some(first) = self.rx.recv().await else {
+            return Change::Closed;
+        };
         let mut change = self.take(first);
         // Everything already queued goes into the same frame.
         for _ in 0..BATCH {
@@ -134,6 +136,7 @@ impl StateFeed for WatchFeed {
 }
 
 /// Theme, keymap and the problems met loading them.
+#[derive(Default)]
 pub struct AppOptions {
     pub theme: Theme,
     pub keymap: Keymap,
@@ -148,13 +151,11 @@ impl AppOptions {
         let k = Keymap::load(keymap, config_dir);
         let mut problems = t.problems;
         problems.extend(k.problems);
-        AppOptions { theme: t.value, keymap: k.value, problems }
-    }
-}
-
-impl Default for AppOptions {
-    fn default() -> Self {
-        AppOptions { theme: Theme::default(), keymap: Keymap::default(), problems: vec![] }
+        AppOptions {
+            theme: t.value,
+            keymap: k.value,
+            problems,
+        }
     }
 }
 
@@ -167,14 +168,26 @@ pub struct LoopStats {
 
 /// Runs the UI on the real terminal until the person quits, the input ends, or SIGTERM /
 /// SIGHUP arrives; the terminal is restored on every path, panics included.
-pub async fn run<F: StateFeed>(feed: F, commands: mpsc::UnboundedSender<Command>, opts: AppOptions) -> io::Result<()> {
+pub async fn run<F: StateFeed>(
+    feed: F,
+    commands: mpsc::UnboundedSender<Command>,
+    opts: AppOptions,
+) -> io::Result<()> {
     // Syntax sets take tens of milliseconds to load: do it while the first frame draws.
     std::thread::spawn(highlight::warm_up);
     let (mut term, guard) = terminal::enter()?;
     let mut ui = Ui::new(opts.theme, opts.keymap);
     ui.show_problems(&opts.problems);
     let mut feed = feed;
-    let result = drive(&mut term, &mut ui, &mut feed, EventStream::new(), &commands, shutdown_signal()).await;
+    let result = drive(
+        &mut term,
+        &mut ui,
+        &mut feed,
+        EventStream::new(),
+        &commands,
+        shutdown_signal(),
+    )
+    .await;
     drop(guard);
     result.map(|_| ())
 }
@@ -182,7 +195,10 @@ pub async fn run<F: StateFeed>(feed: F, commands: mpsc::UnboundedSender<Command>
 #[cfg(unix)]
 async fn shutdown_signal() {
     use tokio::signal::unix::{signal, SignalKind};
-    let (Ok(mut term), Ok(mut hup)) = (signal(SignalKind::terminate()), signal(SignalKind::hangup())) else {
+    let (Ok(mut term), Ok(mut hup)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::hangup()),
+    ) else {
         return std::future::pending().await;
     };
     tokio::select! {

@@ -27,7 +27,11 @@ impl DiffCache {
     /// The parsed patch of a diff.
     pub fn patch(&mut self, d: &DiffState) -> Rc<Patch> {
         let len = d.patch.len();
-        if let Some(i) = self.patches.iter().position(|(id, l, _)| *id == d.id && *l == len) {
+        if let Some(i) = self
+            .patches
+            .iter()
+            .position(|(id, l, _)| *id == d.id && *l == len)
+        {
             let hit = self.patches.remove(i);
             let p = hit.2.clone();
             self.patches.push(hit);

@@ -27,7 +27,10 @@ impl ScreenLayout {
     /// The pane under a screen cell.
     pub fn pane_at(&self, x: u16, y: u16) -> Option<PaneId> {
         let pos = ratatui::layout::Position { x, y };
-        self.panes.iter().find(|(_, r)| r.contains(pos)).map(|(p, _)| *p)
+        self.panes
+            .iter()
+            .find(|(_, r)| r.contains(pos))
+            .map(|(p, _)| *p)
     }
 }
 
@@ -40,15 +43,34 @@ pub fn layout(area: Rect, zoom: Option<PaneId>, agents: usize) -> Option<ScreenL
     if too_small(area) {
         return None;
     }
-    let status = Rect { y: area.bottom() - 1, height: 1, ..area };
-    let main = Rect { height: area.height - 1, ..area };
+    let status = Rect {
+        y: area.bottom() - 1,
+        height: 1,
+        ..area
+    };
+    let main = Rect {
+        height: area.height - 1,
+        ..area
+    };
     if let Some(p) = zoom {
-        return Some(ScreenLayout { panes: vec![(p, main)], status, divider: None });
+        return Some(ScreenLayout {
+            panes: vec![(p, main)],
+            status,
+            divider: None,
+        });
     }
     // Metrics: one title row and two lines on small screens, a table per agent on tall ones.
-    let metrics_h = if main.height >= 40 { (agents as u16 + 4).clamp(3, 12) } else { 3 };
+    let metrics_h = if main.height >= 40 {
+        (agents as u16 + 4).clamp(3, 12)
+    } else {
+        3
+    };
     let top_h = main.height - metrics_h;
-    let metrics = Rect { y: main.y + top_h, height: metrics_h, ..main };
+    let metrics = Rect {
+        y: main.y + top_h,
+        height: metrics_h,
+        ..main
+    };
     let left_w = (main.width * 30 / 100).clamp(24, 56);
     let right_x = main.x + left_w + 1;
     let right_w = main.width - left_w - 1;
@@ -56,13 +78,31 @@ pub fn layout(area: Rect, zoom: Option<PaneId>, agents: usize) -> Option<ScreenL
     let transcript_h = top_h / 2;
     let panes = vec![
         (PaneId::Tasks, Rect::new(main.x, main.y, left_w, tasks_h)),
-        (PaneId::Approvals, Rect::new(main.x, main.y + tasks_h, left_w, top_h - tasks_h)),
-        (PaneId::Transcript, Rect::new(right_x, main.y, right_w, transcript_h)),
-        (PaneId::Diff, Rect::new(right_x, main.y + transcript_h, right_w, top_h - transcript_h)),
+        (
+            PaneId::Approvals,
+            Rect::new(main.x, main.y + tasks_h, left_w, top_h - tasks_h),
+        ),
+        (
+            PaneId::Transcript,
+            Rect::new(right_x, main.y, right_w, transcript_h),
+        ),
+        (
+            PaneId::Diff,
+            Rect::new(
+                right_x,
+                main.y + transcript_h,
+                right_w,
+                top_h - transcript_h,
+            ),
+        ),
         (PaneId::Metrics, metrics),
     ];
     let divider = Some(Rect::new(main.x + left_w, main.y, 1, top_h));
-    Some(ScreenLayout { panes, status, divider })
+    Some(ScreenLayout {
+        panes,
+        status,
+        divider,
+    })
 }
 
 #[cfg(test)]

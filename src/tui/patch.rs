@@ -25,7 +25,12 @@ pub enum RowKind {
     /// The `@@` header of hunk `n`.
     Hunk(usize),
     /// A line of hunk `hunk`; line numbers are 0 where a side has none.
-    Line { kind: LineKind, old: u32, new: u32, hunk: usize },
+    Line {
+        kind: LineKind,
+        old: u32,
+        new: u32,
+        hunk: usize,
+    },
     /// Anything else worth showing: mode changes, renames, "Binary files differ".
     Meta,
 }
@@ -83,7 +88,9 @@ fn hunk_header(line: &str) -> Option<(u32, u32, u32, u32)> {
 
 fn strip_side(p: &str) -> &str {
     let p = p.split('\t').next().unwrap_or(p).trim_end();
-    p.strip_prefix("a/").or_else(|| p.strip_prefix("b/")).unwrap_or(p)
+    p.strip_prefix("a/")
+        .or_else(|| p.strip_prefix("b/"))
+        .unwrap_or(p)
 }
 
 impl Patch {
@@ -136,8 +143,21 @@ impl Patch {
                     };
                     let hunk = p.hunks.len() - 1;
                     let skip = usize::from(first.is_some());
-                    let (s, e) = if kind == LineKind::NoNewline { range(0) } else { range(skip) };
-                    p.rows.push(Row { kind: RowKind::Line { kind, old: ol, new: nl, hunk }, start: s, end: e });
+                    let (s, e) = if kind == LineKind::NoNewline {
+                        range(0)
+                    } else {
+                        range(skip)
+                    };
+                    p.rows.push(Row {
+                        kind: RowKind::Line {
+                            kind,
+                            old: ol,
+                            new: nl,
+                            hunk,
+                        },
+                        start: s,
+                        end: e,
+                    });
                     p.max_line = p.max_line.max(ol).max(nl);
                     if let Some(f) = p.files.last_mut() {
                         match kind {
@@ -158,8 +178,17 @@ impl Patch {
             if line.starts_with('\\') && !p.hunks.is_empty() {
                 let hunk = p.hunks.len() - 1;
                 let (s, e) = range(0);
-                let kind = RowKind::Line { kind: LineKind::NoNewline, old: 0, new: 0, hunk };
-                p.rows.push(Row { kind, start: s, end: e });
+                let kind = RowKind::Line {
+                    kind: LineKind::NoNewline,
+                    old: 0,
+                    new: 0,
+                    hunk,
+                };
+                p.rows.push(Row {
+                    kind,
+                    start: s,
+                    end: e,
+                });
                 continue;
             }
             if let Some(rest) = line.strip_prefix("diff --git ") {
@@ -171,7 +200,8 @@ impl Patch {
                 let path = strip_side(rest);
                 // After `diff --git` (and maybe mode lines) the file is already open.
                 let headed = p.files.last().is_some_and(|f| {
-                    f.hunks.is_empty() && p.rows[f.row + 1..].iter().all(|r| r.kind == RowKind::Meta)
+                    f.hunks.is_empty()
+                        && p.rows[f.row + 1..].iter().all(|r| r.kind == RowKind::Meta)
                 });
                 if !headed {
                     p.open_file(path.to_string());
@@ -195,17 +225,28 @@ impl Patch {
             if line.starts_with("index ") {
                 continue;
             }
-            if let Some((a, b, c, d)) = line.starts_with("@@").then(|| hunk_header(line)).flatten() {
+            if let Some((a, b, c, d)) = line.starts_with("@@").then(|| hunk_header(line)).flatten()
+            {
                 if p.files.is_empty() {
-                    let path = files.first().map_or_else(|| "(patch)".to_string(), |f| f.path.clone());
+                    let path = files
+                        .first()
+                        .map_or_else(|| "(patch)".to_string(), |f| f.path.clone());
                     p.open_file(path);
                 }
                 let file = p.files.len() - 1;
                 let row = p.rows.len();
-                p.hunks.push(Hunk { file, row, end_row: row + 1 });
+                p.hunks.push(Hunk {
+                    file,
+                    row,
+                    end_row: row + 1,
+                });
                 p.files[file].hunks.end = p.hunks.len();
                 let (s, e) = range(0);
-                p.rows.push(Row { kind: RowKind::Hunk(p.hunks.len() - 1), start: s, end: e });
+                p.rows.push(Row {
+                    kind: RowKind::Hunk(p.hunks.len() - 1),
+                    start: s,
+                    end: e,
+                });
                 old_no = a;
                 new_no = c;
                 left = (b > 0 || d > 0).then_some((b, d));
@@ -215,11 +256,18 @@ impl Patch {
                 continue;
             }
             let (s, e) = range(0);
-            p.rows.push(Row { kind: RowKind::Meta, start: s, end: e });
+            p.rows.push(Row {
+                kind: RowKind::Meta,
+                start: s,
+                end: e,
+            });
         }
         for h in 0..p.hunks.len() {
             let next = p.hunks.get(h + 1).map_or(p.rows.len(), |n| n.row);
-            let file_end = p.files.get(p.hunks[h].file + 1).map_or(p.rows.len(), |f| f.row);
+            let file_end = p
+                .files
+                .get(p.hunks[h].file + 1)
+                .map_or(p.rows.len(), |f| f.row);
             p.hunks[h].end_row = next.min(file_end);
         }
         p
@@ -229,8 +277,18 @@ impl Patch {
         let row = self.rows.len();
         let file = self.files.len();
         let h = self.hunks.len();
-        self.files.push(PatchFile { path, row, hunks: h..h, added: 0, removed: 0 });
-        self.rows.push(Row { kind: RowKind::File(file), start: 0, end: 0 });
+        self.files.push(PatchFile {
+            path,
+            row,
+            hunks: h..h,
+            added: 0,
+            removed: 0,
+        });
+        self.rows.push(Row {
+            kind: RowKind::File(file),
+            start: 0,
+            end: 0,
+        });
     }
 
     /// The hunk a row belongs to (its header or one of its lines).
@@ -250,7 +308,9 @@ impl Patch {
 
     /// The text of a row.
     pub fn text<'a>(&self, patch: &'a str, row: &Row) -> &'a str {
-        patch.get(row.start as usize..row.end as usize).unwrap_or("")
+        patch
+            .get(row.start as usize..row.end as usize)
+            .unwrap_or("")
     }
 }
 
@@ -284,7 +344,12 @@ mod tests {
         assert_eq!(lines[4], (LineKind::Context, 3, 4));
         assert_eq!(lines[5], (LineKind::Minus, 10, 0));
         assert_eq!(lines.last().map(|l| l.0), Some(LineKind::NoNewline));
-        let meta: Vec<&str> = p.rows.iter().filter(|r| r.kind == RowKind::Meta).map(|r| p.text(TWO_FILES, r)).collect();
+        let meta: Vec<&str> = p
+            .rows
+            .iter()
+            .filter(|r| r.kind == RowKind::Meta)
+            .map(|r| p.text(TWO_FILES, r))
+            .collect();
         assert_eq!(meta, vec!["new file mode 100644"]);
         let h1 = &p.hunks[1];
         assert_eq!(p.rows[h1.row].kind, RowKind::Hunk(1));
@@ -305,7 +370,13 @@ mod tests {
         let p = Patch::parse("@@ -1,2 +1,3 @@\n-a\n+b\n+c\n d\n", &files);
         assert_eq!(p.files[0].path, "src/http.rs");
         assert_eq!(p.rows.len(), 6);
-        for junk in ["@@ -x +y @@\n+a", "+++\n---\n@@", "\\\n\\", "@@ -1 +1 @@\n", "diff --git\n"] {
+        for junk in [
+            "@@ -x +y @@\n+a",
+            "+++\n---\n@@",
+            "\\\n\\",
+            "@@ -1 +1 @@\n",
+            "diff --git\n",
+        ] {
             let _ = Patch::parse(junk, &[]);
         }
     }

@@ -20,19 +20,40 @@ pub struct LoadProblem {
 
 impl LoadProblem {
     pub fn whole_file(path: &Path, message: impl Into<String>) -> Self {
-        LoadProblem { path: path.to_path_buf(), line: 0, col: 0, message: message.into() }
+        LoadProblem {
+            path: path.to_path_buf(),
+            line: 0,
+            col: 0,
+            message: message.into(),
+        }
     }
 
     /// A problem at a byte range of `text` (the span serde/toml gave).
-    pub fn at(path: &Path, text: &str, span: Option<Range<usize>>, message: impl Into<String>) -> Self {
+    pub fn at(
+        path: &Path,
+        text: &str,
+        span: Option<Range<usize>>,
+        message: impl Into<String>,
+    ) -> Self {
         let (line, col) = span.map_or((0, 0), |s| line_col(text, s.start));
-        LoadProblem { path: path.to_path_buf(), line, col, message: message.into() }
+        LoadProblem {
+            path: path.to_path_buf(),
+            line,
+            col,
+            message: message.into(),
+        }
     }
 
     /// A toml syntax or shape error, with toml's own message (without its source excerpt).
     pub fn from_toml(path: &Path, text: &str, err: &toml::de::Error) -> Self {
         // toml's messages may span lines ("invalid table header\nexpected ..."): keep one line.
-        let message = err.message().trim_end().lines().map(str::trim).collect::<Vec<_>>().join("; ");
+        let message = err
+            .message()
+            .trim_end()
+            .lines()
+            .map(str::trim)
+            .collect::<Vec<_>>()
+            .join("; ");
         LoadProblem::at(path, text, err.span(), message)
     }
 }
@@ -42,7 +63,14 @@ impl fmt::Display for LoadProblem {
         if self.line == 0 {
             write!(f, "{}: {}", self.path.display(), self.message)
         } else {
-            write!(f, "{}:{}:{}: {}", self.path.display(), self.line, self.col, self.message)
+            write!(
+                f,
+                "{}:{}:{}: {}",
+                self.path.display(),
+                self.line,
+                self.col,
+                self.message
+            )
         }
     }
 }
@@ -77,6 +105,9 @@ mod tests {
         assert_eq!(line_col(t, 9), (2, 3));
         let p = LoadProblem::at(Path::new("x.toml"), t, Some(6..7), "bad");
         assert_eq!(p.to_string(), "x.toml:2:1: bad");
-        assert_eq!(LoadProblem::whole_file(Path::new("y"), "gone").to_string(), "y: gone");
+        assert_eq!(
+            LoadProblem::whole_file(Path::new("y"), "gone").to_string(),
+            "y: gone"
+        );
     }
 }

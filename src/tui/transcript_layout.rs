@@ -19,7 +19,9 @@ pub enum RowStyle {
     Thinking,
     System,
     /// A tool call's header line; `ok` is `None` while it runs.
-    Tool { ok: Option<bool> },
+    Tool {
+        ok: Option<bool>,
+    },
     /// Arguments and output of an unfolded call, and tool_result parts.
     ToolOutput,
 }
@@ -95,7 +97,13 @@ fn part_style(part: TranscriptPart) -> RowStyle {
 
 /// Wraps `text[from..]` line by line into `rows`; returns where its last logical line starts
 /// (row index, byte offset).
-fn wrap_from(text: &str, from: usize, width: usize, style: RowStyle, rows: &mut Vec<LRow>) -> (usize, usize) {
+fn wrap_from(
+    text: &str,
+    from: usize,
+    width: usize,
+    style: RowStyle,
+    rows: &mut Vec<LRow>,
+) -> (usize, usize) {
     let w = width.saturating_sub(str_width(style.prefix())).max(1);
     let mut tmp = Vec::new();
     let mut pos = from;
@@ -130,18 +138,28 @@ fn call_summary(tool: &str, args: &str) -> String {
 }
 
 fn lay_out_call(entry: &TranscriptEntry, expanded: bool, width: usize) -> (String, Vec<LRow>) {
-    let Some(call) = &entry.call else { return (String::new(), Vec::new()) };
+    let Some(call) = &entry.call else {
+        return (String::new(), Vec::new());
+    };
     let ok = call.result.as_ref().map(|r| r.ok);
     let status = match &call.result {
         None => "  … running".to_string(),
-        Some(r) => format!("  {} {}", if r.ok { "✓" } else { "✗" }, crate::tui::text::human_ms(r.ms)),
+        Some(r) => format!(
+            "  {} {}",
+            if r.ok { "✓" } else { "✗" },
+            crate::tui::text::human_ms(r.ms)
+        ),
     };
     let mut owned = String::new();
     let mut rows = Vec::new();
     let glyph = if expanded { "▾ " } else { "▸ " };
     let head = format!("{glyph}{}{status}", call_summary(&call.tool, &call.args));
     owned.push_str(&head);
-    rows.push(LRow { start: 0, end: head.len() as u32, style: RowStyle::Tool { ok } });
+    rows.push(LRow {
+        start: 0,
+        end: head.len() as u32,
+        style: RowStyle::Tool { ok },
+    });
     if !expanded {
         return (owned, rows);
     }
@@ -160,12 +178,22 @@ fn lay_out_call(entry: &TranscriptEntry, expanded: bool, width: usize) -> (Strin
     (owned, rows)
 }
 
-fn lay_out(entry: &TranscriptEntry, header: Option<String>, width: u16, expanded: bool) -> EntryLayout {
+fn lay_out(
+    entry: &TranscriptEntry,
+    header: Option<String>,
+    width: u16,
+    expanded: bool,
+) -> EntryLayout {
     let mut l = EntryLayout {
         first_seq: entry.first_seq,
         expanded,
         src_len: entry.text.len(),
-        result_key: entry.call.as_ref().map(|c| (c.result.is_some(), c.result.as_ref().map_or(0, |r| r.output.len()))),
+        result_key: entry.call.as_ref().map(|c| {
+            (
+                c.result.is_some(),
+                c.result.as_ref().map_or(0, |r| r.output.len()),
+            )
+        }),
         source: Source::Entry,
         owned: String::new(),
         header,
@@ -174,7 +202,11 @@ fn lay_out(entry: &TranscriptEntry, header: Option<String>, width: u16, expanded
         tail_start: 0,
     };
     if let Some(h) = &l.header {
-        l.rows.push(LRow { start: 0, end: h.len() as u32, style: RowStyle::TaskHeader });
+        l.rows.push(LRow {
+            start: 0,
+            end: h.len() as u32,
+            style: RowStyle::TaskHeader,
+        });
     }
     if entry.call.is_some() {
         let (owned, rows) = lay_out_call(entry, expanded, width as usize);
@@ -184,7 +216,13 @@ fn lay_out(entry: &TranscriptEntry, header: Option<String>, width: u16, expanded
         l.tail_row = l.rows.len();
         return l;
     }
-    let (tail_row, tail_start) = wrap_from(&entry.text, 0, width as usize, part_style(entry.part), &mut l.rows);
+    let (tail_row, tail_start) = wrap_from(
+        &entry.text,
+        0,
+        width as usize,
+        part_style(entry.part),
+        &mut l.rows,
+    );
     l.tail_row = tail_row;
     l.tail_start = tail_start;
     l
@@ -227,8 +265,16 @@ impl TranscriptLayout {
         let e = &entries[idx];
         let slot = &mut slots[idx];
         let reuse = slot.as_ref().is_some_and(|l| {
-            let call_key = e.call.as_ref().map(|c| (c.result.is_some(), c.result.as_ref().map_or(0, |r| r.output.len())));
-            l.first_seq == e.first_seq && l.expanded == expanded && l.result_key == call_key && e.text.len() >= l.src_len
+            let call_key = e.call.as_ref().map(|c| {
+                (
+                    c.result.is_some(),
+                    c.result.as_ref().map_or(0, |r| r.output.len()),
+                )
+            });
+            l.first_seq == e.first_seq
+                && l.expanded == expanded
+                && l.result_key == call_key
+                && e.text.len() >= l.src_len
         });
         if !reuse {
             *slot = None;
@@ -242,7 +288,13 @@ impl TranscriptLayout {
             // Streamed text grew: re-wrap only the last logical line onwards.
             *work += 1;
             l.rows.truncate(l.tail_row);
-            let (tr, ts) = wrap_from(&e.text, l.tail_start, width as usize, part_style(e.part), &mut l.rows);
+            let (tr, ts) = wrap_from(
+                &e.text,
+                l.tail_start,
+                width as usize,
+                part_style(e.part),
+                &mut l.rows,
+            );
             l.tail_row = tr;
             l.tail_start = ts;
             l.src_len = e.text.len();
@@ -267,11 +319,21 @@ mod tests {
     use crate::model::{ToolCallInfo, ToolOutcome};
 
     fn text_entry(text: &str) -> TranscriptEntry {
-        TranscriptEntry { task: None, part: TranscriptPart::Text, text: text.into(), call: None, first_seq: 1, at_ms: 0 }
+        TranscriptEntry {
+            task: None,
+            part: TranscriptPart::Text,
+            text: text.into(),
+            call: None,
+            first_seq: 1,
+            at_ms: 0,
+        }
     }
 
     fn texts(l: &EntryLayout, e: &TranscriptEntry) -> Vec<String> {
-        l.rows.iter().map(|r| l.row_text(e, r).to_string()).collect()
+        l.rows
+            .iter()
+            .map(|r| l.row_text(e, r).to_string())
+            .collect()
     }
 
     #[test]
@@ -285,7 +347,10 @@ mod tests {
         let grown = texts(cache.entry(0, 0, &entries, 12, false, || None), &entries[0]);
         let fresh = texts(&lay_out(&entries[0], None, 12, false), &entries[0]);
         assert_eq!(grown, fresh);
-        assert_eq!(grown, vec!["first line", "second line ", "goes on and ", "on", "third"]);
+        assert_eq!(
+            grown,
+            vec!["first line", "second line ", "goes on and ", "on", "third"]
+        );
         assert_eq!(cache.take_work(), 1);
         // Unchanged: no work at all.
         cache.entry(0, 0, &entries, 12, false, || None);
@@ -299,12 +364,24 @@ mod tests {
     fn tool_calls_fold_and_notice_their_result() {
         let mut e = text_entry("");
         e.part = TranscriptPart::ToolCall;
-        e.call = Some(ToolCallInfo { call: "c1".into(), tool: "read_file".into(), args: r#"{"path":"src/a.rs"}"#.into(), result: None });
+        e.call = Some(ToolCallInfo {
+            call: "c1".into(),
+            tool: "read_file".into(),
+            args: r#"{"path":"src/a.rs"}"#.into(),
+            result: None,
+        });
         let mut cache = TranscriptLayout::default();
         let entries = vec![e.clone()];
         let l = cache.entry(0, 0, &entries, 40, false, || None);
-        assert_eq!(texts(l, &entries[0]), vec!["▸ read_file src/a.rs  … running"]);
-        e.call.as_mut().unwrap().result = Some(ToolOutcome { ok: true, output: "fn a() {}\n".into(), ms: 12 });
+        assert_eq!(
+            texts(l, &entries[0]),
+            vec!["▸ read_file src/a.rs  … running"]
+        );
+        e.call.as_mut().unwrap().result = Some(ToolOutcome {
+            ok: true,
+            output: "fn a() {}\n".into(),
+            ms: 12,
+        });
         let entries = vec![e];
         let l = cache.entry(0, 0, &entries, 40, true, || Some("── t1".into()));
         let rows = texts(l, &entries[0]);

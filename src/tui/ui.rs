@@ -8,7 +8,9 @@
 use super::action::Action;
 use super::keymap::{Key, Keymap};
 use super::layout::ScreenLayout;
-use super::overlays::{Ask, ConfirmDialog, HelpOverlay, Layer, LayerOutcome, NoticeOverlay, TextDialog, TextPurpose};
+use super::overlays::{
+    Ask, ConfirmDialog, HelpOverlay, Layer, LayerOutcome, NoticeOverlay, TextDialog, TextPurpose,
+};
 use super::panes::Panes;
 use super::problem::LoadProblem;
 use super::screen::Screen;
@@ -47,7 +49,13 @@ pub struct Ui {
 
 impl Ui {
     pub fn new(theme: Theme, keymap: Keymap) -> Ui {
-        Ui { view: ViewState::default(), panes: Panes::default(), keymap, theme, last_area: Cell::new(Rect::default()) }
+        Ui {
+            view: ViewState::default(),
+            panes: Panes::default(),
+            keymap,
+            theme,
+            last_area: Cell::new(Rect::default()),
+        }
     }
 
     /// Shows problems met loading the theme or keymap, over everything, until dismissed.
@@ -56,7 +64,10 @@ impl Ui {
             return;
         }
         let lines = problems.iter().map(|p| p.to_string()).collect();
-        self.view.layers.push(Layer::Notice(NoticeOverlay::new("Settings problems (defaults used)", lines)));
+        self.view.layers.push(Layer::Notice(NoticeOverlay::new(
+            "Settings problems (defaults used)",
+            lines,
+        )));
     }
 
     pub fn theme(&self) -> &Theme {
@@ -78,7 +89,13 @@ impl Ui {
     }
 
     fn screen<'a>(&'a self, state: &'a RunState) -> Screen<'a> {
-        Screen { state, view: &self.view, panes: &self.panes, theme: &self.theme, keymap: &self.keymap }
+        Screen {
+            state,
+            view: &self.view,
+            panes: &self.panes,
+            theme: &self.theme,
+            keymap: &self.keymap,
+        }
     }
 
     /// Draws everything into `buf` (a pure function of state, view and theme).
@@ -99,7 +116,9 @@ impl Ui {
     /// A key: the top layer first, then the focused pane's bindings, then global ones.
     pub fn handle_key(&mut self, ev: KeyEvent, state: &RunState) -> Effect {
         self.view.flash = None;
-        let Some(key) = Key::from_event(&ev) else { return Effect::None };
+        let Some(key) = Key::from_event(&ev) else {
+            return Effect::None;
+        };
         for i in (0..self.view.layers.len()).rev() {
             let action = self.keymap.get(self.view.layers[i].mode(), key);
             match self.view.layers[i].handle(&ev, action, state) {
@@ -122,12 +141,20 @@ impl Ui {
         if !self.view.layers.is_empty() {
             return Effect::None;
         }
-        let Some(l) = self.layout(state) else { return Effect::None };
-        let Some(pane) = l.pane_at(ev.column, ev.row) else { return Effect::None };
+        let Some(l) = self.layout(state) else {
+            return Effect::None;
+        };
+        let Some(pane) = l.pane_at(ev.column, ev.row) else {
+            return Effect::None;
+        };
         match ev.kind {
             MouseEventKind::Down(MouseButton::Left) => self.view.focus = pane,
             MouseEventKind::ScrollUp | MouseEventKind::ScrollDown => {
-                let a = if ev.kind == MouseEventKind::ScrollUp { Action::Up } else { Action::Down };
+                let a = if ev.kind == MouseEventKind::ScrollUp {
+                    Action::Up
+                } else {
+                    Action::Down
+                };
                 for _ in 0..WHEEL_LINES {
                     self.panes.get(pane).handle(a, state, &mut self.view);
                 }
@@ -172,8 +199,15 @@ impl Ui {
                 | Action::CancelRun
         );
         if needs_run && over {
-            let what = if state.status == RunStatus::Empty { "no run is open" } else { "the run is over" };
-            return self.flash(format!("{what}: nothing to {}", action.name().replace('_', " ")));
+            let what = if state.status == RunStatus::Empty {
+                "no run is open"
+            } else {
+                "the run is over"
+            };
+            return self.flash(format!(
+                "{what}: nothing to {}",
+                action.name().replace('_', " ")
+            ));
         }
         match action {
             Action::Quit => {
@@ -199,8 +233,13 @@ impl Ui {
             Action::Approve => self.approve(state),
             Action::Reject => match self.view.current_approval(state) {
                 Some(a) => {
-                    let d = TextDialog::new(TextPurpose::Reject { approval: a.id.clone() }, &self.theme);
-                    self.open(Layer::Text(d))
+                    let d = TextDialog::new(
+                        TextPurpose::Reject {
+                            approval: a.id.clone(),
+                        },
+                        &self.theme,
+                    );
+                    self.open(Layer::Text(Box::new(d)))
                 }
                 None => self.flash("nothing waits for a decision"),
             },
@@ -224,7 +263,10 @@ impl Ui {
                     Effect::Command(Command::SetLevel(to))
                 }
             }
-            Action::AddGoal => self.open(Layer::Text(TextDialog::new(TextPurpose::AddGoal, &self.theme))),
+            Action::AddGoal => self.open(Layer::Text(Box::new(TextDialog::new(
+                TextPurpose::AddGoal,
+                &self.theme,
+            )))),
             Action::PauseResume => match state.status {
                 RunStatus::Paused => Effect::Command(Command::Resume),
                 _ => Effect::Command(Command::Pause),
@@ -234,7 +276,9 @@ impl Ui {
                     let (_, _, name) = super::panes::tasks::status_look(t.status);
                     self.flash(format!("{} is already {name}", t.id))
                 }
-                Some(t) => self.open(Layer::Confirm(ConfirmDialog::new(Ask::CancelTask(t.id.clone())))),
+                Some(t) => self.open(Layer::Confirm(ConfirmDialog::new(Ask::CancelTask(
+                    t.id.clone(),
+                )))),
                 None => self.flash("no task to cancel"),
             },
             Action::CancelRun => self.open(Layer::Confirm(ConfirmDialog::new(Ask::CancelRun))),
@@ -268,6 +312,9 @@ impl Ui {
         if keep_hunks.as_ref().is_some_and(|k| k.is_empty()) {
             return self.flash("every hunk is dropped: keep one, or reject instead");
         }
-        Effect::Command(Command::Approve { approval: a.id.clone(), keep_hunks })
+        Effect::Command(Command::Approve {
+            approval: a.id.clone(),
+            keep_hunks,
+        })
     }
 }

@@ -23,7 +23,13 @@ pub enum PaneId {
 
 impl PaneId {
     /// Focus order for Tab: reading order of the screen.
-    pub const ORDER: [PaneId; 5] = [PaneId::Tasks, PaneId::Transcript, PaneId::Approvals, PaneId::Diff, PaneId::Metrics];
+    pub const ORDER: [PaneId; 5] = [
+        PaneId::Tasks,
+        PaneId::Transcript,
+        PaneId::Approvals,
+        PaneId::Diff,
+        PaneId::Metrics,
+    ];
 
     pub fn mode(self) -> Mode {
         match self {
@@ -84,14 +90,20 @@ impl TranscriptView {
 
     /// The agent whose transcript shows: the picked tab, else the latest speaker.
     pub fn shown_agent(&self, s: &RunState) -> Option<usize> {
-        let n = s.agents.len();
+        // Transcripts parallel agents (a reducer invariant); a state that breaks it shows less.
+        let n = s.agents.len().min(s.transcripts.len());
         if n == 0 {
             return None;
         }
         match self.tab {
             Some(t) => Some(t.min(n - 1)),
             None => {
-                let latest = (0..n).max_by_key(|&i| (s.transcripts[i].last().map(|e| e.first_seq), std::cmp::Reverse(i)));
+                let latest = (0..n).max_by_key(|&i| {
+                    (
+                        s.transcripts[i].last().map(|e| e.first_seq),
+                        std::cmp::Reverse(i),
+                    )
+                });
                 latest.or(Some(0))
             }
         }
@@ -99,9 +111,13 @@ impl TranscriptView {
 
     /// Picks the next (or previous) agent's tab.
     pub fn step_tab(&mut self, s: &RunState, forward: bool) {
-        let n = s.agents.len();
+        let n = s.agents.len().min(s.transcripts.len());
         if let Some(cur) = self.shown_agent(s) {
-            self.tab = Some(if forward { (cur + 1) % n } else { (cur + n - 1) % n });
+            self.tab = Some(if forward {
+                (cur + 1) % n
+            } else {
+                (cur + n - 1) % n
+            });
             self.selected_call = None;
         }
     }
@@ -170,7 +186,11 @@ impl ViewState {
 
     /// The selected task, or the first one.
     pub fn current_task<'a>(&self, s: &'a RunState) -> Option<&'a TaskState> {
-        self.tasks.selected.as_deref().and_then(|id| s.task(id)).or_else(|| s.tasks.first())
+        self.tasks
+            .selected
+            .as_deref()
+            .and_then(|id| s.task(id))
+            .or_else(|| s.tasks.first())
     }
 
     /// The diff the Diff pane shows: the one the selected approval asks about or the selected
@@ -178,12 +198,23 @@ impl ViewState {
     pub fn shown_diff<'a>(&self, s: &'a RunState) -> Option<&'a DiffState> {
         let from_approval = || {
             let a = self.current_approval(s)?;
-            if !matches!(a.what, ApprovalWhat::Diff | ApprovalWhat::Merge | ApprovalWhat::Land) {
+            if !matches!(
+                a.what,
+                ApprovalWhat::Diff | ApprovalWhat::Merge | ApprovalWhat::Land
+            ) {
                 return None;
             }
-            a.diff.as_deref().and_then(|d| s.diff(d)).or_else(|| a.task.as_deref().and_then(|t| s.latest_diff(t)))
+            a.diff
+                .as_deref()
+                .and_then(|d| s.diff(d))
+                .or_else(|| a.task.as_deref().and_then(|t| s.latest_diff(t)))
         };
-        let from_task = || self.tasks.selected.as_deref().and_then(|t| s.latest_diff(t));
+        let from_task = || {
+            self.tasks
+                .selected
+                .as_deref()
+                .and_then(|t| s.latest_diff(t))
+        };
         let chosen = match self.diff_source {
             DiffSource::Approval => from_approval().or_else(from_task),
             DiffSource::Task => from_task().or_else(from_approval),

@@ -74,8 +74,7 @@ impl Key {
     pub fn parse(text: &str) -> Result<Key, String> {
         let mut rest = text;
         let mut mods = 0u8;
-        loop {
-            let Some((head, tail)) = rest.split_once('-') else { break };
+        while let Some((head, tail)) = rest.split_once('-') {
             if tail.is_empty() {
                 break; // `-` itself, or `ctrl--`
             }
@@ -83,7 +82,11 @@ impl Key {
                 "ctrl" | "c" => CTRL,
                 "alt" | "m" | "meta" => ALT,
                 "shift" | "s" => SHIFT,
-                _ => return Err(format!("unknown modifier `{head}` in `{text}` (use ctrl, alt or shift)")),
+                _ => {
+                    return Err(format!(
+                        "unknown modifier `{head}` in `{text}` (use ctrl, alt or shift)"
+                    ))
+                }
             };
             mods |= m;
             rest = tail;

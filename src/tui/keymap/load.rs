@@ -44,6 +44,9 @@ pub struct KeymapFile {
 /// One checked binding: `None` unbinds the key (written `"x" = "none"`).
 pub type Binding = (Mode, Key, Option<Action>);
 
+/// A checked file: what it inherits (with where that is written) and its bindings.
+type Checked = (Option<Spanned<String>>, Vec<Binding>);
+
 impl KeymapFile {
     fn table(&self, mode: Mode) -> Option<&Table> {
         match mode {
@@ -61,23 +64,31 @@ impl KeymapFile {
 }
 
 /// Parses and checks one file. Returns its `inherits` and bindings, or every problem found.
-pub fn parse_keymap_file(path: &Path, text: &str) -> Result<(Option<String>, Vec<Binding>), Vec<LoadProblem>> {
+pub fn parse_keymap_file(
+    path: &Path,
+    text: &str,
+) -> Result<(Option<String>, Vec<Binding>), Vec<LoadProblem>> {
     parse_spanned(path, text).map(|(i, b)| (i.map(|s| s.into_inner()), b))
 }
 
-fn parse_spanned(path: &Path, text: &str) -> Result<(Option<Spanned<String>>, Vec<Binding>), Vec<LoadProblem>> {
-    let file: KeymapFile = toml::from_str(text).map_err(|e| vec![LoadProblem::from_toml(path, text, &e)])?;
+fn parse_spanned(path: &Path, text: &str) -> Result<Checked, Vec<LoadProblem>> {
+    let file: KeymapFile =
+        toml::from_str(text).map_err(|e| vec![LoadProblem::from_toml(path, text, &e)])?;
     let mut problems = Vec::new();
     let mut out = Vec::new();
     for mode in Mode::ALL {
-        let Some(table) = file.table(mode) else { continue };
+        let Some(table) = file.table(mode) else {
+            continue;
+        };
         // Normalised key -> where it was first written, to catch `ctrl-c` and `C-c` together.
         let mut seen: BTreeMap<Key, (String, usize)> = BTreeMap::new();
         // In file order, so "bound twice" points at the second one written.
         let mut entries: Vec<_> = table.iter().collect();
         entries.sort_by_key(|(k, _)| k.span().start);
         for (k, a) in entries {
-            let at = |span: std::ops::Range<usize>, msg: String| LoadProblem::at(path, text, Some(span), msg);
+            let at = |span: std::ops::Range<usize>, msg: String| {
+                LoadProblem::at(path, text, Some(span), msg)
+            };
             let key = match Key::parse(k.get_ref()) {
                 Ok(key) => key,
                 Err(msg) => {
@@ -104,12 +115,18 @@ fn parse_spanned(path: &Path, text: &str) -> Result<(Option<Spanned<String>>, Ve
                 continue;
             }
             let Some(action) = Action::from_name(name) else {
-                let hint = Action::closest(name).map_or(String::new(), |c| format!(" (did you mean `{}`?)", c.name()));
+                let hint = Action::closest(name).map_or(String::new(), |c| {
+                    format!(" (did you mean `{}`?)", c.name())
+                });
                 problems.push(at(a.span(), format!("unknown action `{name}`{hint}")));
                 continue;
             };
             if !action.modes().contains(&mode) {
-                let homes: Vec<String> = action.modes().iter().map(|m| format!("[{}]", m.name())).collect();
+                let homes: Vec<String> = action
+                    .modes()
+                    .iter()
+                    .map(|m| format!("[{}]", m.name()))
+                    .collect();
                 problems.push(at(
                     a.span(),
                     format!(
@@ -146,7 +163,10 @@ pub(super) fn builtin(name: &str) -> Option<Keymap> {
 }
 
 fn builtin_text(name: &str) -> Option<&'static str> {
-    BUILTIN_KEYMAPS.iter().find(|(n, _)| *n == name).map(|(_, t)| *t)
+    BUILTIN_KEYMAPS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, t)| *t)
 }
 
 /// Where a name is found: a user file in `<dir>/keymaps/<name>.toml` overrides a shipped
@@ -162,20 +182,29 @@ fn find(name: &str, user_dir: Option<&Path>, stack: &[PathBuf]) -> Option<(PathB
         }
     }
     let p = builtin_path(name);
-    builtin_text(name).filter(|_| !stack.contains(&p)).map(|t| (p, t.to_string()))
+    builtin_text(name)
+        .filter(|_| !stack.contains(&p))
+        .map(|t| (p, t.to_string()))
 }
 
 fn builtin_path(name: &str) -> PathBuf {
     PathBuf::from(format!("keymaps/{name}.toml (built in)"))
 }
 
-fn resolve_chain(name: &str, user_dir: Option<&Path>, stack: &mut Vec<PathBuf>) -> Result<Keymap, Vec<LoadProblem>> {
+fn resolve_chain(
+    name: &str,
+    user_dir: Option<&Path>,
+    stack: &mut Vec<PathBuf>,
+) -> Result<Keymap, Vec<LoadProblem>> {
     let Some((path, text)) = find(name, user_dir, stack) else {
         let msg = if find(name, user_dir, &[]).is_none() {
             format!("no keymap named `{name}` ({})", known_names(user_dir))
         } else {
             let chain: Vec<String> = stack.iter().map(|p| p.display().to_string()).collect();
-            format!("keymap `{name}` cannot be inherited from here: {} already uses it", chain.join(" -> "))
+            format!(
+                "keymap `{name}` cannot be inherited from here: {} already uses it",
+                chain.join(" -> ")
+            )
         };
         let at = stack.last().cloned().unwrap_or_else(|| PathBuf::from(name));
         return Err(vec![LoadProblem::whole_file(&at, msg)]);
@@ -193,13 +222,19 @@ fn resolve_text(
     let (inherits, bindings) = parse_spanned(path, text)?;
     if let Some(p) = &inherits {
         if find(p.get_ref(), user_dir, &[]).is_none() {
-            let msg = format!("no keymap named `{}` to inherit ({})", p.get_ref(), known_names(user_dir));
+            let msg = format!(
+                "no keymap named `{}` to inherit ({})",
+                p.get_ref(),
+                known_names(user_dir)
+            );
             return Err(vec![LoadProblem::at(path, text, Some(p.span()), msg)]);
         }
     }
     // The shipped default is the root; everything else goes over `default` by default.
     let is_root = path == builtin_path("default");
-    let parent = inherits.map(|s| s.into_inner()).or_else(|| (!is_root).then(|| "default".to_string()));
+    let parent = inherits
+        .map(|s| s.into_inner())
+        .or_else(|| (!is_root).then(|| "default".to_string()));
     stack.push(path.to_path_buf());
     let parent_map = match parent {
         Some(p) => resolve_chain(&p, user_dir, stack),
@@ -228,11 +263,17 @@ fn known_names(user_dir: Option<&Path>) -> String {
     }
     names.sort();
     names.dedup();
-    format!("known: {}; or give a path to a .toml file", names.join(", "))
+    format!(
+        "known: {}; or give a path to a .toml file",
+        names.join(", ")
+    )
 }
 
 fn fallback(problems: Vec<LoadProblem>) -> Loaded<Keymap> {
-    Loaded { value: Keymap::default(), problems }
+    Loaded {
+        value: Keymap::default(),
+        problems,
+    }
 }
 
 impl Keymap {
@@ -244,7 +285,10 @@ impl Keymap {
             return Keymap::from_file(Path::new(spec), user_dir);
         }
         match resolve_chain(spec, user_dir, &mut Vec::new()) {
-            Ok(value) => Loaded { value, problems: vec![] },
+            Ok(value) => Loaded {
+                value,
+                problems: vec![],
+            },
             Err(p) => fallback(p),
         }
     }
@@ -253,15 +297,23 @@ impl Keymap {
     pub fn from_file(path: &Path, user_dir: Option<&Path>) -> Loaded<Keymap> {
         match std::fs::read_to_string(path) {
             Ok(text) => Keymap::from_text(path, &text, user_dir),
-            Err(e) => fallback(vec![LoadProblem::whole_file(path, format!("cannot read keymap: {e}"))]),
+            Err(e) => fallback(vec![LoadProblem::whole_file(
+                path,
+                format!("cannot read keymap: {e}"),
+            )]),
         }
     }
 
     /// A keymap from text already read (`path` is only for messages).
     pub fn from_text(path: &Path, text: &str, user_dir: Option<&Path>) -> Loaded<Keymap> {
-        let name = path.file_stem().map_or("user".into(), |s| s.to_string_lossy().into_owned());
+        let name = path
+            .file_stem()
+            .map_or("user".into(), |s| s.to_string_lossy().into_owned());
         match resolve_text(&name, path, text, user_dir, &mut Vec::new()) {
-            Ok(value) => Loaded { value, problems: vec![] },
+            Ok(value) => Loaded {
+                value,
+                problems: vec![],
+            },
             Err(p) => fallback(p),
         }
     }

@@ -77,7 +77,10 @@ pub struct Keymap {
 impl Keymap {
     /// A keymap with no binding at all (the root files are merged onto).
     pub fn empty(name: &str) -> Self {
-        Keymap { name: name.to_string(), modes: vec![BTreeMap::new(); Mode::ALL.len()] }
+        Keymap {
+            name: name.to_string(),
+            modes: vec![BTreeMap::new(); Mode::ALL.len()],
+        }
     }
 
     /// The action bound to `key` in exactly this mode.
@@ -111,7 +114,11 @@ impl Keymap {
 
     /// Keys that trigger `action` in `mode` (its own bindings only), shortest spelling first.
     pub fn keys_for(&self, mode: Mode, action: Action) -> Vec<Key> {
-        let mut keys: Vec<Key> = self.bindings(mode).filter(|(_, a)| *a == action).map(|(k, _)| k).collect();
+        let mut keys: Vec<Key> = self
+            .bindings(mode)
+            .filter(|(_, a)| *a == action)
+            .map(|(k, _)| k)
+            .collect();
         keys.sort_by_key(|k| (k.to_string().chars().count(), *k));
         keys
     }

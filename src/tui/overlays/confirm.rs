@@ -63,23 +63,37 @@ impl ConfirmDialog {
                     }
                     _ => "The policy decides more without asking.",
                 };
-                (format!("Raise autonomy to {}?", l.label()), what.to_string())
+                (
+                    format!("Raise autonomy to {}?", l.label()),
+                    what.to_string(),
+                )
             }
             Ask::Quit => {
                 let n = s.active_tasks();
-                let run = s.run.map_or(String::new(), |r| format!(" with `conclave resume {}`", &r.to_string()[..5]));
+                let run = s.run.map_or(String::new(), |r| {
+                    format!(" with `conclave resume {}`", &r.to_string()[..5])
+                });
                 (
                     "Quit while agents work?".to_string(),
-                    format!("{n} task{} in progress. The run can be resumed later{run}.", if n == 1 { " is" } else { "s are" }),
+                    format!(
+                        "{n} task{} in progress. The run can be resumed later{run}.",
+                        if n == 1 { " is" } else { "s are" }
+                    ),
                 )
             }
             Ask::CancelTask(t) => {
-                let title = s.task(t).map_or(String::new(), |t| format!(" “{}”", t.title));
-                (format!("Cancel task {t}{title}?"), "The agent working on it stops; the task ends cancelled.".to_string())
+                let title = s
+                    .task(t)
+                    .map_or(String::new(), |t| format!(" “{}”", t.title));
+                (
+                    format!("Cancel task {t}{title}?"),
+                    "The agent working on it stops; the task ends cancelled.".to_string(),
+                )
             }
-            Ask::CancelRun => {
-                ("Cancel the whole run?".to_string(), "Every agent stops and the run ends as cancelled.".to_string())
-            }
+            Ask::CancelRun => (
+                "Cancel the whole run?".to_string(),
+                "Every agent stops and the run ends as cancelled.".to_string(),
+            ),
         }
     }
 
@@ -89,10 +103,24 @@ impl ConfirmDialog {
         if inner.height == 0 {
             return;
         }
-        let mut y = put_wrapped(buf, inner, inner.y, &title, ctx.theme.style("ui.dialog.warning"), 2);
+        let mut y = put_wrapped(
+            buf,
+            inner,
+            inner.y,
+            &title,
+            ctx.theme.style("ui.dialog.warning"),
+            2,
+        );
         y = put_wrapped(buf, inner, y, &body, ctx.theme.style("ui.dialog"), 3);
-        let hints = key_hints(ctx.keymap, Mode::Confirm, &[(Action::Confirm, "yes"), (Action::Cancel, "no")]);
-        let row = inner.bottom().saturating_sub(1).max(y.min(inner.bottom().saturating_sub(1)));
+        let hints = key_hints(
+            ctx.keymap,
+            Mode::Confirm,
+            &[(Action::Confirm, "yes"), (Action::Cancel, "no")],
+        );
+        let row = inner
+            .bottom()
+            .saturating_sub(1)
+            .max(y.min(inner.bottom().saturating_sub(1)));
         let style = super::text_dialog::dim_on(ctx.theme, ctx.theme.style("ui.dialog"));
         crate::tui::text::put(buf, inner.x, row, &hints, inner.width, style);
     }

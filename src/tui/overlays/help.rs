@@ -52,7 +52,10 @@ pub fn help_rows(keymap: &Keymap, focus: PaneId) -> Vec<HelpRow> {
                 continue;
             }
             let keys: Vec<String> = keys.iter().map(|k| k.to_string()).collect();
-            section.push(HelpRow::Binding { keys: keys.join(", "), action: a });
+            section.push(HelpRow::Binding {
+                keys: keys.join(", "),
+                action: a,
+            });
         }
         if !section.is_empty() {
             rows.push(HelpRow::Section(section_title(mode)));
@@ -79,7 +82,14 @@ impl HelpOverlay {
 
     pub(super) fn render(&self, area: Rect, buf: &mut Buffer, ctx: &LayerCtx) {
         let title = format!("Keys · keymap {}", ctx.keymap.name);
-        let inner = dialog_box(area, buf, 110, area.height.saturating_sub(2), &title, ctx.theme);
+        let inner = dialog_box(
+            area,
+            buf,
+            110,
+            area.height.saturating_sub(2),
+            &title,
+            ctx.theme,
+        );
         if inner.height < 2 {
             return;
         }
@@ -94,11 +104,25 @@ impl HelpOverlay {
             let y = inner.y + i as u16;
             match row {
                 HelpRow::Section(t) => {
-                    put(buf, inner.x, y, t, inner.width, ctx.theme.style("ui.help.section"));
+                    put(
+                        buf,
+                        inner.x,
+                        y,
+                        t,
+                        inner.width,
+                        ctx.theme.style("ui.help.section"),
+                    );
                 }
                 HelpRow::Binding { keys, action } => {
                     let k = ellipsize(keys, key_w as usize - 2);
-                    put(buf, inner.x + 1, y, &k, key_w - 1, ctx.theme.style("ui.help.key"));
+                    put(
+                        buf,
+                        inner.x + 1,
+                        y,
+                        &k,
+                        key_w - 1,
+                        ctx.theme.style("ui.help.key"),
+                    );
                     let mut x = inner.x + key_w;
                     if name_w > 0 {
                         put(buf, x, y, action.name(), name_w - 1, dim);
@@ -109,10 +133,18 @@ impl HelpOverlay {
                 }
             }
         }
-        let more = if top + list_h < rows.len() { "more below · " } else { "" };
+        let more = if top + list_h < rows.len() {
+            "more below · "
+        } else {
+            ""
+        };
         let hint = format!(
             "{more}{}",
-            key_hints(ctx.keymap, Mode::Help, &[(Action::Down, "scroll"), (Action::Cancel, "close")])
+            key_hints(
+                ctx.keymap,
+                Mode::Help,
+                &[(Action::Down, "scroll"), (Action::Cancel, "close")]
+            )
         );
         put(buf, inner.x, inner.bottom() - 1, &hint, inner.width, dim);
     }

@@ -30,7 +30,8 @@ use ratatui::widgets::{Block, Borders, Clear, Widget};
 
 #[derive(Clone, Debug)]
 pub enum Layer {
-    Text(TextDialog),
+    /// Boxed: a text area is large and layers are few.
+    Text(Box<TextDialog>),
     Confirm(ConfirmDialog),
     Help(HelpOverlay),
     Notice(NoticeOverlay),
@@ -65,7 +66,12 @@ impl Layer {
     }
 
     /// `action` is what the key means in this layer's mode, if anything.
-    pub fn handle(&mut self, key: &KeyEvent, action: Option<Action>, state: &RunState) -> LayerOutcome {
+    pub fn handle(
+        &mut self,
+        key: &KeyEvent,
+        action: Option<Action>,
+        state: &RunState,
+    ) -> LayerOutcome {
         match self {
             Layer::Text(d) => d.handle(key, action, state),
             Layer::Confirm(d) => d.handle(action),
@@ -86,10 +92,22 @@ impl Layer {
 
 /// Clears a centred box of at most `w`×`h` inside `area`, frames it with a title and returns
 /// the inside.
-pub(crate) fn dialog_box(area: Rect, buf: &mut Buffer, w: u16, h: u16, title: &str, theme: &Theme) -> Rect {
+pub(crate) fn dialog_box(
+    area: Rect,
+    buf: &mut Buffer,
+    w: u16,
+    h: u16,
+    title: &str,
+    theme: &Theme,
+) -> Rect {
     let w = w.min(area.width.saturating_sub(2)).max(area.width.min(20));
     let h = h.min(area.height.saturating_sub(2)).max(area.height.min(5));
-    let r = Rect::new(area.x + (area.width - w) / 2, area.y + (area.height - h) / 2, w, h);
+    let r = Rect::new(
+        area.x + (area.width - w) / 2,
+        area.y + (area.height - h) / 2,
+        w,
+        h,
+    );
     Clear.render(r, buf);
     let title = Span::styled(format!(" {title} "), theme.style("ui.dialog.title"));
     let block = Block::default()
@@ -106,7 +124,12 @@ pub(crate) fn dialog_box(area: Rect, buf: &mut Buffer, w: u16, h: u16, title: &s
 pub(crate) fn key_hints(keymap: &Keymap, mode: Mode, actions: &[(Action, &str)]) -> String {
     actions
         .iter()
-        .filter_map(|(a, label)| keymap.keys_for(mode, *a).first().map(|k| format!("{k} {label}")))
+        .filter_map(|(a, label)| {
+            keymap
+                .keys_for(mode, *a)
+                .first()
+                .map(|k| format!("{k} {label}"))
+        })
         .collect::<Vec<_>>()
         .join(" · ")
 }
@@ -130,7 +153,14 @@ pub(crate) fn put_wrapped(
             if y >= bottom {
                 return y;
             }
-            text::put(buf, area.x, y, &line[a as usize..b as usize], area.width, style);
+            text::put(
+                buf,
+                area.x,
+                y,
+                &line[a as usize..b as usize],
+                area.width,
+                style,
+            );
             y += 1;
         }
     }

@@ -19,7 +19,11 @@ pub struct NoticeOverlay {
 
 impl NoticeOverlay {
     pub fn new(title: impl Into<String>, lines: Vec<String>) -> Self {
-        NoticeOverlay { title: title.into(), lines, scroll: 0 }
+        NoticeOverlay {
+            title: title.into(),
+            lines,
+            scroll: 0,
+        }
     }
 
     pub(super) fn handle(&mut self, action: Option<Action>) -> LayerOutcome {
@@ -38,12 +42,17 @@ impl NoticeOverlay {
     }
 
     pub(super) fn render(&self, area: Rect, buf: &mut Buffer, ctx: &LayerCtx) {
-        let h = (self.lines.len() as u16).saturating_mul(2).saturating_add(4);
+        let h = (self.lines.len() as u16)
+            .saturating_mul(2)
+            .saturating_add(4);
         let inner = dialog_box(area, buf, 96, h, &self.title, ctx.theme);
         if inner.height < 2 {
             return;
         }
-        let list = Rect { height: inner.height - 1, ..inner };
+        let list = Rect {
+            height: inner.height - 1,
+            ..inner
+        };
         let mut y = list.y;
         for l in self.lines.iter().skip(self.scroll) {
             if y >= list.bottom() {

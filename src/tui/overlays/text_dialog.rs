@@ -46,7 +46,11 @@ impl TextDialog {
             TextPurpose::Reject { .. } => "why? the agent gets this as feedback",
             TextPurpose::AddGoal => "what should the agents do next?",
         });
-        TextDialog { purpose, input, hint: None }
+        TextDialog {
+            purpose,
+            input,
+            hint: None,
+        }
     }
 
     /// The typed text, lines joined, trimmed.
@@ -54,7 +58,12 @@ impl TextDialog {
         self.input.lines().join("\n").trim().to_string()
     }
 
-    pub(super) fn handle(&mut self, key: &KeyEvent, action: Option<Action>, state: &RunState) -> LayerOutcome {
+    pub(super) fn handle(
+        &mut self,
+        key: &KeyEvent,
+        action: Option<Action>,
+        state: &RunState,
+    ) -> LayerOutcome {
         match action {
             Some(Action::Cancel) => LayerOutcome::Close(Effect::None),
             Some(Action::Newline) => {
@@ -76,13 +85,18 @@ impl TextDialog {
             TextPurpose::Reject { approval } => {
                 if !state.approval(approval).is_some_and(|a| a.is_pending()) {
                     // Decided while the person typed: nothing left to reject.
-                    return LayerOutcome::Close(Effect::Flash(format!("{approval} was already decided")));
+                    return LayerOutcome::Close(Effect::Flash(format!(
+                        "{approval} was already decided"
+                    )));
                 }
                 if text.is_empty() {
                     self.hint = Some("type a reason: the agent learns from it".into());
                     return LayerOutcome::Keep(Effect::None);
                 }
-                LayerOutcome::Close(Effect::Command(Command::Reject { approval: approval.clone(), reason: text }))
+                LayerOutcome::Close(Effect::Command(Command::Reject {
+                    approval: approval.clone(),
+                    reason: text,
+                }))
             }
             TextPurpose::AddGoal => {
                 if text.is_empty() {
@@ -100,15 +114,24 @@ impl TextDialog {
             TextPurpose::Reject { approval } => {
                 let a = ctx.state.approval(approval);
                 let what = a.map_or_else(String::new, |a| {
-                    let task = a.task.as_deref().map_or(String::new(), |t| format!(" · {t}"));
-                    format!("{}{task} · {}", super::super::panes::approvals::what_name(a.what), a.subject)
+                    let task = a
+                        .task
+                        .as_deref()
+                        .map_or(String::new(), |t| format!(" · {t}"));
+                    format!(
+                        "{}{task} · {}",
+                        super::super::panes::approvals::what_name(a.what),
+                        a.subject
+                    )
                 });
                 let why = a.map_or_else(String::new, |a| format!("asked because: {}", a.why));
                 let warning = a.and_then(|a| a.decision.as_ref()).map(|d| {
                     let by = match d.by {
                         crate::model::DecidedBy::Person => "a person".to_string(),
                         crate::model::DecidedBy::Policy => {
-                            d.level.map_or("the policy".to_string(), |l| format!("the policy at L{}", l.number()))
+                            d.level.map_or("the policy".to_string(), |l| {
+                                format!("the policy at L{}", l.number())
+                            })
                         }
                     };
                     let verb = match d.decision {
@@ -139,13 +162,30 @@ impl TextDialog {
         // The text area takes what is left above the hint row.
         let hint_row = inner.bottom().saturating_sub(1);
         let text_h = hint_row.saturating_sub(y).clamp(1, 4);
-        let text_area = Rect::new(inner.x, y.min(hint_row.saturating_sub(1)), inner.width, text_h);
+        let text_area = Rect::new(
+            inner.x,
+            y.min(hint_row.saturating_sub(1)),
+            inner.width,
+            text_h,
+        );
         (&self.input).render(text_area, buf);
         let hint = match &self.hint {
             Some(h) => h.clone(),
-            None => key_hints(ctx.keymap, Mode::Dialog, &[(Action::Submit, "send"), (Action::Newline, "new line"), (Action::Cancel, "cancel")]),
+            None => key_hints(
+                ctx.keymap,
+                Mode::Dialog,
+                &[
+                    (Action::Submit, "send"),
+                    (Action::Newline, "new line"),
+                    (Action::Cancel, "cancel"),
+                ],
+            ),
         };
-        let style = if self.hint.is_some() { theme.style("ui.dialog.warning") } else { dim_on(theme, body) };
+        let style = if self.hint.is_some() {
+            theme.style("ui.dialog.warning")
+        } else {
+            dim_on(theme, body)
+        };
         crate::tui::text::put(buf, inner.x, hint_row, &hint, inner.width, style);
     }
 }

@@ -41,7 +41,10 @@ fn pending_line(a: &ApprovalState, selected: bool, theme: &Theme) -> Line {
     let marker = if selected { "▶ " } else { "  " };
     let mut spans = vec![
         (marker.to_string(), theme.style("approval.what")),
-        (format!("{:<6} ", what_name(a.what)), theme.style("approval.what")),
+        (
+            format!("{:<6} ", what_name(a.what)),
+            theme.style("approval.what"),
+        ),
     ];
     if let Some(t) = &a.task {
         spans.push((format!("{t} "), theme.style("ui.text.dim")));
@@ -62,11 +65,18 @@ fn decided_line(a: &ApprovalState, theme: &Theme) -> Option<Line> {
         (DecidedBy::Policy, None) => "policy".to_string(),
     };
     let task = a.task.as_deref().map_or(String::new(), |t| format!(" {t}"));
-    let reason = if d.reason.is_empty() { String::new() } else { format!(": {}", d.reason) };
+    let reason = if d.reason.is_empty() {
+        String::new()
+    } else {
+        format!(": {}", d.reason)
+    };
     Some(Line {
         spans: vec![
             (mark.to_string(), theme.style(key)),
-            (format!("{}{task} · {by}{reason}", what_name(a.what)), theme.style("ui.text.dim")),
+            (
+                format!("{}{task} · {by}{reason}", what_name(a.what)),
+                theme.style("ui.text.dim"),
+            ),
         ],
         selected: false,
     })
@@ -77,11 +87,30 @@ impl Pane for ApprovalsPane {
         PaneId::Approvals
     }
 
-    fn render(&self, area: Rect, buf: &mut Buffer, state: &RunState, view: &ViewState, theme: &Theme) {
+    fn render(
+        &self,
+        area: Rect,
+        buf: &mut Buffer,
+        state: &RunState,
+        view: &ViewState,
+        theme: &Theme,
+    ) {
         let n = state.pending_approvals;
-        let count = if n > 0 { format!(" ({n})") } else { String::new() };
+        let count = if n > 0 {
+            format!(" ({n})")
+        } else {
+            String::new()
+        };
         let extra = vec![Span::styled(count, theme.style("approval.what"))];
-        let inner = framed(area, buf, PaneId::Approvals, "Approvals", extra, view, theme);
+        let inner = framed(
+            area,
+            buf,
+            PaneId::Approvals,
+            "Approvals",
+            extra,
+            view,
+            theme,
+        );
         if inner.height == 0 || inner.width < 4 {
             return;
         }
@@ -98,18 +127,37 @@ impl Pane for ApprovalsPane {
                 wrap::wrap_line(&a.why, 0, width, &mut rows);
                 for &(s, e) in rows.iter().take(2) {
                     let text = format!("    {}", &a.why[s as usize..e as usize]);
-                    lines.push(Line { spans: vec![(text, theme.style("approval.why"))], selected: true });
+                    lines.push(Line {
+                        spans: vec![(text, theme.style("approval.why"))],
+                        selected: true,
+                    });
                 }
                 sel_end = lines.len();
             }
         }
         if lines.is_empty() {
-            let msg = if state.status.is_over() { "nothing waited at the end" } else { "nothing waiting" };
-            lines.push(Line { spans: vec![(msg.to_string(), theme.style("ui.text.dim"))], selected: false });
+            let msg = if state.status.is_over() {
+                "nothing left waiting"
+            } else {
+                "nothing waiting"
+            };
+            lines.push(Line {
+                spans: vec![(msg.to_string(), theme.style("ui.text.dim"))],
+                selected: false,
+            });
         }
-        let decided: Vec<&ApprovalState> = state.approvals.iter().rev().filter(|a| !a.is_pending()).take(inner.height as usize).collect();
+        let decided: Vec<&ApprovalState> = state
+            .approvals
+            .iter()
+            .rev()
+            .filter(|a| !a.is_pending())
+            .take(inner.height as usize)
+            .collect();
         if !decided.is_empty() {
-            lines.push(Line { spans: vec![("recent".to_string(), theme.style("ui.text.dim"))], selected: false });
+            lines.push(Line {
+                spans: vec![("recent".to_string(), theme.style("ui.text.dim"))],
+                selected: false,
+            });
             lines.extend(decided.iter().filter_map(|a| decided_line(a, theme)));
         }
         let h = inner.height as usize;
@@ -117,7 +165,11 @@ impl Pane for ApprovalsPane {
         for (i, line) in lines.iter().skip(top).take(h).enumerate() {
             let y = inner.y + i as u16;
             if line.selected {
-                crate::tui::text::paint(buf, Rect::new(inner.x, y, inner.width, 1), theme.style("ui.selection"));
+                crate::tui::text::paint(
+                    buf,
+                    Rect::new(inner.x, y, inner.width, 1),
+                    theme.style("ui.selection"),
+                );
             }
             let mut x = inner.x;
             for (text, style) in &line.spans {
@@ -130,9 +182,19 @@ impl Pane for ApprovalsPane {
     fn handle(&self, action: Action, state: &RunState, view: &mut ViewState) -> bool {
         let pending: Vec<&ApprovalState> = state.pending().collect();
         let current = view.current_approval(state).map(|a| a.id.clone());
-        let index = current.and_then(|id| pending.iter().position(|a| a.id == id)).unwrap_or(0);
+        let index = current
+            .and_then(|id| pending.iter().position(|a| a.id == id))
+            .unwrap_or(0);
         let Some(next) = moved(index, pending.len(), action, 5) else {
-            return matches!(action, Action::Up | Action::Down | Action::PageUp | Action::PageDown | Action::Top | Action::Bottom);
+            return matches!(
+                action,
+                Action::Up
+                    | Action::Down
+                    | Action::PageUp
+                    | Action::PageDown
+                    | Action::Top
+                    | Action::Bottom
+            );
         };
         view.approvals.selected = pending.get(next).map(|a| a.id.clone());
         view.diff_source = DiffSource::Approval;

@@ -26,7 +26,9 @@ const BARS: [&str; 8] = ["▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"]
 pub fn sparkline(values: &[u64], width: usize) -> String {
     let tail = &values[values.len().saturating_sub(width)..];
     let max = tail.iter().copied().max().unwrap_or(0).max(1);
-    tail.iter().map(|&v| BARS[((v * 7 + max / 2) / max).min(7) as usize]).collect()
+    tail.iter()
+        .map(|&v| BARS[((v * 7 + max / 2) / max).min(7) as usize])
+        .collect()
 }
 
 fn percent(v: f64) -> String {
@@ -50,14 +52,24 @@ fn kpi_pieces(state: &RunState, theme: &Theme, with_target: bool) -> Vec<(String
                 Some(v) => (percent(*v), theme.style("metric.bad")),
                 None => ("—".to_string(), theme.style("metric.none")),
             };
-            let v = if with_target { format!("{v}/{}", target_text(*target)) } else { v };
+            let v = if with_target {
+                format!("{v}/{}", target_text(*target))
+            } else {
+                v
+            };
             (label.to_string(), v, style)
         })
         .collect()
 }
 
 /// Writes `label value` pairs across rows of `area` from `y`, wrapping between pairs.
-fn put_pairs(buf: &mut Buffer, area: Rect, mut y: u16, pairs: &[(String, String, Style)], theme: &Theme) -> u16 {
+fn put_pairs(
+    buf: &mut Buffer,
+    area: Rect,
+    mut y: u16,
+    pairs: &[(String, String, Style)],
+    theme: &Theme,
+) -> u16 {
     let mut x = area.x;
     for (label, value, style) in pairs {
         let w = (label.chars().count() + value.chars().count() + 3) as u16;
@@ -68,7 +80,14 @@ fn put_pairs(buf: &mut Buffer, area: Rect, mut y: u16, pairs: &[(String, String,
         if y >= area.bottom() {
             return y;
         }
-        x = put(buf, x, y, label, area.right().saturating_sub(x), theme.style("metric.label")) + 1;
+        x = put(
+            buf,
+            x,
+            y,
+            label,
+            area.right().saturating_sub(x),
+            theme.style("metric.label"),
+        ) + 1;
         x = put(buf, x, y, value, area.right().saturating_sub(x), *style) + 2;
     }
     y + 1
@@ -88,8 +107,20 @@ impl MetricsPane {
         let u = &state.usage;
         let value = theme.style("metric.value");
         vec![
-            ("cost".into(), dollars(u.cost_usd), theme.style("metric.cost")),
-            ("tokens".into(), format!("{} in {} out", human_count(u.input_tokens), human_count(u.output_tokens)), value),
+            (
+                "cost".into(),
+                dollars(u.cost_usd),
+                theme.style("metric.cost"),
+            ),
+            (
+                "tokens".into(),
+                format!(
+                    "{} in {} out",
+                    human_count(u.input_tokens),
+                    human_count(u.output_tokens)
+                ),
+                value,
+            ),
             (
                 "tasks".into(),
                 format!(
@@ -103,20 +134,49 @@ impl MetricsPane {
         ]
     }
 
-    fn draw_compact(&self, area: Rect, buf: &mut Buffer, state: &RunState, view: &ViewState, theme: &Theme) {
-        let agent = view.transcript.shown_agent(state).and_then(|i| state.agents.get(i));
+    fn draw_compact(
+        &self,
+        area: Rect,
+        buf: &mut Buffer,
+        state: &RunState,
+        view: &ViewState,
+        theme: &Theme,
+    ) {
+        let agent = view
+            .transcript
+            .shown_agent(state)
+            .and_then(|i| state.agents.get(i));
         let mut pairs = Vec::new();
         if let Some(a) = agent {
             let spark = sparkline(&a.tokens_per_s, 12);
-            let spark = if spark.is_empty() { "—".to_string() } else { spark };
-            pairs.push((format!("{} tok/s", a.name), spark, theme.style("metric.sparkline")));
+            let spark = if spark.is_empty() {
+                "—".to_string()
+            } else {
+                spark
+            };
+            pairs.push((
+                format!("{} tok/s", a.name),
+                spark,
+                theme.style("metric.sparkline"),
+            ));
         }
-        pairs.push(("cost".into(), dollars(state.usage.cost_usd), theme.style("metric.cost")));
+        pairs.push((
+            "cost".into(),
+            dollars(state.usage.cost_usd),
+            theme.style("metric.cost"),
+        ));
         pairs.extend(kpi_pieces(state, theme, false));
         put_pairs(buf, area, area.y, &pairs, theme);
     }
 
-    fn draw_table(&self, area: Rect, buf: &mut Buffer, state: &RunState, theme: &Theme, kpi_table: bool) {
+    fn draw_table(
+        &self,
+        area: Rect,
+        buf: &mut Buffer,
+        state: &RunState,
+        theme: &Theme,
+        kpi_table: bool,
+    ) {
         let label = theme.style("metric.label");
         let value = theme.style("metric.value");
         let wide = area.width >= 120;
@@ -143,10 +203,28 @@ impl MetricsPane {
                 return;
             }
             let name = ellipsize(&a.name, 12);
-            let model = if wide { format!("{:<model_w$}", ellipsize(&a.model, model_w - 1)) } else { String::new() };
-            let x = put(buf, area.x, y, &format!("{name:<12} {:<11} {model}", role_name(a)), area.width, value);
+            let model = if wide {
+                format!("{:<model_w$}", ellipsize(&a.model, model_w - 1))
+            } else {
+                String::new()
+            };
+            let x = put(
+                buf,
+                area.x,
+                y,
+                &format!("{name:<12} {:<11} {model}", role_name(a)),
+                area.width,
+                value,
+            );
             let spark = sparkline(&a.tokens_per_s, spark_w);
-            put(buf, x, y, &spark, area.right().saturating_sub(x), theme.style("metric.sparkline"));
+            put(
+                buf,
+                x,
+                y,
+                &spark,
+                area.right().saturating_sub(x),
+                theme.style("metric.sparkline"),
+            );
             let x = x + spark_w as u16 + 1;
             let u = &a.usage;
             let rest = format!(
@@ -155,11 +233,40 @@ impl MetricsPane {
                 human_count(u.output_tokens),
             );
             let x = put(buf, x, y, &rest, area.right().saturating_sub(x), value);
-            let x = put(buf, x, y, &format!("{:>8} ", dollars(u.cost_usd)), area.right().saturating_sub(x), theme.style("metric.cost"));
-            let err_style = if a.errors > 0 { theme.style("metric.bad") } else { value };
-            let x = put(buf, x, y, &format!("{:>4} ", u.requests), area.right().saturating_sub(x), value);
-            let x = put(buf, x, y, &format!("{:>3} ", a.errors), area.right().saturating_sub(x), err_style);
-            let lat = format!("{:>6} {:>6}", human_ms(a.latency_p50_ms), human_ms(a.latency_p95_ms));
+            let x = put(
+                buf,
+                x,
+                y,
+                &format!("{:>8} ", dollars(u.cost_usd)),
+                area.right().saturating_sub(x),
+                theme.style("metric.cost"),
+            );
+            let err_style = if a.errors > 0 {
+                theme.style("metric.bad")
+            } else {
+                value
+            };
+            let x = put(
+                buf,
+                x,
+                y,
+                &format!("{:>4} ", u.requests),
+                area.right().saturating_sub(x),
+                value,
+            );
+            let x = put(
+                buf,
+                x,
+                y,
+                &format!("{:>3} ", a.errors),
+                area.right().saturating_sub(x),
+                err_style,
+            );
+            let lat = format!(
+                "{:>6} {:>6}",
+                human_ms(a.latency_p50_ms),
+                human_ms(a.latency_p95_ms)
+            );
             put(buf, x, y, &lat, area.right().saturating_sub(x), value);
             y += 1;
         }
@@ -172,13 +279,37 @@ impl MetricsPane {
             return;
         }
         y += 1;
-        for ((_, label_text, v, target), (_, shown, style)) in kpi_rows(&state.kpis).iter().zip(kpi_pieces(state, theme, false)) {
+        for ((_, label_text, v, target), (_, shown, style)) in kpi_rows(&state.kpis)
+            .iter()
+            .zip(kpi_pieces(state, theme, false))
+        {
             if y >= area.bottom() {
                 return;
             }
-            let x = put(buf, area.x, y, &format!("{label_text:<16}"), area.width, label);
-            let x = put(buf, x, y, &format!("{shown:>6}  "), area.right().saturating_sub(x), style);
-            let x = put(buf, x, y, &format!("target {:<6} ", target_text(*target)), area.right().saturating_sub(x), label);
+            let x = put(
+                buf,
+                area.x,
+                y,
+                &format!("{label_text:<16}"),
+                area.width,
+                label,
+            );
+            let x = put(
+                buf,
+                x,
+                y,
+                &format!("{shown:>6}  "),
+                area.right().saturating_sub(x),
+                style,
+            );
+            let x = put(
+                buf,
+                x,
+                y,
+                &format!("target {:<6} ", target_text(*target)),
+                area.right().saturating_sub(x),
+                label,
+            );
             let mark = match v {
                 Some(v) if target.met(*v) => "✓ met",
                 Some(_) => "✗ below target",
@@ -195,10 +326,20 @@ impl Pane for MetricsPane {
         PaneId::Metrics
     }
 
-    fn render(&self, area: Rect, buf: &mut Buffer, state: &RunState, view: &ViewState, theme: &Theme) {
+    fn render(
+        &self,
+        area: Rect,
+        buf: &mut Buffer,
+        state: &RunState,
+        view: &ViewState,
+        theme: &Theme,
+    ) {
         let elapsed = state.last_at_ms.saturating_sub(state.started_at_ms);
         let extra = if state.run.is_some() {
-            vec![Span::styled(format!(" {}", human_ms(elapsed)), theme.style("ui.text.dim"))]
+            vec![Span::styled(
+                format!(" {}", human_ms(elapsed)),
+                theme.style("ui.text.dim"),
+            )]
         } else {
             vec![]
         };

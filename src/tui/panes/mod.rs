@@ -26,7 +26,14 @@ pub trait Pane {
     fn id(&self) -> PaneId;
 
     /// Draws the pane, its title rule included, into `area`.
-    fn render(&self, area: Rect, buf: &mut Buffer, state: &RunState, view: &ViewState, theme: &Theme);
+    fn render(
+        &self,
+        area: Rect,
+        buf: &mut Buffer,
+        state: &RunState,
+        view: &ViewState,
+        theme: &Theme,
+    );
 
     /// Handles an action of its mode (or a movement); returns whether it used it.
     fn handle(&self, action: Action, state: &RunState, view: &mut ViewState) -> bool;
@@ -66,14 +73,21 @@ pub(crate) fn framed(
 ) -> Rect {
     let focused = view.focus == id;
     let (rule, title_style) = if focused {
-        (theme.style("ui.border.focused"), theme.style("ui.title.focused"))
+        (
+            theme.style("ui.border.focused"),
+            theme.style("ui.title.focused"),
+        )
     } else {
         (theme.style("ui.border"), theme.style("ui.title"))
     };
     let mut spans = vec![Span::styled(title.to_string(), title_style)];
     spans.extend(extra);
     title_rule(buf, Rect { height: 1, ..area }, &spans, rule);
-    Rect { y: area.y + 1, height: area.height.saturating_sub(1), ..area }
+    Rect {
+        y: area.y + 1,
+        height: area.height.saturating_sub(1),
+        ..area
+    }
 }
 
 /// The first row to show so `selected` is visible in `height` rows, moving as little as

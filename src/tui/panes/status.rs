@@ -20,9 +20,15 @@ pub struct StatusBar;
 fn pane_hints(p: PaneId) -> &'static [(Action, &'static str)] {
     match p {
         PaneId::Tasks => &[(Action::CancelTask, "cancel task")],
-        PaneId::Transcript => &[(Action::NextTab, "next agent"), (Action::ToggleFold, "fold")],
+        PaneId::Transcript => &[
+            (Action::NextTab, "next agent"),
+            (Action::ToggleFold, "fold"),
+        ],
         PaneId::Approvals => &[],
-        PaneId::Diff => &[(Action::ToggleHunk, "keep/drop hunk"), (Action::NextHunk, "next hunk")],
+        PaneId::Diff => &[
+            (Action::ToggleHunk, "keep/drop hunk"),
+            (Action::NextHunk, "next hunk"),
+        ],
         PaneId::Metrics => &[(Action::NextTab, "next agent")],
     }
 }
@@ -63,7 +69,15 @@ pub fn hints(keymap: &Keymap, state: &RunState, view: &ViewState) -> Vec<String>
 }
 
 impl StatusBar {
-    pub fn render(&self, area: Rect, buf: &mut Buffer, state: &RunState, view: &ViewState, theme: &Theme, keymap: &Keymap) {
+    pub fn render(
+        &self,
+        area: Rect,
+        buf: &mut Buffer,
+        state: &RunState,
+        view: &ViewState,
+        theme: &Theme,
+        keymap: &Keymap,
+    ) {
         if area.height == 0 {
             return;
         }
@@ -83,7 +97,14 @@ impl StatusBar {
             Some(l) if area.width >= 70 => l.label(),
             Some(l) => format!("L{}", l.number()),
         };
-        let mut x = put(buf, area.x, area.y, &format!(" {label} "), area.width, level_style);
+        let mut x = put(
+            buf,
+            area.x,
+            area.y,
+            &format!(" {label} "),
+            area.width,
+            level_style,
+        );
         let mut facts: Vec<String> = Vec::new();
         if let Some(run) = state.run {
             facts.push(format!("run {}…", &run.to_string()[..5]));
@@ -103,7 +124,8 @@ impl StatusBar {
             Some(msg) => msg.clone(),
             None => {
                 let all = hints(keymap, state, view);
-                let room = (area.right().saturating_sub(x) as usize).saturating_sub(str_width(&left) + 3);
+                let room =
+                    (area.right().saturating_sub(x) as usize).saturating_sub(str_width(&left) + 3);
                 let mut shown: Vec<String> = Vec::new();
                 for h in all {
                     let mut with = shown.clone();
@@ -118,10 +140,28 @@ impl StatusBar {
         };
         let right_w = str_width(&right) as u16;
         let left_room = area.right().saturating_sub(x + right_w + 2);
-        x = put(buf, x, area.y, &ellipsize(&left, left_room as usize), left_room, bar);
-        let style = if view.flash.is_some() { theme.style("ui.statusline.flash") } else { theme.style("ui.statusline.hint") };
+        x = put(
+            buf,
+            x,
+            area.y,
+            &ellipsize(&left, left_room as usize),
+            left_room,
+            bar,
+        );
+        let style = if view.flash.is_some() {
+            theme.style("ui.statusline.flash")
+        } else {
+            theme.style("ui.statusline.hint")
+        };
         let rx = area.right().saturating_sub(right_w + 1).max(x + 1);
-        put(buf, rx, area.y, &right, area.right().saturating_sub(rx), style);
+        put(
+            buf,
+            rx,
+            area.y,
+            &right,
+            area.right().saturating_sub(rx),
+            style,
+        );
     }
 }
 

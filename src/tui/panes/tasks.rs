@@ -74,8 +74,11 @@ impl Edges {
     /// no lane are left out (the details line still lists every dependency).
     fn build(tasks: &[TaskState], max_lanes: usize) -> Edges {
         let n = tasks.len();
-        let rows: std::collections::HashMap<&str, usize> =
-            tasks.iter().enumerate().map(|(i, t)| (t.id.as_str(), i)).collect();
+        let rows: std::collections::HashMap<&str, usize> = tasks
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.id.as_str(), i))
+            .collect();
         let row_of = |id: &str| rows.get(id).copied();
         let mut spans: Vec<(usize, usize)> = Vec::new();
         for (j, t) in tasks.iter().enumerate() {
@@ -106,7 +109,11 @@ impl Edges {
         }
         let lanes = lane_end.len();
         let w = lanes + 1;
-        let mut e = Edges { lanes, cells: vec![0; n * w], arrows: vec![false; n] };
+        let mut e = Edges {
+            lanes,
+            cells: vec![0; n * w],
+            arrows: vec![false; n],
+        };
         for (dep, dependent, lane) in placed {
             let col = lane + 1;
             let (lo, hi) = (dep.min(dependent), dep.max(dependent));
@@ -130,7 +137,11 @@ impl Edges {
         let w = self.lanes + 1;
         for c in 0..w {
             let bits = self.cells[row * w + c];
-            let sym = if c == 0 && self.arrows[row] { "◀" } else { box_char(bits) };
+            let sym = if c == 0 && self.arrows[row] {
+                "◀"
+            } else {
+                box_char(bits)
+            };
             if bits != 0 || (c == 0 && self.arrows[row]) {
                 put(buf, x + c as u16, y, sym, 1, style);
             }
@@ -190,21 +201,47 @@ impl Pane for TasksPane {
         PaneId::Tasks
     }
 
-    fn render(&self, area: Rect, buf: &mut Buffer, state: &RunState, view: &ViewState, theme: &Theme) {
+    fn render(
+        &self,
+        area: Rect,
+        buf: &mut Buffer,
+        state: &RunState,
+        view: &ViewState,
+        theme: &Theme,
+    ) {
         let done = state.count(TaskStatus::Done);
-        let counts = if state.tasks.is_empty() { String::new() } else { format!(" {done}/{}", state.tasks.len()) };
+        let counts = if state.tasks.is_empty() {
+            String::new()
+        } else {
+            format!(" {done}/{}", state.tasks.len())
+        };
         let extra = vec![Span::styled(counts, theme.style("ui.text.dim"))];
         let inner = framed(area, buf, PaneId::Tasks, "Tasks", extra, view, theme);
         if inner.height == 0 || inner.width < 4 {
             return;
         }
         if state.tasks.is_empty() {
-            let msg = if state.run.is_none() { "no run yet" } else { "waiting for a plan…" };
-            put(buf, inner.x + 1, inner.y, msg, inner.width - 1, theme.style("ui.text.dim"));
+            let msg = if state.run.is_none() {
+                "no run yet"
+            } else {
+                "waiting for a plan…"
+            };
+            put(
+                buf,
+                inner.x + 1,
+                inner.y,
+                msg,
+                inner.width - 1,
+                theme.style("ui.text.dim"),
+            );
             return;
         }
         let details = inner.height >= 8;
-        let list_h = if details { inner.height - 3 } else { inner.height } as usize;
+        let list_h = if details {
+            inner.height - 3
+        } else {
+            inner.height
+        } as usize;
         self.rows.set(list_h as u16);
         let sel = Self::selected_index(state, view);
         let top = scroll_to_show(view.tasks.top.min(sel), sel, list_h);
@@ -218,10 +255,21 @@ impl Pane for TasksPane {
             let (glyph, key, _) = status_look(t.status);
             let style = theme.style(key);
             if row == sel {
-                crate::tui::text::paint(buf, Rect::new(inner.x, y, inner.width, 1), theme.style("ui.selection"));
+                crate::tui::text::paint(
+                    buf,
+                    Rect::new(inner.x, y, inner.width, 1),
+                    theme.style("ui.selection"),
+                );
             }
             let mut x = put(buf, inner.x, y, glyph, 1, style) + 1;
-            x = put(buf, x, y, &t.id, text_right.saturating_sub(x), theme.style("ui.text.dim")) + 1;
+            x = put(
+                buf,
+                x,
+                y,
+                &t.id,
+                text_right.saturating_sub(x),
+                theme.style("ui.text.dim"),
+            ) + 1;
             // Agent and retries on the right, when there is room for them.
             let mut tail = String::new();
             if inner.width >= 44 {
@@ -234,13 +282,29 @@ impl Pane for TasksPane {
             }
             let tail_w = crate::tui::text::wrap::str_width(&tail) as u16;
             let title_w = text_right.saturating_sub(x + tail_w + 1);
-            put(buf, x, y, &ellipsize(&t.title, title_w as usize), title_w, style);
+            put(
+                buf,
+                x,
+                y,
+                &ellipsize(&t.title, title_w as usize),
+                title_w,
+                style,
+            );
             if tail_w > 0 && text_right > tail_w + 1 {
                 let tx = text_right - tail_w - 1;
-                let (agent_part, retry_part) = tail.split_once(" ↻").map_or((tail.as_str(), None), |(a, r)| (a, Some(r)));
+                let (agent_part, retry_part) = tail
+                    .split_once(" ↻")
+                    .map_or((tail.as_str(), None), |(a, r)| (a, Some(r)));
                 let ax = put(buf, tx, y, agent_part, tail_w, theme.style("task.agent"));
                 if let Some(r) = retry_part {
-                    put(buf, ax, y, &format!(" ↻{r}"), text_right - ax, theme.style("task.retries"));
+                    put(
+                        buf,
+                        ax,
+                        y,
+                        &format!(" ↻{r}"),
+                        text_right - ax,
+                        theme.style("task.retries"),
+                    );
                 }
             }
             edges.draw(buf, text_right, y, row, edge_style);
@@ -253,8 +317,22 @@ impl Pane for TasksPane {
                     put(buf, x, y - 1, "╌", 1, rule_style);
                 }
                 let [a, b] = Self::detail_lines(t, state);
-                put(buf, inner.x, y, &ellipsize(&a, inner.width as usize), inner.width, theme.style("task.detail"));
-                put(buf, inner.x, y + 1, &ellipsize(&b, inner.width as usize), inner.width, theme.style("task.detail"));
+                put(
+                    buf,
+                    inner.x,
+                    y,
+                    &ellipsize(&a, inner.width as usize),
+                    inner.width,
+                    theme.style("task.detail"),
+                );
+                put(
+                    buf,
+                    inner.x,
+                    y + 1,
+                    &ellipsize(&b, inner.width as usize),
+                    inner.width,
+                    theme.style("task.detail"),
+                );
             }
         }
     }
@@ -262,7 +340,9 @@ impl Pane for TasksPane {
     fn handle(&self, action: Action, state: &RunState, view: &mut ViewState) -> bool {
         let sel = Self::selected_index(state, view);
         let page = self.rows.get() as usize;
-        let Some(next) = moved(sel, state.tasks.len(), action, page) else { return false };
+        let Some(next) = moved(sel, state.tasks.len(), action, page) else {
+            return false;
+        };
         view.tasks.selected = state.tasks.get(next).map(|t| t.id.clone());
         view.tasks.top = scroll_to_show(view.tasks.top, next, page.max(1));
         view.diff_source = DiffSource::Task;

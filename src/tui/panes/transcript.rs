@@ -40,13 +40,20 @@ struct Walk<'a> {
 
 impl Walk<'_> {
     fn expanded(&self, i: usize) -> bool {
-        self.entries[i].call.as_ref().is_some_and(|c| self.view.is_expanded(&c.call))
+        self.entries[i]
+            .call
+            .as_ref()
+            .is_some_and(|c| self.view.is_expanded(&c.call))
     }
 
     fn height(&mut self, i: usize) -> usize {
         let expanded = self.expanded(i);
         let (state, entries) = (self.state, self.entries);
-        self.cache.entry(self.agent, i, entries, self.width, expanded, || task_header(state, entries, i)).height()
+        self.cache
+            .entry(self.agent, i, entries, self.width, expanded, || {
+                task_header(state, entries, i)
+            })
+            .height()
     }
 
     /// The top of a view of `h` rows that ends at the last row.
@@ -55,7 +62,10 @@ impl Walk<'_> {
         for i in (0..self.entries.len()).rev() {
             acc += self.height(i);
             if acc >= h {
-                return Anchor { entry: i, line: (acc - h) as isize };
+                return Anchor {
+                    entry: i,
+                    line: (acc - h) as isize,
+                };
             }
         }
         Anchor::default()
@@ -142,7 +152,10 @@ fn tabs(state: &RunState, active: usize, width: usize, theme: &Theme) -> Vec<Spa
     let sep = " │ ";
     let (mut lo, mut hi) = (0, names.len());
     let fits = |lo: usize, hi: usize| {
-        let names_w: usize = names[lo..hi].iter().map(|n| crate::tui::text::wrap::str_width(n)).sum();
+        let names_w: usize = names[lo..hi]
+            .iter()
+            .map(|n| crate::tui::text::wrap::str_width(n))
+            .sum();
         let markers = if lo > 0 { 2 } else { 0 } + if hi < names.len() { 2 } else { 0 };
         1 + names_w + 3 * (hi - lo - 1) + markers <= width
     };
@@ -161,7 +174,11 @@ fn tabs(state: &RunState, active: usize, width: usize, theme: &Theme) -> Vec<Spa
         if i > lo {
             out.push(Span::styled(sep, theme.style("ui.border")));
         }
-        let style = if i == active { theme.style("ui.tab.active") } else { theme.style("ui.tab") };
+        let style = if i == active {
+            theme.style("ui.tab.active")
+        } else {
+            theme.style("ui.tab")
+        };
         out.push(Span::styled(n.to_string(), style));
     }
     if hi < names.len() {
@@ -176,7 +193,9 @@ impl TranscriptPane {
     }
 
     fn scroll(&self, action: Action, state: &RunState, view: &mut ViewState) -> bool {
-        let Some(agent) = Self::agent(state, view) else { return false };
+        let Some(agent) = Self::agent(state, view) else {
+            return false;
+        };
         let (w, h) = self.size.get();
         let h = h.max(1) as usize;
         let step = match action {
@@ -196,7 +215,14 @@ impl TranscriptPane {
         };
         let mut cache = self.cache.borrow_mut();
         let anchor = view.transcript.anchor(agent);
-        let mut walk = Walk { cache: &mut cache, state, entries: &state.transcripts[agent], agent, width: w, view: &view.transcript };
+        let mut walk = Walk {
+            cache: &mut cache,
+            state,
+            entries: &state.transcripts[agent],
+            agent,
+            width: w,
+            view: &view.transcript,
+        };
         let (mut top, following) = walk.top(anchor, h);
         if following && step > 0 {
             return true;
@@ -213,38 +239,60 @@ impl TranscriptPane {
 
     /// Moves the call selection and scrolls it into view.
     fn select_call(&self, forward: bool, state: &RunState, view: &mut ViewState) -> bool {
-        let Some(agent) = Self::agent(state, view) else { return false };
+        let Some(agent) = Self::agent(state, view) else {
+            return false;
+        };
         let entries = &state.transcripts[agent];
-        let calls: Vec<usize> = (0..entries.len()).filter(|&i| entries[i].call.is_some()).collect();
+        let calls: Vec<usize> = (0..entries.len())
+            .filter(|&i| entries[i].call.is_some())
+            .collect();
         if calls.is_empty() {
             return true;
         }
         let current = view.transcript.selected_call.as_deref().and_then(|id| {
-            calls.iter().position(|&i| entries[i].call.as_ref().is_some_and(|c| c.call == id))
+            calls
+                .iter()
+                .position(|&i| entries[i].call.as_ref().is_some_and(|c| c.call == id))
         });
         let pick = match (current, forward) {
             (Some(c), true) => (c + 1).min(calls.len() - 1),
             (Some(c), false) => c.saturating_sub(1),
-            (None, true) => calls.iter().position(|&i| i >= self.visible.get().0).unwrap_or(calls.len() - 1),
-            (None, false) => calls.iter().rposition(|&i| i <= self.visible.get().1).unwrap_or(0),
+            (None, true) => calls
+                .iter()
+                .position(|&i| i >= self.visible.get().0)
+                .unwrap_or(calls.len() - 1),
+            (None, false) => calls
+                .iter()
+                .rposition(|&i| i <= self.visible.get().1)
+                .unwrap_or(0),
         };
         let entry = calls[pick];
         view.transcript.selected_call = entries[entry].call.as_ref().map(|c| c.call.clone());
         let (first, last) = self.visible.get();
         if entry < first || entry > last {
             let h = self.size.get().1 as isize;
-            view.transcript.anchors.insert(agent, Anchor { entry, line: -(h / 3) });
+            view.transcript.anchors.insert(
+                agent,
+                Anchor {
+                    entry,
+                    line: -(h / 3),
+                },
+            );
         }
         true
     }
 
     fn toggle_fold(&self, state: &RunState, view: &mut ViewState) -> bool {
-        let Some(agent) = Self::agent(state, view) else { return false };
+        let Some(agent) = Self::agent(state, view) else {
+            return false;
+        };
         let entries = &state.transcripts[agent];
         let target = view.transcript.selected_call.clone().or_else(|| {
             let (first, last) = self.visible.get();
             let last = last.min(entries.len().saturating_sub(1));
-            (first..=last).rev().find_map(|i| entries.get(i)?.call.as_ref().map(|c| c.call.clone()))
+            (first..=last)
+                .rev()
+                .find_map(|i| entries.get(i)?.call.as_ref().map(|c| c.call.clone()))
         });
         if let Some(id) = target {
             if !view.transcript.toggled.remove(&id) {
@@ -261,7 +309,14 @@ impl Pane for TranscriptPane {
         PaneId::Transcript
     }
 
-    fn render(&self, area: Rect, buf: &mut Buffer, state: &RunState, view: &ViewState, theme: &Theme) {
+    fn render(
+        &self,
+        area: Rect,
+        buf: &mut Buffer,
+        state: &RunState,
+        view: &ViewState,
+        theme: &Theme,
+    ) {
         let agent = Self::agent(state, view);
         let mut extra = match agent {
             Some(a) => tabs(state, a, area.width.saturating_sub(12) as usize, theme),
@@ -271,26 +326,55 @@ impl Pane for TranscriptPane {
         if !following && spans_width(&extra) + 26 < area.width as usize {
             extra.push(Span::styled("  ⇣ scrolled", theme.style("ui.text.dim")));
         }
-        let inner = framed(area, buf, PaneId::Transcript, "Transcript", extra, view, theme);
+        let inner = framed(
+            area,
+            buf,
+            PaneId::Transcript,
+            "Transcript",
+            extra,
+            view,
+            theme,
+        );
         if inner.height == 0 || inner.width < 4 {
             return;
         }
         self.size.set((inner.width, inner.height));
         let Some(agent) = agent else {
-            put(buf, inner.x + 1, inner.y, "no agents yet", inner.width - 1, theme.style("ui.text.dim"));
+            put(
+                buf,
+                inner.x + 1,
+                inner.y,
+                "no agents yet",
+                inner.width - 1,
+                theme.style("ui.text.dim"),
+            );
             return;
         };
         let entries = &state.transcripts[agent];
         if entries.is_empty() {
             let who = &state.agents[agent].name;
-            put(buf, inner.x + 1, inner.y, &format!("{who} has said nothing yet"), inner.width - 1, theme.style("ui.text.dim"));
+            put(
+                buf,
+                inner.x + 1,
+                inner.y,
+                &format!("{who} has said nothing yet"),
+                inner.width - 1,
+                theme.style("ui.text.dim"),
+            );
             self.visible.set((0, 0));
             return;
         }
         let mut cache = self.cache.borrow_mut();
         cache.forget_beyond(state.agents.len());
         let h = inner.height as usize;
-        let mut walk = Walk { cache: &mut cache, state, entries, agent, width: inner.width, view: &view.transcript };
+        let mut walk = Walk {
+            cache: &mut cache,
+            state,
+            entries,
+            agent,
+            width: inner.width,
+            view: &view.transcript,
+        };
         let (top, _) = walk.top(view.transcript.anchor(agent), h);
         let selected = view.transcript.selected_call.as_deref();
         let mut y = inner.y;
@@ -303,15 +387,24 @@ impl Pane for TranscriptPane {
             last = i;
             let expanded = walk.expanded(i);
             let e = &entries[i];
-            let layout = walk.cache.entry(agent, i, entries, inner.width, expanded, || task_header(state, entries, i));
-            let is_selected = selected.is_some() && e.call.as_ref().map(|c| c.call.as_str()) == selected;
+            let layout = walk
+                .cache
+                .entry(agent, i, entries, inner.width, expanded, || {
+                    task_header(state, entries, i)
+                });
+            let is_selected =
+                selected.is_some() && e.call.as_ref().map(|c| c.call.as_str()) == selected;
             for row in layout.rows.iter().skip(skip) {
                 if y >= inner.bottom() {
                     break;
                 }
                 let style = row_style(theme, row.style);
                 if is_selected {
-                    crate::tui::text::paint(buf, Rect::new(inner.x, y, inner.width, 1), theme.style("transcript.selected"));
+                    crate::tui::text::paint(
+                        buf,
+                        Rect::new(inner.x, y, inner.width, 1),
+                        theme.style("transcript.selected"),
+                    );
                 }
                 let x = put(buf, inner.x, y, row.style.prefix(), inner.width, style);
                 let text = layout.row_text(e, row);

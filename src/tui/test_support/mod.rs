@@ -5,11 +5,13 @@
 //! folded from events with `model::fold`, as the real UI would see them.
 
 mod big;
+mod builder;
 mod logs;
 mod patches;
 
 pub use big::big_state;
-pub use logs::{finished_run, live_run, with_level, LogBuilder, RUN_ID};
+pub use builder::{LogBuilder, RUN_ID};
+pub use logs::{finished_run, live_run, with_level};
 
 use super::keymap::Key;
 use super::ui::Ui;
@@ -68,7 +70,10 @@ pub fn key(spec: &str) -> KeyEvent {
 /// Types text into whatever has the keys (a dialog), one key per character.
 pub fn type_text(ui: &mut Ui, state: &RunState, text: &str) {
     for c in text.chars() {
-        let ev = KeyEvent::new(crossterm::event::KeyCode::Char(c), crossterm::event::KeyModifiers::NONE);
+        let ev = KeyEvent::new(
+            crossterm::event::KeyCode::Char(c),
+            crossterm::event::KeyModifiers::NONE,
+        );
         ui.handle_key(ev, state);
     }
 }

@@ -15,7 +15,8 @@ use wrap::{char_width, str_width, TAB};
 
 /// Writes `s` at (x, y), at most `max` columns; returns the column after the last cell.
 pub fn put(buf: &mut Buffer, x: u16, y: u16, s: &str, max: u16, style: Style) -> u16 {
-    if max == 0 {
+    // Outside the buffer nothing is drawn (ratatui would panic on a row out of range).
+    if max == 0 || y < buf.area.top() || y >= buf.area.bottom() || x < buf.area.left() {
         return x;
     }
     let printable_ascii = s.bytes().all(|b| (b' '..=b'~').contains(&b));
@@ -35,7 +36,11 @@ pub fn put(buf: &mut Buffer, x: u16, y: u16, s: &str, max: u16, style: Style) ->
         }
         return cx;
     }
-    let text: Cow<str> = if s.contains('\t') { Cow::Owned(s.replace('\t', &" ".repeat(TAB))) } else { Cow::Borrowed(s) };
+    let text: Cow<str> = if s.contains('\t') {
+        Cow::Owned(s.replace('\t', &" ".repeat(TAB)))
+    } else {
+        Cow::Borrowed(s)
+    };
     buf.set_stringn(x, y, text.as_ref(), max as usize, style).0
 }
 

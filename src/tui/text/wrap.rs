@@ -87,7 +87,9 @@ mod tests {
     fn rows(s: &str, w: usize) -> Vec<&str> {
         let mut out = Vec::new();
         wrap_line(s, 0, w, &mut out);
-        out.iter().map(|&(a, b)| &s[a as usize..b as usize]).collect()
+        out.iter()
+            .map(|&(a, b)| &s[a as usize..b as usize])
+            .collect()
     }
 
     #[test]
@@ -98,8 +100,15 @@ mod tests {
         assert_eq!(rows("abcdefghij", 4), vec!["abcd", "efgh", "ij"]);
         assert_eq!(rows("a bcdefghij", 4), vec!["a ", "bcde", "fghi", "j"]);
         assert_eq!(rows("aaaa bbbb cccc", 4), vec!["aaaa ", "bbbb ", "cccc"]);
-        assert_eq!(rows("日本語テキスト", 5), vec!["日本", "語テ", "キス", "ト"]);
-        for (s, w) in [("the quick brown fox jumps", 7), ("x\ty\tz", 5), ("aaaa bbbb cccc", 4)] {
+        assert_eq!(
+            rows("日本語テキスト", 5),
+            vec!["日本", "語テ", "キス", "ト"]
+        );
+        for (s, w) in [
+            ("the quick brown fox jumps", 7),
+            ("x\ty\tz", 5),
+            ("aaaa bbbb cccc", 4),
+        ] {
             let mut out = Vec::new();
             wrap_line(s, 0, w, &mut out);
             for &(a, b) in &out {

@@ -52,7 +52,11 @@ fn hex_color(hex: &str) -> Option<Color> {
         return None;
     }
     let byte = |i: usize| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok();
-    let nibble = |i: usize| u8::from_str_radix(hex.get(i..i + 1)?, 16).ok().map(|n| n * 17);
+    let nibble = |i: usize| {
+        u8::from_str_radix(hex.get(i..i + 1)?, 16)
+            .ok()
+            .map(|n| n * 17)
+    };
     match hex.len() {
         6 => Some(Color::Rgb(byte(0)?, byte(2)?, byte(4)?)),
         3 => Some(Color::Rgb(nibble(0)?, nibble(1)?, nibble(2)?)),
@@ -69,16 +73,24 @@ pub fn resolve(s: &str, palette: &HashMap<String, Color>) -> Result<Color, Strin
     literal(s).ok_or_else(|| {
         let mut names: Vec<&str> = palette.keys().map(String::as_str).collect();
         names.sort_unstable();
-        let pal = if names.is_empty() { String::new() } else { format!(", or a palette name ({})", names.join(", ")) };
+        let pal = if names.is_empty() {
+            String::new()
+        } else {
+            format!(", or a palette name ({})", names.join(", "))
+        };
         format!("unknown colour `{s}` (use #rrggbb, a terminal colour like red or lightblue{pal})")
     })
 }
 
 pub fn modifier(s: &str) -> Result<Modifier, String> {
-    MODIFIERS.iter().find(|(n, _)| *n == s).map(|(_, m)| *m).ok_or_else(|| {
-        let names: Vec<&str> = MODIFIERS.iter().map(|(n, _)| *n).collect();
-        format!("unknown modifier `{s}` (known: {})", names.join(", "))
-    })
+    MODIFIERS
+        .iter()
+        .find(|(n, _)| *n == s)
+        .map(|(_, m)| *m)
+        .ok_or_else(|| {
+            let names: Vec<&str> = MODIFIERS.iter().map(|(n, _)| *n).collect();
+            format!("unknown modifier `{s}` (known: {})", names.join(", "))
+        })
 }
 
 #[cfg(test)]
@@ -95,7 +107,9 @@ mod tests {
         let mut p = HashMap::new();
         p.insert("green".to_string(), Color::Rgb(1, 2, 3));
         assert_eq!(resolve("green", &p), Ok(Color::Rgb(1, 2, 3)));
-        assert!(resolve("grene", &p).unwrap_err().contains("palette name (green)"));
+        assert!(resolve("grene", &p)
+            .unwrap_err()
+            .contains("palette name (green)"));
         assert!(modifier("bold").is_ok());
         assert!(modifier("blod").is_err());
     }

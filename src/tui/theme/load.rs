@@ -19,7 +19,10 @@ use toml::Spanned;
 pub const BUILTIN_THEMES: &[(&str, &str)] = &[
     ("default", include_str!("../../../themes/default.toml")),
     ("light", include_str!("../../../themes/light.toml")),
-    ("high-contrast", include_str!("../../../themes/high-contrast.toml")),
+    (
+        "high-contrast",
+        include_str!("../../../themes/high-contrast.toml"),
+    ),
 ];
 
 /// A theme file as written.
@@ -49,10 +52,15 @@ impl StyleValue {
     /// so problems are reported at the style's key.
     fn from_toml(v: &toml::Value) -> Result<StyleValue, String> {
         let string = |field: &str, x: &toml::Value| {
-            x.as_str().map(str::to_string).ok_or_else(|| format!("`{field}` of a style must be a colour name in quotes"))
+            x.as_str()
+                .map(str::to_string)
+                .ok_or_else(|| format!("`{field}` of a style must be a colour name in quotes"))
         };
         match v {
-            toml::Value::String(s) => Ok(StyleValue { fg: Some(s.clone()), ..StyleValue::default() }),
+            toml::Value::String(s) => Ok(StyleValue {
+                fg: Some(s.clone()),
+                ..StyleValue::default()
+            }),
             toml::Value::Table(t) => {
                 let mut out = StyleValue::default();
                 for (k, x) in t {
@@ -60,7 +68,9 @@ impl StyleValue {
                         "fg" => out.fg = Some(string("fg", x)?),
                         "bg" => out.bg = Some(string("bg", x)?),
                         "modifiers" => {
-                            let list = x.as_array().ok_or("`modifiers` must be a list, like [\"bold\"]")?;
+                            let list = x
+                                .as_array()
+                                .ok_or("`modifiers` must be a list, like [\"bold\"]")?;
                             for m in list {
                                 out.modifiers.push(string("modifiers", m)?);
                             }
@@ -109,23 +119,46 @@ fn find(name: &str, user_dir: Option<&Path>, stack: &[PathBuf]) -> Option<(PathB
 }
 
 /// Parses `path` and its ancestors; returns the chain root first.
-fn chain(path: PathBuf, text: String, user_dir: Option<&Path>) -> Result<Vec<Layer>, Vec<LoadProblem>> {
+fn chain(
+    path: PathBuf,
+    text: String,
+    user_dir: Option<&Path>,
+) -> Result<Vec<Layer>, Vec<LoadProblem>> {
     let mut layers: Vec<Layer> = Vec::new();
     let mut next = Some((path, text));
     while let Some((path, text)) = next.take() {
-        let file: ThemeFile = toml::from_str(&text).map_err(|e| vec![LoadProblem::from_toml(&path, &text, &e)])?;
+        let file: ThemeFile =
+            toml::from_str(&text).map_err(|e| vec![LoadProblem::from_toml(&path, &text, &e)])?;
         if let Some(parent) = &file.inherits {
-            let stack: Vec<PathBuf> = layers.iter().map(|l| l.path.clone()).chain([path.clone()]).collect();
+            let stack: Vec<PathBuf> = layers
+                .iter()
+                .map(|l| l.path.clone())
+                .chain([path.clone()])
+                .collect();
             match find(parent.get_ref(), user_dir, &stack) {
                 Some(found) => next = Some(found),
                 None => {
                     let msg = if find(parent.get_ref(), user_dir, &[]).is_some() {
-                        let chain: Vec<String> = stack.iter().map(|p| p.display().to_string()).collect();
-                        format!("theme `{}` cannot be inherited from here: {} already uses it", parent.get_ref(), chain.join(" -> "))
+                        let chain: Vec<String> =
+                            stack.iter().map(|p| p.display().to_string()).collect();
+                        format!(
+                            "theme `{}` cannot be inherited from here: {} already uses it",
+                            parent.get_ref(),
+                            chain.join(" -> ")
+                        )
                     } else {
-                        format!("no theme named `{}` to inherit ({})", parent.get_ref(), known_names(user_dir))
+                        format!(
+                            "no theme named `{}` to inherit ({})",
+                            parent.get_ref(),
+                            known_names(user_dir)
+                        )
                     };
-                    return Err(vec![LoadProblem::at(&path, &text, Some(parent.span()), msg)]);
+                    return Err(vec![LoadProblem::at(
+                        &path,
+                        &text,
+                        Some(parent.span()),
+                        msg,
+                    )]);
                 }
             }
         }
@@ -167,7 +200,10 @@ fn resolve(name: &str, layers: &[Layer]) -> Result<Theme, Vec<LoadProblem>> {
                     &l.path,
                     &l.text,
                     Some(v.span()),
-                    format!("palette colour `{}` is not #rrggbb or a terminal colour name", v.get_ref()),
+                    format!(
+                        "palette colour `{}` is not #rrggbb or a terminal colour name",
+                        v.get_ref()
+                    ),
                 )),
             }
         }
@@ -178,7 +214,10 @@ fn resolve(name: &str, layers: &[Layer]) -> Result<Theme, Vec<LoadProblem>> {
             } else if SYNTAX_THEMES.contains(&v.as_str()) {
                 syntax = Some(v.clone());
             } else {
-                let msg = format!("unknown syntax theme `{v}` (known: {}, or none)", SYNTAX_THEMES.join(", "));
+                let msg = format!(
+                    "unknown syntax theme `{v}` (known: {}, or none)",
+                    SYNTAX_THEMES.join(", ")
+                );
                 problems.push(LoadProblem::at(&l.path, &l.text, Some(s.span()), msg));
             }
         }
@@ -191,8 +230,12 @@ fn resolve(name: &str, layers: &[Layer]) -> Result<Theme, Vec<LoadProblem>> {
         for (k, v) in styles {
             let at = |span, msg| LoadProblem::at(&l.path, &l.text, Some(span), msg);
             if !Theme::is_known_key(k.get_ref()) {
-                let close = closest_key(k.get_ref()).map_or(String::new(), |c| format!(" (did you mean `{c}`?)"));
-                problems.push(at(k.span(), format!("unknown style key `{}`{close}", k.get_ref())));
+                let close = closest_key(k.get_ref())
+                    .map_or(String::new(), |c| format!(" (did you mean `{c}`?)"));
+                problems.push(at(
+                    k.span(),
+                    format!("unknown style key `{}`{close}", k.get_ref()),
+                ));
                 continue;
             }
             match StyleValue::from_toml(v).and_then(|sv| style_of(&sv, &palette)) {
@@ -236,11 +279,16 @@ fn closest_key(key: &str) -> Option<&'static str> {
 
 pub(super) fn builtin(name: &str) -> Option<Theme> {
     let (path, text) = find(name, None, &[])?;
-    chain(path, text, None).and_then(|layers| resolve(name, &layers)).ok()
+    chain(path, text, None)
+        .and_then(|layers| resolve(name, &layers))
+        .ok()
 }
 
 fn fallback(problems: Vec<LoadProblem>) -> Loaded<Theme> {
-    Loaded { value: Theme::default(), problems }
+    Loaded {
+        value: Theme::default(),
+        problems,
+    }
 }
 
 impl Theme {
@@ -254,7 +302,10 @@ impl Theme {
             Some((path, text)) => Theme::from_text_named(spec, &path, &text, user_dir),
             None => fallback(vec![LoadProblem::whole_file(
                 Path::new(spec),
-                format!("no theme named `{spec}` ({}; or give a path to a .toml file)", known_names(user_dir)),
+                format!(
+                    "no theme named `{spec}` ({}; or give a path to a .toml file)",
+                    known_names(user_dir)
+                ),
             )]),
         }
     }
@@ -262,19 +313,33 @@ impl Theme {
     pub fn from_file(path: &Path, user_dir: Option<&Path>) -> Loaded<Theme> {
         match std::fs::read_to_string(path) {
             Ok(text) => Theme::from_text(path, &text, user_dir),
-            Err(e) => fallback(vec![LoadProblem::whole_file(path, format!("cannot read theme: {e}"))]),
+            Err(e) => fallback(vec![LoadProblem::whole_file(
+                path,
+                format!("cannot read theme: {e}"),
+            )]),
         }
     }
 
     /// A theme from text already read (`path` names it and is used in messages).
     pub fn from_text(path: &Path, text: &str, user_dir: Option<&Path>) -> Loaded<Theme> {
-        let name = path.file_stem().map_or("user".into(), |s| s.to_string_lossy().into_owned());
+        let name = path
+            .file_stem()
+            .map_or("user".into(), |s| s.to_string_lossy().into_owned());
         Theme::from_text_named(&name, path, text, user_dir)
     }
 
-    fn from_text_named(name: &str, path: &Path, text: &str, user_dir: Option<&Path>) -> Loaded<Theme> {
-        match chain(path.to_path_buf(), text.to_string(), user_dir).and_then(|l| resolve(name, &l)) {
-            Ok(value) => Loaded { value, problems: vec![] },
+    fn from_text_named(
+        name: &str,
+        path: &Path,
+        text: &str,
+        user_dir: Option<&Path>,
+    ) -> Loaded<Theme> {
+        match chain(path.to_path_buf(), text.to_string(), user_dir).and_then(|l| resolve(name, &l))
+        {
+            Ok(value) => Loaded {
+                value,
+                problems: vec![],
+            },
             Err(p) => fallback(p),
         }
     }

@@ -27,7 +27,10 @@ pub const STYLE_KEYS: &[(&str, &str)] = &[
     ("ui.tab", "an agent tab"),
     ("ui.tab.active", "the shown agent's tab"),
     ("ui.statusline", "the status bar"),
-    ("ui.statusline.level", "the autonomy level in the status bar"),
+    (
+        "ui.statusline.level",
+        "the autonomy level in the status bar",
+    ),
     ("ui.statusline.level.high", "the level when it is L4 or L5"),
     ("ui.statusline.hint", "key hints in the status bar"),
     ("ui.statusline.flash", "a short message in the status bar"),
@@ -102,8 +105,16 @@ pub struct Theme {
 
 impl Theme {
     fn new(name: String, syntax: Option<String>, set: HashMap<String, Style>) -> Theme {
-        let mut t = Theme { name, syntax, set, resolved: HashMap::new() };
-        t.resolved = STYLE_KEYS.iter().map(|(k, _)| (*k, t.fallback(k))).collect();
+        let mut t = Theme {
+            name,
+            syntax,
+            set,
+            resolved: HashMap::new(),
+        };
+        t.resolved = STYLE_KEYS
+            .iter()
+            .map(|(k, _)| (*k, t.fallback(k)))
+            .collect();
         t
     }
 
@@ -131,15 +142,16 @@ impl Theme {
 
     /// Whether a key (or a scope above it) is known.
     pub fn is_known_key(key: &str) -> bool {
-        STYLE_KEYS
-            .iter()
-            .any(|(k, _)| *k == key || (k.starts_with(key) && k.as_bytes().get(key.len()) == Some(&b'.')))
+        STYLE_KEYS.iter().any(|(k, _)| {
+            *k == key || (k.starts_with(key) && k.as_bytes().get(key.len()) == Some(&b'.'))
+        })
     }
 }
 
 impl Default for Theme {
     /// The shipped dark theme.
     fn default() -> Self {
-        load::builtin("default").unwrap_or_else(|| Theme::new("default".into(), None, HashMap::new()))
+        load::builtin("default")
+            .unwrap_or_else(|| Theme::new("default".into(), None, HashMap::new()))
     }
 }
