@@ -322,7 +322,10 @@ impl Pane for TranscriptPane {
             Some(a) => tabs(state, a, area.width.saturating_sub(12) as usize, theme),
             None => vec![],
         };
-        let following = agent.map_or(true, |a| view.transcript.anchor(a).is_none());
+        let following = match agent {
+            Some(a) => view.transcript.anchor(a).is_none(),
+            None => true,
+        };
         if !following && spans_width(&extra) + 26 < area.width as usize {
             extra.push(Span::styled("  ⇣ scrolled", theme.style("ui.text.dim")));
         }
