@@ -14,4 +14,5 @@ pub mod providers;
 pub mod runner;
 pub mod secrets;
 pub mod store;
+pub mod tui;
 pub mod util;
