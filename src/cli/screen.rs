@@ -96,7 +96,7 @@ pub async fn replay(ctx: &Context, config: &Config, events: Vec<Event>, speed: f
                 }
             }
             last = Some(e.at_ms);
-            if tx.send(FeedMsg::Event(e)).await.is_err() {
+            if tx.send(FeedMsg::Event(Box::new(e))).await.is_err() {
                 return;
             }
         }
