@@ -165,22 +165,41 @@ fn a_bad_import_exits_2_names_the_line_and_leaves_the_store_alone() {
 fn run_refuses_what_it_cannot_do_with_a_clear_message() {
     let dir = tempfile::tempdir().unwrap();
     // Not a git repository.
-    let out = conclave(dir.path()).args(["run", "fix it", "--headless"]).output().unwrap();
+    let out = conclave(dir.path())
+        .args(["run", "fix it", "--headless"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("is not inside a git repository"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("is not inside a git repository"),
+        "{}",
+        text(&out.stderr)
+    );
     // No goal, a bad level, an unknown profile, no terminal for the TUI.
-    let out = conclave(dir.path()).args(["run", "--headless"]).output().unwrap();
+    let out = conclave(dir.path())
+        .args(["run", "--headless"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("a goal is needed"));
-    let out = conclave(dir.path()).args(["run", "--level", "9", "x"]).output().unwrap();
+    let out = conclave(dir.path())
+        .args(["run", "--level", "9", "x"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    let out = conclave(dir.path()).args(["run", "x", "--headless", "--profile", "nope"]).output().unwrap();
+    let out = conclave(dir.path())
+        .args(["run", "x", "--headless", "--profile", "nope"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("--profile nope: no such provider profile"));
     let out = conclave(dir.path()).args(["run", "x"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("needs a terminal; add --headless"));
-    let out = conclave(dir.path()).args(["resume", "01ZZZ", "--headless"]).output().unwrap();
+    let out = conclave(dir.path())
+        .args(["resume", "01ZZZ", "--headless"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
 

@@ -114,14 +114,54 @@ fn clients(
 /// Model calls each agent already completed, per task (None: run-level calls).
 type Taken = HashMap<(String, Option<String>), usize>;
 
+/// Model calls of sessions that completed, per agent and task. A session cut by a crash
+/// left no outcome in the log, so it is replayed from its start on resume; its calls do not
+/// count. A session's outcome is any later event that only comes after it ended: a plan, a
+/// diff, a review, a status past running, a non-command approval, a merge, a lesson.
 fn taken(store: &Store, run: RunId) -> Result<Taken, EngineError> {
-    let mut t = Taken::new();
+    use crate::model::{ApprovalWhat, TaskStatus};
+    let mut pending = Taken::new();
+    let mut done = Taken::new();
+    let settle = |pending: &mut Taken, done: &mut Taken, task: Option<&str>| {
+        let keys: Vec<_> = pending
+            .keys()
+            .filter(|(_, t)| t.as_deref() == task)
+            .cloned()
+            .collect();
+        for k in keys {
+            let n = pending.remove(&k).unwrap_or(0);
+            *done.entry(k).or_default() += n;
+        }
+    };
     for e in store.events(run, 0, None)? {
-        if let EventKind::Usage { agent, task, .. } = e?.kind {
-            *t.entry((agent, task)).or_default() += 1;
+        match e?.kind {
+            EventKind::Usage { agent, task, .. } => *pending.entry((agent, task)).or_default() += 1,
+            EventKind::PlanProposed { .. } => settle(&mut pending, &mut done, None),
+            EventKind::DiffProposed { task, .. }
+            | EventKind::Review { task, .. }
+            | EventKind::MergeResult { task, .. } => settle(&mut pending, &mut done, Some(&task)),
+            EventKind::TaskStatus { task, status }
+                if !matches!(
+                    status,
+                    TaskStatus::Running | TaskStatus::Ready | TaskStatus::Pending
+                ) =>
+            {
+                settle(&mut pending, &mut done, Some(&task))
+            }
+            EventKind::ApprovalRequested {
+                what,
+                task: Some(task),
+                ..
+            } if what != ApprovalWhat::Command => settle(&mut pending, &mut done, Some(&task)),
+            EventKind::Lesson { source, .. } => {
+                if let Some(task) = source.strip_prefix("task ") {
+                    settle(&mut pending, &mut done, Some(task))
+                }
+            }
+            _ => {}
         }
     }
-    Ok(t)
+    Ok(done)
 }
 
 fn launch(

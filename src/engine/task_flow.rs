@@ -164,6 +164,17 @@ pub async fn run_task(ctx: Arc<Ctx>, task: String) -> TaskEnd {
         .unwrap_or(0)
         .max(1);
     let mut step = where_to_start(&ctx, &task, attempt);
+    if step == Step::Implement {
+        // A session cut by a crash starts over from the last commit (its log has no outcome).
+        if let Err(e) = wt.restore_tip() {
+            note(
+                &ctx,
+                &agent,
+                &task,
+                format!("cannot clean the task's worktree: {e}"),
+            );
+        }
+    }
     let mut feedback: Vec<String> = Vec::new();
     let mut diff: Option<TaskDiff> = None;
     let goal = ctx.goal();

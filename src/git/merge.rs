@@ -85,10 +85,9 @@ impl RunRepo {
     /// the files for an agent. Returns the conflicted paths.
     pub fn bring_conflicts_home(&self, wt: &TaskWorktree) -> Result<Vec<String>> {
         let repo = Repository::open(&wt.path)?;
-        if repo.state() == git2::RepositoryState::Merge {
-            // A resolution was under way when the process died: its edits are in the files;
-            // go on from there.
-            return self.files_with_markers(wt, &conflict_paths(&repo.index()?)?);
+        if repo.state() != git2::RepositoryState::Clean {
+            // A resolution was cut by a crash: it starts over, like its session.
+            wt.restore_tip()?;
         }
         let tip = branch_tip(&repo, &self.integration_branch())?;
         let annotated = repo.find_annotated_commit(tip)?;

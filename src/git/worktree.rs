@@ -240,6 +240,33 @@ impl TaskWorktree {
         Ok(repo.commit(Some("HEAD"), &sig, &sig, message, &tree, &[&head])?)
     }
 
+    /// Drops what an interrupted session left uncommitted (and an interrupted merge), so it
+    /// starts over from the branch's tip like the first time.
+    pub fn restore_tip(&self) -> Result<()> {
+        let repo = open(&self.path)?;
+        let head = repo.head()?.peel_to_commit()?;
+        repo.reset(head.as_object(), git2::ResetType::Hard, None)?;
+        repo.cleanup_state()?;
+        let mut opts = git2::StatusOptions::new();
+        opts.include_untracked(true)
+            .recurse_untracked_dirs(true)
+            .include_ignored(false);
+        let untracked: Vec<PathBuf> = repo
+            .statuses(Some(&mut opts))?
+            .iter()
+            .filter(|e| e.status().contains(git2::Status::WT_NEW))
+            .filter_map(|e| e.path().map(|p| self.path.join(p)))
+            .collect();
+        for p in untracked {
+            let _ = if p.is_dir() {
+                std::fs::remove_dir_all(&p)
+            } else {
+                std::fs::remove_file(&p)
+            };
+        }
+        Ok(())
+    }
+
     /// The branch's tip.
     pub fn tip(&self) -> Result<Oid> {
         Ok(open(&self.path)?.head()?.peel_to_commit()?.id())
