@@ -5,4 +5,5 @@
 //! its `RunWriter`.
 
 pub mod command_risk;
+pub mod learning;
 pub mod policy;
