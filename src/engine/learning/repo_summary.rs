@@ -90,7 +90,7 @@ pub fn repo_summary_with(root: &Path, limits: &SummaryLimits) -> String {
         let parts: Vec<String> = rel.split('/').map(String::from).collect();
         if !info.binary {
             let ext = Path::new(&info.name).extension().map_or_else(
-                || "(none)".to_string(),
+                || "(no extension)".to_string(),
                 |e| e.to_string_lossy().to_lowercase(),
             );
             by_ext.entry(ext).or_default().add(&info);
@@ -108,7 +108,13 @@ pub fn repo_summary_with(root: &Path, limits: &SummaryLimits) -> String {
         let shown: Vec<String> = langs
             .iter()
             .take(8)
-            .map(|(ext, t)| format!("{ext} {} files / {} lines", t.files, group(t.lines)))
+            .map(|(ext, t)| {
+                format!(
+                    "{ext} {} / {}",
+                    count(t.files, "file"),
+                    count(t.lines, "line")
+                )
+            })
             .collect();
         head.push(format!("languages: {}", shown.join(", ")));
     }
@@ -128,6 +134,7 @@ pub fn repo_summary_with(root: &Path, limits: &SummaryLimits) -> String {
         body.push(format!("… {hidden} more entries not shown"));
     }
     head.extend(body);
+    head.truncate(limits.max_lines.max(1));
     head.join("\n")
 }
 
@@ -173,7 +180,7 @@ fn render(d: &Dir, level: usize, depth: usize, limits: &SummaryLimits, out: &mut
     for f in d.files.iter().take(limits.max_files_per_dir) {
         let what = match (f.binary, f.lines) {
             (true, _) => format!("binary, {}", size(f.bytes)),
-            (false, Some(n)) => format!("{} lines", group(n)),
+            (false, Some(n)) => count(n, "line"),
             (false, None) => format!("{}, not counted", size(f.bytes)),
         };
         out.push(format!("{indent}{}  {what}", f.name));
@@ -188,13 +195,18 @@ fn render(d: &Dir, level: usize, depth: usize, limits: &SummaryLimits, out: &mut
 }
 
 fn totals_text(t: &Totals) -> String {
-    let files = if t.files == 1 { "file" } else { "files" };
     format!(
-        "{} {files}, {} lines, {}",
-        t.files,
-        group(t.lines),
+        "{}, {}, {}",
+        count(t.files, "file"),
+        count(t.lines, "line"),
         size(t.bytes)
     )
+}
+
+/// "1 line", "2,000 lines".
+fn count(n: u64, noun: &str) -> String {
+    let s = if n == 1 { "" } else { "s" };
+    format!("{} {noun}{s}", group(n))
 }
 
 /// 1234567 → "1,234,567".

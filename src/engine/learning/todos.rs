@@ -91,6 +91,10 @@ pub(crate) fn todo_in_line(line: &str) -> Option<String> {
     let body = comment_body(line)?;
     for m in marker().find_iter(body) {
         let before = &body[..m.start()];
+        // Inside `inline code` the marker is being quoted, not used.
+        if before.matches('`').count() % 2 == 1 {
+            continue;
+        }
         let after = &body[m.end()..];
         let starts_comment = before.chars().all(|c| LEAD.contains(c))
             && (after.is_empty()
@@ -123,6 +127,11 @@ fn comment_body(line: &str) -> Option<&str> {
             }
         } else if b == b'"' {
             in_string = true;
+        } else if let Some(end) = raw_string_end(bytes, i) {
+            // A Rust raw string (`r"…"`, `r#"…"#`): its `#`s are no comment, and an
+            // unterminated one runs past the line end.
+            i = end?;
+            continue;
         } else if let Some(op) = OPENERS
             .iter()
             .find(|op| bytes[i..].starts_with(op.as_bytes()))
@@ -133,6 +142,27 @@ fn comment_body(line: &str) -> Option<&str> {
         i += 1;
     }
     None
+}
+
+/// If a Rust raw string starts at `i` (`r` then `#`s then `"`, not part of a longer word),
+/// the index just past its end on this line, or None inside when it does not end here.
+fn raw_string_end(bytes: &[u8], i: usize) -> Option<Option<usize>> {
+    if bytes[i] != b'r' || (i > 0 && (bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'_'))
+    {
+        return None;
+    }
+    let hashes = bytes[i + 1..].iter().take_while(|&&b| b == b'#').count();
+    let open = i + 1 + hashes;
+    if bytes.get(open) != Some(&b'"') {
+        return None;
+    }
+    let mut close = vec![b'"'];
+    close.extend(std::iter::repeat_n(b'#', hashes));
+    let end = bytes[open + 1..]
+        .windows(close.len())
+        .position(|w| w == close.as_slice())
+        .map(|p| open + 1 + p + close.len());
+    Some(end)
 }
 
 /// Drops comment closers and surrounding space from the marker's text.
@@ -191,6 +221,28 @@ mod tests {
         ] {
             assert_eq!(todo_in_line(line), None, "{line}");
         }
+    }
+
+    #[test]
+    fn raw_strings_and_inline_code_hide_markers() {
+        assert_eq!(todo_in_line(r##"let s = r#"x"); // TODO: y"#;"##), None);
+        assert_eq!(
+            todo_in_line(r#"let s = r"// TODO: in a raw string";"#),
+            None
+        );
+        assert_eq!(
+            todo_in_line(r##"let s = r#"unterminated // TODO: y"##),
+            None
+        );
+        assert_eq!(
+            todo_in_line(r##"let s = r#"a"#; // HACK: after it"##).as_deref(),
+            Some("HACK: after it")
+        );
+        assert_eq!(
+            todo_in_line("let hr = 1; // TODO: `r` is not a raw string").as_deref(),
+            Some("TODO: `r` is not a raw string")
+        );
+        assert_eq!(todo_in_line("//! e.g. `# FIXME: x` is found"), None);
     }
 
     #[test]
