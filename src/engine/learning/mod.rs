@@ -6,6 +6,9 @@
 //! providers or decide policy: the engine calls these, turns the answers into events (every
 //! adaptation with its human-readable reason) and asks the policy whether to act on them.
 //!
+//! Everything here is synchronous: detection and the repo summary read files, the rest reads
+//! and flushes sled. From async code, call them in `tokio::task::spawn_blocking`.
+//!
 //! One concern per file:
 //! - `todos`: TODO/FIXME/HACK/XXX comments in the repo's unignored text files;
 //! - `gate_output`: compiler and linter warnings found in gate output;
