@@ -126,7 +126,9 @@ fn comment_body(line: &str) -> Option<&str> {
                 _ => {}
             }
         } else if b == b'"' {
-            in_string = true;
+            // `'"'` is a character, not the start of a string.
+            let char_literal = i > 0 && bytes[i - 1] == b'\'' && bytes.get(i + 1) == Some(&b'\'');
+            in_string = !char_literal;
         } else if let Some(end) = raw_string_end(bytes, i) {
             // A Rust raw string (`r"…"`, `r#"…"#`): its `#`s are no comment, and an
             // unterminated one runs past the line end.
@@ -250,6 +252,10 @@ mod tests {
         assert_eq!(
             todo_in_line(r#"call("x"); // TODO: y"#).as_deref(),
             Some("TODO: y")
+        );
+        assert_eq!(
+            todo_in_line(r#"if c == '"' { q() } // FIXME: escapes"#).as_deref(),
+            Some("FIXME: escapes")
         );
     }
 }
