@@ -2,7 +2,7 @@
 //! the preference survives closing and reopening the store, exploration is deterministic
 //! given the rng, and the tuning rules behave at their boundaries.
 
-use conclave::engine::learning::{
+use conclave::engine::adaptation::{
     score_agents, score_stats, stats_key, tune_parallelism, tune_retry_budget, Outcome,
     OutcomeStats, MAX_PARALLELISM, MAX_RETRY_BUDGET, MIN_PARALLELISM, MIN_RETRY_BUDGET,
 };

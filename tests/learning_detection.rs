@@ -3,7 +3,7 @@
 
 mod support;
 
-use conclave::engine::learning::{
+use conclave::engine::detection::{
     detect_todos, detect_todos_with, repo_summary, repo_summary_with, ScanLimits, SummaryLimits,
 };
 use conclave::model::{Finding, FindingKind};

@@ -2,7 +2,7 @@
 //! cargo, clippy, gcc, pytest and eslint (clang's from its documented format), and the goals
 //! made of them together with TODO findings.
 
-use conclave::engine::learning::{
+use conclave::engine::detection::{
     detect_todos, failing_gate_finding, findings_from_gate_output, goals_from_findings,
     relative_locations,
 };

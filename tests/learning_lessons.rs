@@ -1,8 +1,8 @@
 //! Lessons on a real sled store: every lesson added survives closing and reopening the store,
 //! the relevant ones come first, and the distil prompt carries what the strategist needs.
 
-use conclave::engine::learning::{
-    distill_prompt, parse_distilled, DistillInput, GateNote, LearningError, LessonStore, NewLesson,
+use conclave::engine::lessons::{
+    distill_prompt, parse_distilled, DistillInput, GateNote, LessonError, LessonStore, NewLesson,
     ReviewNote, MAX_LESSON_CHARS,
 };
 use conclave::model::{ReviewComment, TaskKind, Verdict};
@@ -141,7 +141,7 @@ fn the_same_lesson_is_kept_once_empty_ones_are_refused_and_removal_sticks() {
     assert_eq!(lessons.list().unwrap().len(), 1);
     assert!(matches!(
         lessons.add(lesson(" \n\t", None, 3)),
-        Err(LearningError::EmptyLesson)
+        Err(LessonError::Empty)
     ));
     let long = lessons.add(lesson(&"word ".repeat(500), None, 4)).unwrap();
     assert_eq!(long.text.chars().count(), MAX_LESSON_CHARS);
@@ -151,6 +151,39 @@ fn the_same_lesson_is_kept_once_empty_ones_are_refused_and_removal_sticks() {
     let store = Store::open(tmp.path()).unwrap();
     let lessons = LessonStore::new(store.memory().unwrap());
     assert_eq!(lessons.list().unwrap(), [long]);
+}
+
+#[test]
+fn lessons_the_engine_wrote_as_plain_json_are_read_with_their_key_as_id() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = Store::open(tmp.path()).unwrap();
+    let memory = store.memory().unwrap();
+    let key = "lesson/01JD7AAAAAAAAAAAAAAAAAAAAA";
+    memory
+        .put(
+            key,
+            &serde_json::json!({"text": "Check overflow on user input.", "source": "task t2",
+                "kind": "bugfix", "agent": "strategist", "created_ms": 5}),
+        )
+        .unwrap();
+    let lessons = LessonStore::new(store.memory().unwrap());
+    let listed = lessons.list().unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].id, "01JD7AAAAAAAAAAAAAAAAAAAAA");
+    assert_eq!(listed[0].kind, Some(TaskKind::Bugfix));
+    assert_eq!(
+        lessons.relevant(TaskKind::Bugfix, "overflow", 3).unwrap(),
+        ["Check overflow on user input."]
+    );
+    // And what `add` writes keeps the `text` field such readers look for.
+    let added = lessons
+        .add(lesson("Prefer small commits.", None, 9))
+        .unwrap();
+    let raw: serde_json::Value = memory
+        .get(&format!("lesson/{}", added.id))
+        .unwrap()
+        .unwrap();
+    assert_eq!(raw["text"], "Prefer small commits.");
 }
 
 #[test]

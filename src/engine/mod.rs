@@ -4,6 +4,8 @@
 //! Owns decisions and their order. Must not draw anything or write the store except through
 //! its `RunWriter`.
 
+pub mod adaptation;
 pub mod command_risk;
-pub mod learning;
+pub mod detection;
+pub mod lessons;
 pub mod policy;

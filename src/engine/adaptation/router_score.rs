@@ -18,9 +18,9 @@
 //!   little-known agents get most of the exploration.
 
 use super::outcomes::{kind_name, OutcomeStats};
-use super::Result;
 use crate::model::TaskKind;
 use crate::store::Memory;
+use crate::store::Result;
 use rand::Rng;
 
 /// The success rate assumed for an agent without history: optimistic, so it gets a chance.

@@ -2,15 +2,34 @@
 //! added to later prompts (design §5, §8): a lesson survives restarts and applies to later
 //! runs of any repo opened with the same data dir.
 //!
-//! Owns the lesson record, its keys and the relevance ranking. Must not decide whether a
-//! lesson is used (the policy matrix says: recorded from level 4, used at level 5) and must
-//! not emit the `Lesson` event: the engine does, after `add` returned, with `persisted: true`.
+//! Owns the lesson record, its keys, the relevance ranking (`words`) and the prompt asking the
+//! strategist to distil a lesson (`distill`). Must not call a provider, decide whether a
+//! lesson is used (the policy matrix says: recorded from level 4, used at level 5) or emit
+//! the `Lesson` event: the engine does, after `add` returned, with `persisted: true`.
+//!
+//! Entries the engine wrote itself as `{text, source, kind, agent, created_ms}` JSON under
+//! `lesson/<ulid>` read as lessons too: the id comes from the key.
 
-use super::text::{compact, overlap, word_set};
-use super::{LearningError, Result};
+mod distill;
+mod words;
+
+pub use distill::{distill_prompt, parse_distilled, DistillInput, GateNote, ReviewNote};
+
+use crate::engine::detection::text::compact;
 use crate::model::TaskKind;
-use crate::store::Memory;
+use crate::store::{Memory, StoreError};
 use serde::{Deserialize, Serialize};
+use words::{overlap, word_set};
+
+#[derive(Debug, thiserror::Error)]
+pub enum LessonError {
+    #[error("memory store: {0}")]
+    Store(#[from] StoreError),
+    #[error("a lesson needs some text; the distilled reply was empty")]
+    Empty,
+}
+
+pub type Result<T> = std::result::Result<T, LessonError>;
 
 /// A lesson is one or two sentences; longer text is cut.
 pub const MAX_LESSON_CHARS: usize = 400;
@@ -23,7 +42,9 @@ const GENERAL_KIND_MATCH: f64 = 0.4;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct StoredLesson {
-    /// A ULID whose time part is `created_ms`, so key order is creation order.
+    /// A ULID whose time part is `created_ms`, so key order is creation order. Taken from the
+    /// key on reading.
+    #[serde(default)]
     pub id: String,
     pub text: String,
     /// Where it came from, e.g. `task t3 gates` or `review of t2`.
@@ -67,7 +88,7 @@ impl LessonStore {
     pub fn add(&self, new: NewLesson) -> Result<StoredLesson> {
         let text = compact(&new.text, MAX_LESSON_CHARS);
         if text.is_empty() {
-            return Err(LearningError::EmptyLesson);
+            return Err(LessonError::Empty);
         }
         let key_text = normalised(&text);
         if let Some(existing) = self
@@ -96,12 +117,19 @@ impl LessonStore {
             .memory
             .scan::<StoredLesson>(PREFIX)?
             .into_iter()
-            .map(|(_, l)| l)
+            .map(|(key, mut l)| {
+                l.id = key[PREFIX.len()..].to_string();
+                l
+            })
             .collect())
     }
 
     pub fn get(&self, id: &str) -> Result<Option<StoredLesson>> {
-        Ok(self.memory.get(&format!("{PREFIX}{id}"))?)
+        let lesson: Option<StoredLesson> = self.memory.get(&format!("{PREFIX}{id}"))?;
+        Ok(lesson.map(|mut l| {
+            l.id = id.to_string();
+            l
+        }))
     }
 
     /// Forgets a lesson (a person revokes one that is wrong).

@@ -7,9 +7,9 @@
 //! `record` reads, adds and writes back: it is not atomic, so the engine records from one
 //! place (its run loop) rather than from concurrent tasks.
 
-use super::Result;
 use crate::model::TaskKind;
 use crate::store::Memory;
+use crate::store::Result;
 use serde::{Deserialize, Serialize};
 
 /// What happened to one task an agent worked on, reported once the task ended.

@@ -6,9 +6,9 @@
 //! and passes the reply to `parse_distilled`, then to `LessonStore::add`. Gate output and
 //! review text come from events, which the store has already scrubbed of secrets.
 
-use super::lessons::MAX_LESSON_CHARS;
-use super::outcomes::kind_name;
-use super::text::{cap_chars, compact, tail_chars};
+use super::MAX_LESSON_CHARS;
+use crate::engine::adaptation::kind_name;
+use crate::engine::detection::text::{cap_chars, compact, tail_chars};
 use crate::model::{ReviewComment, TaskKind, Verdict};
 use std::fmt::Write;
 
