@@ -6,10 +6,13 @@
 pub mod agents;
 pub mod cli;
 pub mod config;
+pub mod demo;
 pub mod engine;
 pub mod git;
 pub mod model;
+pub mod providers;
 pub mod runner;
 pub mod secrets;
 pub mod store;
+pub mod tui;
 pub mod util;

@@ -10,7 +10,9 @@
 use super::coalesce::Coalescer;
 use super::tools::{ToolBox, ToolEffect};
 use crate::model::{EventKind, PlannedTask, ReviewComment, Role, TranscriptPart, Verdict};
-use crate::providers::{CallMeta, ChatRequest, Delta, EventSink, Message, ResilientClient, ToolSpec, Turn};
+use crate::providers::{
+    CallMeta, ChatRequest, Delta, EventSink, Message, ResilientClient, ToolSpec, Turn,
+};
 use futures::StreamExt;
 use std::sync::Arc;
 use std::time::Instant;
@@ -34,12 +36,22 @@ pub struct AgentRun {
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum AgentEnd {
-    Finished { summary: String },
-    Planned { tasks: Vec<PlannedTask> },
-    Reviewed { verdict: Verdict, summary: String, comments: Vec<ReviewComment> },
+    Finished {
+        summary: String,
+    },
+    Planned {
+        tasks: Vec<PlannedTask>,
+    },
+    Reviewed {
+        verdict: Verdict,
+        summary: String,
+        comments: Vec<ReviewComment>,
+    },
     TurnLimit,
     TokenBudget,
-    Failed { error: String },
+    Failed {
+        error: String,
+    },
     Cancelled,
 }
 
@@ -51,7 +63,11 @@ fn cap(s: &str, n: usize) -> String {
     while !s.is_char_boundary(end) {
         end -= 1;
     }
-    format!("{}\n[… {} more bytes not kept in the log …]", &s[..end], s.len() - end)
+    format!(
+        "{}\n[… {} more bytes not kept in the log …]",
+        &s[..end],
+        s.len() - end
+    )
 }
 
 impl AgentRun {
@@ -60,7 +76,12 @@ impl AgentRun {
     }
 
     fn system_note(&self, text: String) {
-        self.emit(EventKind::Transcript { agent: self.agent.clone(), task: self.task.clone(), part: TranscriptPart::System, text });
+        self.emit(EventKind::Transcript {
+            agent: self.agent.clone(),
+            task: self.task.clone(),
+            part: TranscriptPart::System,
+            text,
+        });
     }
 
     fn what_ends_a_turn(&self) -> &'static str {
@@ -75,7 +96,11 @@ impl AgentRun {
     pub async fn run(&self, system: &str, first: String, cancel: CancellationToken) -> AgentEnd {
         let specs: Vec<ToolSpec> = super::tools::tools_for(self.role)
             .into_iter()
-            .map(|t| ToolSpec { name: t.name.into(), description: t.description.into(), parameters: t.schema })
+            .map(|t| ToolSpec {
+                name: t.name.into(),
+                description: t.description.into(),
+                parameters: t.schema,
+            })
             .collect();
         let mut messages = vec![Message::User { text: first }];
         let mut spent = 0u64;
@@ -84,7 +109,12 @@ impl AgentRun {
             if cancel.is_cancelled() {
                 return AgentEnd::Cancelled;
             }
-            let req = ChatRequest { system: system.to_string(), messages: messages.clone(), tools: specs.clone(), max_tokens: self.max_tokens };
+            let req = ChatRequest {
+                system: system.to_string(),
+                messages: messages.clone(),
+                tools: specs.clone(),
+                max_tokens: self.max_tokens,
+            };
             let turn = match self.stream_turn(req, &cancel).await {
                 Ok(t) => t,
                 Err(end) => return end,
@@ -92,33 +122,76 @@ impl AgentRun {
             if let Some(c) = &turn.completion {
                 spent += c.usage.input_tokens.unwrap_or(0) + c.usage.output_tokens.unwrap_or(0);
             }
-            messages.push(Message::Assistant { text: turn.text.clone(), tool_calls: turn.tool_calls.clone() });
+            messages.push(Message::Assistant {
+                text: turn.text.clone(),
+                tool_calls: turn.tool_calls.clone(),
+            });
             if turn.tool_calls.is_empty() {
                 if nudged {
-                    self.system_note(format!("the model stopped twice without calling {}", self.what_ends_a_turn()));
-                    return AgentEnd::Failed { error: format!("stopped without calling {}", self.what_ends_a_turn()) };
+                    self.system_note(format!(
+                        "the model stopped twice without calling {}",
+                        self.what_ends_a_turn()
+                    ));
+                    return AgentEnd::Failed {
+                        error: format!("stopped without calling {}", self.what_ends_a_turn()),
+                    };
                 }
                 nudged = true;
-                messages.push(Message::User { text: format!("Continue with the tools. When you are done, call `{}`.", self.what_ends_a_turn()) });
+                messages.push(Message::User {
+                    text: format!(
+                        "Continue with the tools. When you are done, call `{}`.",
+                        self.what_ends_a_turn()
+                    ),
+                });
                 continue;
             }
             let mut end = None;
             for call in &turn.tool_calls {
                 let id = format!("{}-{}", self.agent, ulid::Ulid::new());
-                self.emit(EventKind::ToolCall { call: id.clone(), agent: self.agent.clone(), task: self.task.clone(), tool: call.name.clone(), args: call.args.clone() });
+                self.emit(EventKind::ToolCall {
+                    call: id.clone(),
+                    agent: self.agent.clone(),
+                    task: self.task.clone(),
+                    tool: call.name.clone(),
+                    args: call.args.clone(),
+                });
                 let started = Instant::now();
                 let reply = if end.is_some() {
-                    super::tools::ToolReply { ok: false, output: "not run: the turn already ended".into(), effect: ToolEffect::None }
+                    super::tools::ToolReply {
+                        ok: false,
+                        output: "not run: the turn already ended".into(),
+                        effect: ToolEffect::None,
+                    }
                 } else {
-                    self.tools.call(&call.name, &call.args, cancel.clone()).await
+                    self.tools
+                        .call(&call.name, &call.args, cancel.clone())
+                        .await
                 };
-                self.emit(EventKind::ToolResult { call: id, ok: reply.ok, output: cap(&reply.output, EVENT_OUTPUT_CAP), ms: started.elapsed().as_millis() as u64 });
-                messages.push(Message::ToolResult { call_id: call.id.clone(), tool_name: call.name.clone(), content: reply.output.clone(), is_error: !reply.ok });
+                self.emit(EventKind::ToolResult {
+                    call: id,
+                    ok: reply.ok,
+                    output: cap(&reply.output, EVENT_OUTPUT_CAP),
+                    ms: started.elapsed().as_millis() as u64,
+                });
+                messages.push(Message::ToolResult {
+                    call_id: call.id.clone(),
+                    tool_name: call.name.clone(),
+                    content: reply.output.clone(),
+                    is_error: !reply.ok,
+                });
                 end = end.or(match reply.effect {
                     ToolEffect::None => None,
                     ToolEffect::Finish { summary } => Some(AgentEnd::Finished { summary }),
                     ToolEffect::Plan { tasks } => Some(AgentEnd::Planned { tasks }),
-                    ToolEffect::Review { verdict, summary, comments } => Some(AgentEnd::Reviewed { verdict, summary, comments }),
+                    ToolEffect::Review {
+                        verdict,
+                        summary,
+                        comments,
+                    } => Some(AgentEnd::Reviewed {
+                        verdict,
+                        summary,
+                        comments,
+                    }),
                 });
             }
             if let Some(end) = end {
@@ -134,8 +207,16 @@ impl AgentRun {
     }
 
     /// One model call, streamed into Transcript events; the assembled turn.
-    async fn stream_turn(&self, req: ChatRequest, cancel: &CancellationToken) -> Result<Turn, AgentEnd> {
-        let mut stream = self.client.stream(req, CallMeta::new(&self.agent, self.task.clone()), self.sink.clone());
+    async fn stream_turn(
+        &self,
+        req: ChatRequest,
+        cancel: &CancellationToken,
+    ) -> Result<Turn, AgentEnd> {
+        let mut stream = self.client.stream(
+            req,
+            CallMeta::new(&self.agent, self.task.clone()),
+            self.sink.clone(),
+        );
         let mut co = Coalescer::new(&self.agent, self.task.clone());
         let mut turn = Turn::default();
         loop {
@@ -155,14 +236,18 @@ impl AgentRun {
                     if let Some(ev) = co.flush() {
                         self.emit(ev);
                     }
-                    return Err(AgentEnd::Failed { error: e.to_string() });
+                    return Err(AgentEnd::Failed {
+                        error: e.to_string(),
+                    });
                 }
             };
             let now = Instant::now();
             let due = match &delta {
                 Delta::Text { text } => co.push(TranscriptPart::Text, text, now),
                 Delta::Thinking { text } => co.push(TranscriptPart::Thinking, text, now),
-                Delta::Restart { provider, reason, .. } => {
+                Delta::Restart {
+                    provider, reason, ..
+                } => {
                     let mut v: Vec<EventKind> = co.flush().into_iter().collect();
                     v.push(EventKind::Transcript {
                         agent: self.agent.clone(),
@@ -183,7 +268,9 @@ impl AgentRun {
             self.emit(e);
         }
         if turn.completion.is_none() {
-            return Err(AgentEnd::Failed { error: "the answer ended without completing".into() });
+            return Err(AgentEnd::Failed {
+                error: "the answer ended without completing".into(),
+            });
         }
         Ok(turn)
     }

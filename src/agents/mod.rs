@@ -4,9 +4,9 @@
 //! the engine through `CommandGate`) nor write the store directly (it emits events through the
 //! engine's sink).
 
-// pub mod agent_loop;
+pub mod agent_loop;
 pub mod coalesce;
 pub mod prompt;
 pub mod tools;
 
-// pub use agent_loop::{AgentEnd, AgentRun};
+pub use agent_loop::{AgentEnd, AgentRun};

@@ -2,7 +2,6 @@
 //! improved without touching code), the task, a compact map of the repository, lessons from
 //! earlier runs, and feedback from gates and reviews.
 
-use super::tools::Confined;
 use crate::model::Role;
 
 pub const STRATEGIST: &str = include_str!("prompts/strategist.md");
@@ -34,8 +33,8 @@ pub struct Brief {
 }
 
 /// A compact listing of the worktree's files (gitignore respected).
-pub fn repo_map(c: &Confined) -> String {
-    let walk = ignore::WalkBuilder::new(c.root())
+pub fn repo_map(root: &std::path::Path) -> String {
+    let walk = ignore::WalkBuilder::new(root)
         .hidden(false)
         .require_git(false)
         .filter_entry(|e| e.file_name() != ".git")
@@ -44,7 +43,13 @@ pub fn repo_map(c: &Confined) -> String {
     let files: Vec<String> = walk
         .flatten()
         .filter(|e| e.file_type().is_some_and(|t| t.is_file()))
-        .map(|e| c.relative(e.path()))
+        .map(|e| {
+            e.path()
+                .strip_prefix(root)
+                .unwrap_or(e.path())
+                .to_string_lossy()
+                .replace('\\', "/")
+        })
         .collect();
     let mut out = files
         .iter()

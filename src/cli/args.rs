@@ -124,6 +124,9 @@ pub struct ExportArgs {
     /// Write to this file instead of standard output
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Write the run's model turns as a cassette for the scripted provider (offline re-run)
+    #[arg(long)]
+    pub cassette: bool,
 }
 
 #[derive(Debug, Args)]

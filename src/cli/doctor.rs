@@ -27,7 +27,7 @@ impl Report {
 pub fn run(ctx: &Context, a: &DoctorArgs) -> Outcome {
     let mut r = Report { problems: 0 };
     println!("conclave {} doctor", env!("CARGO_PKG_VERSION"));
-    match ctx.load_config() {
+    let config = match ctx.load_config() {
         Ok(l) => {
             let files: Vec<String> = l.files.iter().map(|f| f.display().to_string()).collect();
             r.ok(
@@ -39,9 +39,22 @@ pub fn run(ctx: &Context, a: &DoctorArgs) -> Outcome {
                 },
             );
             keys(&mut r, &l.config);
+            let prices = l.config.price_table();
+            r.ok(
+                "prices",
+                format!(
+                    "{} models, table dated {} (override in [pricing])",
+                    prices.models.len(),
+                    prices.date
+                ),
+            );
+            Some(l.config)
         }
-        Err(e) => r.bad("config", e.message),
-    }
+        Err(e) => {
+            r.bad("config", e.message);
+            None
+        }
+    };
     git(&mut r, ctx);
     match ctx.open_store() {
         Ok(s) => match s.run_ids() {
@@ -55,10 +68,10 @@ pub fn run(ctx: &Context, a: &DoctorArgs) -> Outcome {
     }
     terminal(&r);
     if a.ping {
-        r.warn(
-            "ping",
-            "provider pings arrive with the providers (issue #3); nothing was sent",
-        );
+        match &config {
+            Some(c) => ping_all(&mut r, c),
+            None => r.bad("ping", "not sent: fix the config first"),
+        }
     }
     if r.problems == 0 {
         println!("all good");
@@ -79,7 +92,7 @@ fn keys(r: &mut Report, c: &crate::config::Config) {
         .collect();
     for (name, p) in &c.providers {
         let Some(var) = p.api_key_env.as_deref() else {
-            r.ok("key", format!("{name} ({}) needs no key", p.kind.name()));
+            r.ok("key", format!("{name} ({}) needs no key", p.kind.as_str()));
             continue;
         };
         let set = std::env::var(var)
@@ -87,11 +100,11 @@ fn keys(r: &mut Report, c: &crate::config::Config) {
             .unwrap_or(false);
         let line = format!(
             "{name} ({}, {}): ${var} {}",
-            p.kind.name(),
+            p.kind.as_str(),
             p.model,
             if set { "is set" } else { "is not set" }
         );
-        match (set, used.contains(name.as_str()) && p.kind.needs_key()) {
+        match (set, used.contains(name.as_str()) && p.kind.key_required()) {
             (true, _) => r.ok("key", line),
             (false, true) => r.bad(
                 "key",
@@ -151,5 +164,59 @@ fn terminal(r: &Report) {
             format!("{w}x{h} is below 80x24; the TUI will ask for more room"),
         ),
         Err(e) => r.warn("terminal", format!("size unknown ({e})")),
+    }
+}
+
+/// One tiny request to every profile, all at once; each answers with its own line.
+fn ping_all(r: &mut Report, c: &crate::config::Config) {
+    let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    else {
+        r.bad("ping", "could not start the async runtime");
+        return;
+    };
+    let policy = crate::providers::RetryPolicy::default();
+    let reports = rt.block_on(futures::future::join_all(c.providers.iter().map(
+        |(name, p)| {
+            let settings = p.settings(name);
+            let policy = policy.clone();
+            async move { crate::providers::ping(&settings, &policy).await }
+        },
+    )));
+    for p in reports {
+        let retried = if p.attempt_errors.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " after {} failed attempt(s): {}",
+                p.attempt_errors.len(),
+                p.attempt_errors.join("; ")
+            )
+        };
+        if p.reachable {
+            let tokens = match (p.input_tokens, p.output_tokens) {
+                (Some(i), Some(o)) => format!("{i} in / {o} out"),
+                _ => "usage not reported".into(),
+            };
+            r.ok(
+                "ping",
+                format!(
+                    "{} ({}, {}): {} ms, {tokens}{retried}",
+                    p.profile, p.kind, p.model, p.latency_ms
+                ),
+            );
+        } else {
+            r.bad(
+                "ping",
+                format!(
+                    "{} ({}, {}): {}{retried}",
+                    p.profile,
+                    p.kind,
+                    p.model,
+                    p.error.unwrap_or_default()
+                ),
+            );
+        }
     }
 }

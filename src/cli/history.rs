@@ -29,6 +29,15 @@ pub fn replay(ctx: &Context, a: &ReplayArgs) -> Outcome {
 pub fn export(ctx: &Context, a: &ExportArgs) -> Outcome {
     let store = ctx.open_store()?;
     let run = store.resolve(&a.run)?;
+    if a.cassette {
+        let turns = crate::providers::cassette_from_events(&store.all_events(run)?);
+        let text = crate::providers::cassette_to_jsonl(&turns);
+        return write_out(
+            a.output.as_deref(),
+            text.as_bytes(),
+            &format!("cassette of run {run} ({} turns)", turns.len()),
+        );
+    }
     let Some(path) = &a.output else {
         let stdout = std::io::stdout();
         let mut out = std::io::BufWriter::new(stdout.lock());
@@ -58,5 +67,25 @@ pub fn import(ctx: &Context, a: &ImportArgs) -> Outcome {
     let run = import_file(&store, &a.file)?;
     let n = store.event_count(run)?;
     println!("imported run {run} ({n} events)");
+    Ok(0)
+}
+
+/// Writes `bytes` to `path` atomically (temp file + rename), or to stdout.
+fn write_out(path: Option<&std::path::Path>, bytes: &[u8], what: &str) -> Outcome {
+    let Some(path) = path else {
+        std::io::stdout()
+            .write_all(bytes)
+            .map_err(|e| Failure::failed(e.to_string()))?;
+        return Ok(0);
+    };
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let io = |e: std::io::Error| Failure::usage(format!("{}: {e}", path.display()));
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(io)?;
+    tmp.write_all(bytes).map_err(io)?;
+    tmp.persist(path).map_err(|e| io(e.error))?;
+    eprintln!("wrote {what} to {}", path.display());
     Ok(0)
 }

@@ -5,8 +5,10 @@
 //! problems on stderr; nothing here draws a TUI.
 
 pub mod args;
+mod demo;
 mod doctor;
 mod history;
+mod live;
 mod logging;
 mod runs;
 
@@ -112,12 +114,7 @@ impl Context {
     }
 }
 
-pub fn now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
-}
+pub use crate::util::now_ms;
 
 /// Runs the parsed command line; returns the exit code.
 pub fn dispatch(cli: Cli) -> Outcome {
@@ -129,18 +126,9 @@ pub fn dispatch(cli: Cli) -> Outcome {
         Some(Command::Export(a)) => history::export(&ctx, &a),
         Some(Command::Import(a)) => history::import(&ctx, &a),
         Some(Command::Doctor(a)) => doctor::run(&ctx, &a),
-        Some(Command::Run(_)) => pending(
-            "conclave run",
-            "the orchestrator that drives agents (issue #5)",
-        ),
-        Some(Command::Resume(_)) => pending(
-            "conclave resume",
-            "the orchestrator that drives agents (issue #5)",
-        ),
-        Some(Command::Demo(_)) => pending(
-            "conclave demo",
-            "the orchestrator and the recorded demo session (issues #5 and #6)",
-        ),
+        Some(Command::Run(a)) => live::run(&ctx, &a),
+        Some(Command::Resume(a)) => live::resume(&ctx, &a),
+        Some(Command::Demo(a)) => demo::run(&ctx, &a),
         None => pending("conclave (the TUI home screen)", "the TUI (issue #7)"),
     }
 }

@@ -62,35 +62,7 @@ impl Default for RunConfig {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum ProviderKind {
-    Openai,
-    Anthropic,
-    Gemini,
-    OpenaiCompatible,
-    Scripted,
-}
-
-impl ProviderKind {
-    pub fn name(self) -> &'static str {
-        match self {
-            ProviderKind::Openai => "openai",
-            ProviderKind::Anthropic => "anthropic",
-            ProviderKind::Gemini => "gemini",
-            ProviderKind::OpenaiCompatible => "openai-compatible",
-            ProviderKind::Scripted => "scripted",
-        }
-    }
-
-    /// Whether calls fail without a key (compatible servers usually take none).
-    pub fn needs_key(self) -> bool {
-        matches!(
-            self,
-            ProviderKind::Openai | ProviderKind::Anthropic | ProviderKind::Gemini
-        )
-    }
-}
+pub use crate::providers::ProviderKind;
 
 /// A provider profile: which wire, which model, where, and the *name* of the key variable.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -144,15 +116,8 @@ fn gate_timeout() -> u64 {
     600
 }
 
-/// USD per million tokens.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Price {
-    pub input: f64,
-    pub output: f64,
-    #[serde(default)]
-    pub cached_input: Option<f64>,
-}
+/// USD per million tokens, per model (overrides the shipped `prices.toml`).
+pub use crate::providers::ModelPrice as Price;
 
 /// Where conclave keeps its data and looks for the user's files.
 #[derive(Clone, Debug)]
@@ -197,7 +162,35 @@ pub struct ConfigError {
     pub message: String,
 }
 
+impl ProviderProfile {
+    /// The profile as the providers take it.
+    pub fn settings(&self, name: &str) -> crate::providers::ProviderSettings {
+        let mut s = crate::providers::ProviderSettings::new(name, self.kind, self.model.clone());
+        s.base_url = self.base_url.clone();
+        s.api_key_env = self.api_key_env.clone();
+        s.cassette = self.cassette.clone();
+        if let Some(t) = self.idle_timeout_s {
+            s.idle_timeout = std::time::Duration::from_secs(t.max(1));
+        }
+        s
+    }
+}
+
 impl Config {
+    /// The built-in price table with this config's `[pricing]` entries over it.
+    pub fn price_table(&self) -> crate::providers::PriceTable {
+        let overrides = self.pricing.iter().map(|(m, p)| (m.clone(), *p)).collect();
+        crate::providers::PriceTable::builtin().with_overrides(&overrides)
+    }
+
+    /// An agent's profiles as the providers take them, primary first.
+    pub fn chain(&self, agent: &AgentConfig) -> Vec<crate::providers::ProviderSettings> {
+        std::iter::once(&agent.provider)
+            .chain(agent.fallback.iter())
+            .filter_map(|n| self.providers.get(n).map(|p| p.settings(n)))
+            .collect()
+    }
+
     /// Names of every variable whose value must be scrubbed: key variables and `secret_env`.
     pub fn secret_vars(&self) -> Vec<String> {
         let mut v: Vec<String> = self

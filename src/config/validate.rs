@@ -30,12 +30,12 @@ pub(super) fn check(c: &Config) -> Vec<(String, String)> {
                     .into(),
             );
         }
-        if p.kind.needs_key() && p.api_key_env.as_deref().is_none_or(|v| v.trim().is_empty()) {
+        if p.kind.key_required() && p.api_key_env.as_deref().is_none_or(|v| v.trim().is_empty()) {
             bad(
                 key("api_key_env"),
                 format!(
                     "a {} profile needs api_key_env, the name of the variable holding the key",
-                    p.kind.name()
+                    p.kind.as_str()
                 ),
             );
         }

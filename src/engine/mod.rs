@@ -2,10 +2,286 @@
 //! policy, and records every step as an event (design §3).
 //!
 //! Owns decisions and their order. Must not draw anything or write the store except through
-//! its `RunWriter`.
+//! its `RunLog`. `start` and `resume` return a `RunHandle`: the log to watch, a sender for
+//! the person's commands, and the task that drives the run.
 
 pub mod adaptation;
+pub mod approvals;
 pub mod command_risk;
+mod commands;
+pub mod context;
 pub mod detection;
+pub mod gates;
+mod learning;
 pub mod lessons;
+mod merging;
+pub mod orchestrator;
 pub mod policy;
+pub mod router;
+pub mod run_log;
+mod task_flow;
+
+pub use approvals::Stand;
+pub use orchestrator::DriveEnd;
+
+use crate::config::Config;
+use crate::git::{GitError, RunRepo};
+use crate::model::{AgentSpec, Command, EventKind, GoalSource, RunId};
+use crate::providers::{
+    ProviderError, ProviderKind, ResilientClient, RetryPolicy, ScriptedProvider,
+};
+use crate::runner::{scrubbed_env, LocalRunner};
+use crate::store::{Store, StoreError};
+use context::Ctx;
+use run_log::RunLog;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use tokio::sync::mpsc::{unbounded_channel, UnboundedSender};
+use tokio_util::sync::CancellationToken;
+
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error(transparent)]
+    Git(#[from] GitError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("agent {agent}: {source}")]
+    Provider {
+        agent: String,
+        source: ProviderError,
+    },
+    #[error("{0}")]
+    Setup(String),
+}
+
+pub struct RunOptions {
+    pub config: Config,
+    pub data_dir: PathBuf,
+    pub stand: Stand,
+    /// Gets every event of the run from its first (headless printing).
+    pub watcher: Option<UnboundedSender<crate::model::Event>>,
+}
+
+pub struct RunHandle {
+    pub run: RunId,
+    pub log: Arc<RunLog>,
+    pub commands: UnboundedSender<Command>,
+    pub desk: Arc<approvals::Desk>,
+    pub driver: tokio::task::JoinHandle<DriveEnd>,
+}
+
+/// Each agent's client: its profile chain behind retries and fallback. A scripted profile
+/// skips the turns this agent already took (a resumed run goes on in the cassette).
+fn clients(
+    config: &Config,
+    taken: &Taken,
+) -> Result<HashMap<String, ResilientClient>, EngineError> {
+    let prices = Arc::new(config.price_table());
+    let mut out = HashMap::new();
+    for a in &config.agents {
+        let mut chain: Vec<Arc<dyn crate::providers::Provider>> = Vec::new();
+        for s in config.chain(a) {
+            let p: Arc<dyn crate::providers::Provider> = if s.kind == ProviderKind::Scripted {
+                let sp = ScriptedProvider::open(s).map_err(|e| EngineError::Provider {
+                    agent: a.name.clone(),
+                    source: e,
+                })?;
+                for ((agent, task), n) in taken.iter().filter(|((agent, _), _)| *agent == a.name) {
+                    match task {
+                        Some(t) => sp.skip_task(agent, t, *n),
+                        None => sp.skip(agent, *n),
+                    }
+                }
+                Arc::new(sp)
+            } else {
+                crate::providers::connect(s).map_err(|e| EngineError::Provider {
+                    agent: a.name.clone(),
+                    source: e,
+                })?
+            };
+            chain.push(p);
+        }
+        let client =
+            ResilientClient::new(chain, RetryPolicy::default(), prices.clone()).map_err(|e| {
+                EngineError::Provider {
+                    agent: a.name.clone(),
+                    source: e,
+                }
+            })?;
+        out.insert(a.name.clone(), client);
+    }
+    Ok(out)
+}
+
+/// Model calls each agent already completed, per task (None: run-level calls).
+type Taken = HashMap<(String, Option<String>), usize>;
+
+fn taken(store: &Store, run: RunId) -> Result<Taken, EngineError> {
+    let mut t = Taken::new();
+    for e in store.events(run, 0, None)? {
+        if let EventKind::Usage { agent, task, .. } = e?.kind {
+            *t.entry((agent, task)).or_default() += 1;
+        }
+    }
+    Ok(t)
+}
+
+fn launch(
+    store: &Store,
+    log: Arc<RunLog>,
+    repo: RunRepo,
+    opts: RunOptions,
+) -> Result<RunHandle, EngineError> {
+    let lessons = lessons(store);
+    let clients = clients(&opts.config, &taken(store, log.run())?)?;
+    let cancel = CancellationToken::new();
+    let desk = Arc::new(approvals::Desk::new(
+        log.clone(),
+        opts.stand,
+        cancel.clone(),
+    ));
+    let (pause_tx, pause_rx) = tokio::sync::watch::channel(
+        log.with_state(|s| s.status == crate::model::RunStatus::Paused),
+    );
+    let ctx = Arc::new(Ctx {
+        log: log.clone(),
+        desk: desk.clone(),
+        env_remove: scrubbed_env(&opts.config.secret_vars()),
+        config: opts.config,
+        repo,
+        clients,
+        runner: Arc::new(LocalRunner),
+        cancel: cancel.clone(),
+        paused: pause_rx,
+        lessons,
+        memory: store.memory().ok(),
+        assigning: tokio::sync::Mutex::new(()),
+    });
+    let (tx, rx) = unbounded_channel();
+    tokio::spawn(commands::serve(ctx.clone(), rx, pause_tx));
+    let run = log.run();
+    let driver = tokio::spawn(orchestrator::drive(ctx));
+    Ok(RunHandle {
+        run,
+        log,
+        commands: tx,
+        desk,
+        driver,
+    })
+}
+
+/// Lessons kept in the store's memory, newest last.
+fn lessons(store: &Store) -> Vec<String> {
+    store
+        .memory()
+        .and_then(|m| m.scan::<serde_json::Value>("lesson/"))
+        .map(|v| {
+            v.into_iter()
+                .filter_map(|(_, l)| l.get("text").and_then(|t| t.as_str()).map(String::from))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Starts a new run on `repo` towards `goal`.
+pub fn start(
+    store: &Store,
+    repo: &Path,
+    goal: &str,
+    mut opts: RunOptions,
+) -> Result<RunHandle, EngineError> {
+    if opts.config.agents.is_empty() {
+        return Err(EngineError::Setup("no agents are configured".into()));
+    }
+    let run = RunId::new_at(crate::util::now_ms());
+    let rr = RunRepo::start(repo, &run.to_string(), &opts.data_dir)?;
+    let writer = store.create_run(run)?;
+    let log = Arc::new(RunLog::new(writer));
+    if let Some(w) = opts.watcher.take() {
+        log.watch(w);
+    }
+    let agents = opts
+        .config
+        .agents
+        .iter()
+        .map(|a| AgentSpec {
+            name: a.name.clone(),
+            role: a.role,
+            provider: a.provider.clone(),
+            model: opts
+                .config
+                .providers
+                .get(&a.provider)
+                .map(|p| p.model.clone())
+                .unwrap_or_default(),
+        })
+        .collect();
+    log.append(EventKind::RunStarted {
+        repo: rr.root.display().to_string(),
+        base_commit: rr.base_commit.to_string(),
+        branch: rr.user_branch.clone(),
+        goal: goal.to_string(),
+        level: opts.config.run.level,
+        agents,
+        parent: None,
+        config: serde_json::to_value(&opts.config).ok(),
+    })?;
+    launch(store, log, rr, opts)
+}
+
+/// Continues an interrupted run from its last event.
+pub fn resume(store: &Store, run: RunId, mut opts: RunOptions) -> Result<RunHandle, EngineError> {
+    let writer = store.open_writer(run)?;
+    let log = Arc::new(RunLog::new(writer));
+    if let Some(w) = opts.watcher.take() {
+        log.watch(w);
+    }
+    let (root, base, branch, level) = log.with_state(|s| {
+        (
+            s.repo.clone(),
+            s.base_commit.clone(),
+            s.branch.clone(),
+            s.level,
+        )
+    });
+    if root.is_empty() {
+        return Err(EngineError::Setup(format!(
+            "run {run} never started; nothing to resume"
+        )));
+    }
+    // The run goes on with the agents and profiles it started with.
+    let recorded = store
+        .events(run, 0, Some(1))?
+        .next()
+        .and_then(|e| e.ok())
+        .and_then(|e| match e.kind {
+            EventKind::RunStarted {
+                config: Some(c), ..
+            } => serde_json::from_value::<Config>(c).ok(),
+            _ => None,
+        });
+    if let Some(c) = recorded {
+        opts.config = c;
+    }
+    if let Some(l) = level {
+        opts.config.run.level = l;
+    }
+    let rr = RunRepo::reopen(
+        Path::new(&root),
+        &run.to_string(),
+        &base,
+        &branch,
+        &opts.data_dir,
+    )?;
+    log.append(EventKind::RunResumed {})?;
+    launch(store, log, rr, opts)
+}
+
+/// What a goal added mid-run looks like in the log.
+pub fn goal_event(text: &str) -> EventKind {
+    EventKind::GoalAdded {
+        text: text.to_string(),
+        source: GoalSource::Person,
+    }
+}

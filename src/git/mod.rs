@@ -6,9 +6,11 @@
 //! an approved land onto a clean checkout. Must not emit events or decide policy: callers do.
 
 mod diff;
+mod merge;
 mod worktree;
 
 pub use diff::{task_diff, TaskDiff};
+pub use merge::{Landed, MergeOutcome};
 pub use worktree::{valid_task_id, RunRepo, TaskWorktree};
 
 #[derive(Debug, thiserror::Error)]

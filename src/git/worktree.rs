@@ -172,6 +172,16 @@ impl RunRepo {
         })
     }
 
+    /// Moves a helper worktree (e.g. the one gates run in before a land) to the integration
+    /// branch's tip, discarding what it had.
+    pub fn refresh_to_integration(&self, task: &str) -> Result<()> {
+        let wt = self.task_worktree(task)?;
+        let repo = open(&wt.path)?;
+        let tip = repo.find_commit(self.integration_tip()?)?;
+        repo.reset(tip.as_object(), git2::ResetType::Hard, None)?;
+        Ok(())
+    }
+
     /// Where the task's branch left the integration branch.
     fn task_base(&self, task: &str) -> Result<Oid> {
         let repo = self.repo()?;

@@ -238,6 +238,10 @@ pub enum EventKind {
         agents: Vec<AgentSpec>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         parent: Option<ForkOrigin>,
+        /// The effective configuration (names of key variables, never keys), so a resume or a
+        /// replay elsewhere uses the same agents and profiles.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        config: Option<serde_json::Value>,
     },
     GoalAdded {
         text: String,
@@ -367,6 +371,12 @@ pub enum EventKind {
         #[serde(default = "yes")]
         persisted: bool,
     },
+    /// The integration branch landed on the user's branch.
+    Landed {
+        branch: String,
+        commit: String,
+        fast_forward: bool,
+    },
     RunPaused {},
     RunResumed {},
     RunFinished {
@@ -397,6 +407,7 @@ impl EventKind {
             EventKind::ProviderError { .. } => "ProviderError",
             EventKind::WorkDetected { .. } => "WorkDetected",
             EventKind::Lesson { .. } => "Lesson",
+            EventKind::Landed { .. } => "Landed",
             EventKind::RunPaused {} => "RunPaused",
             EventKind::RunResumed {} => "RunResumed",
             EventKind::RunFinished { .. } => "RunFinished",
@@ -413,6 +424,7 @@ impl EventKind {
                 | EventKind::LevelChanged { .. }
                 | EventKind::RunFinished { .. }
                 | EventKind::MergeResult { .. }
+                | EventKind::Landed { .. }
         )
     }
 
@@ -425,6 +437,7 @@ impl EventKind {
                 | EventKind::LevelChanged { .. }
                 | EventKind::GateResult { .. }
                 | EventKind::MergeResult { .. }
+                | EventKind::Landed { .. }
         )
     }
 }

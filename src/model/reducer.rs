@@ -57,6 +57,7 @@ fn apply_kind(s: &mut RunState, e: &Event) {
             level,
             agents,
             parent,
+            ..
         } => {
             if s.run.is_some() {
                 return anomaly(s, format!("seq {}: second RunStarted", e.seq));
@@ -382,6 +383,18 @@ fn apply_kind(s: &mut RunState, e: &Event) {
             if *persisted {
                 s.kpi_counters.lessons_persisted += 1;
             }
+        }
+        EventKind::Landed {
+            branch,
+            commit,
+            fast_forward,
+        } => {
+            s.landed = Some(LandRecord {
+                branch: branch.clone(),
+                commit: commit.clone(),
+                fast_forward: *fast_forward,
+                seq: e.seq,
+            })
         }
         EventKind::RunPaused {} => {
             if s.status == RunStatus::Running {

@@ -244,6 +244,14 @@ pub struct LessonRecord {
     pub seq: u64,
 }
 
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LandRecord {
+    pub branch: String,
+    pub commit: String,
+    pub fast_forward: bool,
+    pub seq: u64,
+}
+
 /// Anomalies kept for display; the count keeps going past it.
 pub const ANOMALIES_KEPT: usize = 100;
 
@@ -274,6 +282,8 @@ pub struct RunState {
     pub errors: Vec<ProviderErrorRecord>,
     pub findings: Vec<Finding>,
     pub lessons: Vec<LessonRecord>,
+    /// Where and how the run landed, once it did.
+    pub landed: Option<LandRecord>,
     pub usage: UsageTotals,
     /// How many tasks are in each status, indexed by `status_index`.
     pub status_counts: [u32; 10],

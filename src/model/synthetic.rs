@@ -51,6 +51,7 @@ fn started(agents: &[&str]) -> EventKind {
             })
             .collect(),
         parent: None,
+        config: None,
     }
 }
 

@@ -7,6 +7,7 @@
 use super::Result;
 use serde::{de::DeserializeOwned, Serialize};
 
+#[derive(Clone)]
 pub struct Memory {
     tree: sled::Tree,
 }

@@ -54,3 +54,12 @@ mod tests {
         assert_eq!(shorten("ab\ncd", 5), "ab…");
     }
 }
+
+/// Milliseconds since the epoch, now (the engine stamps events with it; the reducer never
+/// reads a clock).
+pub fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}

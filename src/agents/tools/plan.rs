@@ -17,6 +17,12 @@ pub fn validate_plan(tasks: &[PlannedTask], existing: &[String]) -> Result<(), S
                 t.id
             ));
         }
+        if t.id.starts_with('_') {
+            return Err(format!(
+                "task id `{}` is reserved (ids starting with `_` are conclave's own)",
+                t.id
+            ));
+        }
         if !ids.insert(t.id.as_str()) {
             return Err(format!("duplicate task id `{}`", t.id));
         }

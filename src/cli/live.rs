@@ -1,0 +1,155 @@
+//! `conclave run` and `conclave resume`: a live run, headless (one JSON event per line on
+//! stdout, `--on-approval` answering for the person) or in the TUI.
+
+use super::args::{HeadlessArgs, OnApproval, ResumeArgs, RunArgs};
+use super::{Context, Failure, Outcome};
+use crate::config::Config;
+use crate::engine::{self, DriveEnd, RunHandle, RunOptions, Stand};
+use crate::model::{Event, RunOutcome};
+use std::io::Write;
+use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver};
+
+fn stand(h: &HeadlessArgs) -> Stand {
+    match h.on_approval {
+        OnApproval::Approve => Stand::Approve,
+        OnApproval::Reject => Stand::Reject,
+        OnApproval::Fail => Stand::Fail,
+    }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::failed(format!("cannot start the async runtime: {e}")))
+}
+
+/// Applies the command line's overrides to the config.
+fn overrides(mut c: Config, a: &RunArgs) -> Result<Config, Failure> {
+    if let Some(l) = a.level {
+        c.run.level = crate::model::AutonomyLevel::try_from(l).map_err(Failure::usage)?;
+    }
+    if let Some(n) = a.max_parallel {
+        c.run.max_parallel = n;
+    }
+    if let Some(p) = &a.profile {
+        if !c.providers.contains_key(p) {
+            let names: Vec<&String> = c.providers.keys().collect();
+            return Err(Failure::usage(format!(
+                "--profile {p}: no such provider profile (profiles: {names:?})"
+            )));
+        }
+        for agent in &mut c.agents {
+            agent.provider = p.clone();
+            agent.fallback.clear();
+        }
+    }
+    Ok(c)
+}
+
+fn goal(a: &RunArgs) -> Result<String, Failure> {
+    let g = match (&a.goal, &a.goal_file) {
+        (Some(g), _) => g.clone(),
+        (None, Some(f)) => std::fs::read_to_string(f)
+            .map_err(|e| Failure::usage(format!("--goal-file {}: {e}", f.display())))?,
+        (None, None) => {
+            return Err(Failure::usage(
+                "a goal is needed: conclave run \"GOAL\" or --goal-file FILE",
+            ))
+        }
+    };
+    if g.trim().is_empty() {
+        return Err(Failure::usage("the goal is empty"));
+    }
+    Ok(g.trim().to_string())
+}
+
+pub fn run(ctx: &Context, a: &RunArgs) -> Outcome {
+    let goal = goal(a)?;
+    let config = overrides(ctx.load_config()?.config, a)?;
+    if !a.headless.headless {
+        return super::pending(
+            "the live run screen",
+            "the TUI (issue #7); add --headless to run without it",
+        );
+    }
+    let store = ctx.open_store()?;
+    let rt = runtime()?;
+    let (tx, rx) = unbounded_channel();
+    let opts = RunOptions {
+        config,
+        data_dir: ctx.paths.data_dir.clone(),
+        stand: stand(&a.headless),
+        watcher: Some(tx),
+    };
+    let repo = ctx.repo_dir();
+    rt.block_on(async {
+        let handle =
+            engine::start(&store, &repo, &goal, opts).map_err(|e| Failure::usage(e.to_string()))?;
+        headless(handle, rx).await
+    })
+}
+
+pub fn resume(ctx: &Context, a: &ResumeArgs) -> Outcome {
+    let config = ctx.load_config()?.config;
+    if !a.headless.headless {
+        return super::pending(
+            "the live run screen",
+            "the TUI (issue #7); add --headless to resume without it",
+        );
+    }
+    let store = ctx.open_store()?;
+    let run = store.resolve(&a.run)?;
+    let rt = runtime()?;
+    let (tx, rx) = unbounded_channel();
+    let opts = RunOptions {
+        config,
+        data_dir: ctx.paths.data_dir.clone(),
+        stand: stand(&a.headless),
+        watcher: Some(tx),
+    };
+    rt.block_on(async {
+        let handle =
+            engine::resume(&store, run, opts).map_err(|e| Failure::usage(e.to_string()))?;
+        headless(handle, rx).await
+    })
+}
+
+/// Prints every event as one JSON line until the run ends; the exit code says how it ended.
+pub async fn headless(handle: RunHandle, mut rx: UnboundedReceiver<Event>) -> Outcome {
+    let stdout = std::io::stdout();
+    let print = |e: &Event| {
+        let mut out = stdout.lock();
+        if let Ok(line) = serde_json::to_string(e) {
+            let _ = writeln!(out, "{line}");
+            let _ = out.flush();
+        }
+    };
+    let mut driver = handle.driver;
+    let end = loop {
+        tokio::select! {
+            Some(e) = rx.recv() => print(&e),
+            end = &mut driver => break end,
+        }
+    };
+    while let Ok(e) = rx.try_recv() {
+        print(&e);
+    }
+    let _ = handle.log.flush();
+    match end {
+        Ok(DriveEnd::Finished(RunOutcome::Finished)) => Ok(0),
+        Ok(DriveEnd::Finished(outcome)) => Err(Failure::failed(format!("run {} ended {outcome:?}", handle.run).to_lowercase())),
+        Ok(DriveEnd::Interrupted) => match handle.desk.needs_person() {
+            Some(n) => Err(Failure {
+                code: 3,
+                message: format!(
+                    "run {}: a person is needed for approval {} (--on-approval fail); answer it in the TUI or run `conclave resume {} --headless --on-approval approve`",
+                    handle.run, n.approval, handle.run
+                ),
+            }),
+            None => Err(Failure::failed(format!("run {} was interrupted; `conclave resume {}` continues it", handle.run, handle.run))),
+        },
+        Err(e) => Err(Failure::failed(format!("the run's driver failed: {e}"))),
+    }
+}

@@ -1,0 +1,237 @@
+//! The approval desk: every decision point of a run comes here with a stable id, the policy
+//! decides or a person is asked, and the answer is recorded before it counts.
+//!
+//! Owns: asking (ApprovalRequested), answering (ApprovalDecided, `by: policy` or `by: person`),
+//! waiting, re-deciding waiting items when the level changes, and the headless stand-in for a
+//! person (`--on-approval`). Ids are stable across a resume (`diff-t2-1`), so an approval a
+//! person already answered is never asked again and one still pending is waited on as it is.
+
+use super::policy::{decide, Answer, Facts};
+use super::run_log::RunLog;
+use crate::model::{ApprovalWhat, AutonomyLevel, DecidedBy, Decision, EventKind};
+use crate::providers::EventSink;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use tokio::sync::oneshot;
+
+/// How headless mode answers when a person is needed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stand {
+    /// A person at the TUI answers.
+    Person,
+    Approve,
+    Reject,
+    /// Stop the run (exit 3) the first time a person is needed.
+    Fail,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Verdict {
+    pub approved: bool,
+    pub reason: String,
+    pub by: DecidedBy,
+}
+
+/// The run must stop because a person is needed and `--on-approval fail` was given.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NeedsPerson {
+    pub approval: String,
+}
+
+pub struct Request {
+    pub id: String,
+    pub what: ApprovalWhat,
+    pub task: Option<String>,
+    pub subject: String,
+    pub diff: Option<String>,
+    pub facts: Facts,
+}
+
+struct Waiting {
+    what: ApprovalWhat,
+    facts: Facts,
+    tx: oneshot::Sender<Verdict>,
+}
+
+pub struct Desk {
+    log: Arc<RunLog>,
+    stand: Stand,
+    waiting: Mutex<HashMap<String, Waiting>>,
+    /// Set when `Stand::Fail` met its first person-needed item.
+    needs_person: Mutex<Option<NeedsPerson>>,
+    stop: tokio_util::sync::CancellationToken,
+}
+
+impl Desk {
+    pub fn new(log: Arc<RunLog>, stand: Stand, stop: tokio_util::sync::CancellationToken) -> Desk {
+        Desk {
+            log,
+            stand,
+            waiting: Mutex::new(HashMap::new()),
+            needs_person: Mutex::new(None),
+            stop,
+        }
+    }
+
+    fn level(&self) -> AutonomyLevel {
+        self.log.with_state(|s| s.level_or_default())
+    }
+
+    pub fn needs_person(&self) -> Option<NeedsPerson> {
+        self.needs_person
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    fn record(&self, id: &str, approved: bool, reason: &str, by: DecidedBy) -> Verdict {
+        let level = (by == DecidedBy::Policy).then(|| self.level());
+        let decision = if approved {
+            Decision::Approved
+        } else {
+            Decision::Rejected
+        };
+        self.log.emit(EventKind::ApprovalDecided {
+            approval: id.to_string(),
+            decision,
+            reason: reason.to_string(),
+            by,
+            level,
+        });
+        Verdict {
+            approved,
+            reason: reason.to_string(),
+            by,
+        }
+    }
+
+    /// Decides one item. Returns `None` only when the run is stopping (cancel or
+    /// `--on-approval fail`).
+    pub async fn ask(&self, req: Request) -> Option<Verdict> {
+        // A resumed run: answered before means answered.
+        let seen = self.log.with_state(|s| {
+            s.approval(&req.id)
+                .map(|a| (a.decision.clone(), a.subject.clone()))
+        });
+        if let Some((Some(d), _)) = &seen {
+            return Some(Verdict {
+                approved: d.decision == Decision::Approved,
+                reason: d.reason.clone(),
+                by: d.by,
+            });
+        }
+        let answer = decide(req.what, self.level(), &req.facts);
+        if seen.is_none() {
+            self.log.emit(EventKind::ApprovalRequested {
+                approval: req.id.clone(),
+                what: req.what,
+                task: req.task.clone(),
+                subject: req.subject.clone(),
+                why: answer.why().to_string(),
+                diff: req.diff.clone(),
+            });
+        }
+        if let Answer::Approve { why } = &answer {
+            return Some(self.record(&req.id, true, why, DecidedBy::Policy));
+        }
+        let denied = answer.why().contains("deny-list");
+        match self.stand {
+            Stand::Approve if denied => {
+                return Some(self.record(
+                    &req.id,
+                    false,
+                    "refused: deny-listed commands are never approved headless",
+                    DecidedBy::Person,
+                ))
+            }
+            Stand::Approve => {
+                return Some(self.record(
+                    &req.id,
+                    true,
+                    "approved by --on-approval approve",
+                    DecidedBy::Person,
+                ))
+            }
+            Stand::Reject => {
+                return Some(self.record(
+                    &req.id,
+                    false,
+                    "rejected by --on-approval reject",
+                    DecidedBy::Person,
+                ))
+            }
+            Stand::Fail => {
+                *self.needs_person.lock().unwrap_or_else(|p| p.into_inner()) = Some(NeedsPerson {
+                    approval: req.id.clone(),
+                });
+                self.stop.cancel();
+                return None;
+            }
+            Stand::Person => {}
+        }
+        let (tx, rx) = oneshot::channel();
+        self.waiting
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(
+                req.id.clone(),
+                Waiting {
+                    what: req.what,
+                    facts: req.facts,
+                    tx,
+                },
+            );
+        tokio::select! {
+            v = rx => v.ok(),
+            _ = self.stop.cancelled() => None,
+        }
+    }
+
+    /// A person's answer. Err when nothing with that id waits.
+    pub fn answer(&self, id: &str, approved: bool, reason: &str) -> Result<(), String> {
+        let w = self
+            .waiting
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(id);
+        let Some(w) = w else {
+            return Err(format!("approval {id} is not waiting for an answer"));
+        };
+        let v = self.record(id, approved, reason, DecidedBy::Person);
+        let _ = w.tx.send(v);
+        Ok(())
+    }
+
+    /// After a level change: lets the policy decide what the new level decides itself.
+    pub fn redecide(&self) {
+        let level = self.level();
+        let ids: Vec<String> = {
+            let w = self.waiting.lock().unwrap_or_else(|p| p.into_inner());
+            w.iter()
+                .filter(|(_, w)| decide(w.what, level, &w.facts).is_auto())
+                .map(|(id, _)| id.clone())
+                .collect()
+        };
+        for id in ids {
+            let w = self
+                .waiting
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .remove(&id);
+            if let Some(w) = w {
+                let why = decide(w.what, level, &w.facts).why().to_string();
+                let v = self.record(&id, true, &why, DecidedBy::Policy);
+                let _ = w.tx.send(v);
+            }
+        }
+    }
+
+    pub fn waiting_ids(&self) -> Vec<String> {
+        self.waiting
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .keys()
+            .cloned()
+            .collect()
+    }
+}

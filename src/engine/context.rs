@@ -1,0 +1,197 @@
+//! What every part of a running engine shares: the log, the desk, config, the repo, the
+//! agents' clients, the runner, and the run's cancel and pause signals.
+
+use super::approvals::{Desk, Request};
+use super::policy::Facts;
+use super::run_log::RunLog;
+use crate::agents::tools::{CommandGate, Confined, ToolBox};
+use crate::agents::{AgentEnd, AgentRun};
+use crate::config::{AgentConfig, Config};
+use crate::git::RunRepo;
+use crate::model::{ApprovalWhat, Role};
+use crate::providers::{EventSink, ResilientClient};
+use crate::runner::Runner;
+use std::collections::HashMap;
+use std::future::Future;
+use std::path::Path;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
+
+pub struct Ctx {
+    pub log: Arc<RunLog>,
+    pub desk: Arc<Desk>,
+    pub config: Config,
+    pub repo: RunRepo,
+    pub clients: HashMap<String, ResilientClient>,
+    pub runner: Arc<dyn Runner>,
+    pub env_remove: Vec<String>,
+    pub cancel: CancellationToken,
+    pub paused: watch::Receiver<bool>,
+    pub lessons: Vec<String>,
+    /// Where lessons and outcome statistics are kept across runs.
+    pub memory: Option<crate::store::Memory>,
+    /// Held while a task is routed and assigned, so two tasks starting together see each
+    /// other's assignment.
+    pub assigning: tokio::sync::Mutex<()>,
+}
+
+impl Ctx {
+    pub fn goal(&self) -> String {
+        self.log.with_state(|s| {
+            s.goals
+                .iter()
+                .map(|g| g.text.clone())
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
+    }
+
+    pub fn agent(&self, name: &str) -> Option<&AgentConfig> {
+        self.config.agent(name)
+    }
+
+    pub fn first_with_role(&self, role: Role) -> Option<&AgentConfig> {
+        self.config.agents.iter().find(|a| a.role == role)
+    }
+
+    pub fn gate_commands(&self) -> Vec<String> {
+        self.config
+            .gates
+            .iter()
+            .map(|g| g.command.clone())
+            .collect()
+    }
+
+    /// Waits while the run is paused; false when the run is being cancelled.
+    pub async fn wait_unpaused(&self) -> bool {
+        let mut rx = self.paused.clone();
+        loop {
+            if self.cancel.is_cancelled() {
+                return false;
+            }
+            if !*rx.borrow() {
+                return true;
+            }
+            tokio::select! {
+                r = rx.changed() => if r.is_err() { return true },
+                _ = self.cancel.cancelled() => return false,
+            }
+        }
+    }
+
+    /// Facts every decision starts from.
+    pub fn facts(&self) -> Facts {
+        Facts {
+            gate_commands: self.gate_commands(),
+            minor_diff_lines: self.config.run.minor_diff_lines,
+            max_retries: self.config.run.max_retries,
+            ..Facts::default()
+        }
+    }
+
+    /// Runs one agent session in `dir` and returns how it ended.
+    pub async fn session(
+        self: &Arc<Self>,
+        agent: &str,
+        task: Option<&str>,
+        attempt: u32,
+        dir: &Path,
+        system: &str,
+        first: String,
+    ) -> AgentEnd {
+        let (Some(cfg), Some(client)) = (self.agent(agent), self.clients.get(agent)) else {
+            return AgentEnd::Failed {
+                error: format!("no agent named {agent} is configured"),
+            };
+        };
+        let confined = match Confined::new(dir) {
+            Ok(c) => c,
+            Err(e) => {
+                return AgentEnd::Failed {
+                    error: format!("worktree {}: {e}", dir.display()),
+                }
+            }
+        };
+        let gate = Arc::new(PolicyGate {
+            ctx: self.clone(),
+            task: task.unwrap_or("run").to_string(),
+            attempt,
+            n: AtomicU32::new(0),
+        });
+        let run = AgentRun {
+            agent: agent.to_string(),
+            role: cfg.role,
+            task: task.map(String::from),
+            client: client.clone(),
+            tools: ToolBox {
+                confined,
+                role: cfg.role,
+                runner: self.runner.clone(),
+                gate,
+                command_timeout: Duration::from_secs(self.config.run.command_timeout_s),
+                output_cap: 16 * 1024,
+                env_remove: self.env_remove.clone(),
+                known_tasks: self
+                    .log
+                    .with_state(|s| s.tasks.iter().map(|t| t.id.clone()).collect()),
+            },
+            sink: self.log.clone() as Arc<dyn EventSink>,
+            max_turns: self.config.run.max_turns,
+            token_budget: 2_000_000,
+            max_tokens: 8192,
+        };
+        run.run(system, first, self.cancel.clone()).await
+    }
+}
+
+/// Commands an agent wants to run go through the desk like every other decision.
+struct PolicyGate {
+    ctx: Arc<Ctx>,
+    task: String,
+    attempt: u32,
+    n: AtomicU32,
+}
+
+impl CommandGate for PolicyGate {
+    fn check<'a>(
+        &'a self,
+        command: &'a str,
+    ) -> Pin<Box<dyn Future<Output = Result<(), String>> + Send + 'a>> {
+        Box::pin(async move {
+            let k = self.n.fetch_add(1, Ordering::SeqCst) + 1;
+            let mut id = format!("cmd-{}-{}-{k}", self.task, self.attempt);
+            let subject = format!("`{command}` in task {}", self.task);
+            // A resumed session may ask something else under the same number: then it is new.
+            if self
+                .ctx
+                .log
+                .with_state(|s| s.approval(&id).is_some_and(|a| a.subject != subject))
+            {
+                id = format!("{id}-{}", ulid::Ulid::new());
+            }
+            let mut facts = self.ctx.facts();
+            facts.command = Some(command.to_string());
+            let req = Request {
+                id,
+                what: ApprovalWhat::Command,
+                task: Some(self.task.clone()),
+                subject,
+                diff: None,
+                facts,
+            };
+            match self.ctx.desk.ask(req).await {
+                Some(v) if v.approved => Ok(()),
+                Some(v) => Err(if v.reason.is_empty() {
+                    "rejected".into()
+                } else {
+                    format!("rejected: {}", v.reason)
+                }),
+                None => Err("the run is stopping".into()),
+            }
+        })
+    }
+}

@@ -1,0 +1,133 @@
+//! The named actions a key can be bound to.
+//!
+//! Owns the action vocabulary: each action has a stable snake_case name (what keymap files
+//! say), a one-line doc (what the help overlay shows) and the keymap modes it means something
+//! in. Must not know which key triggers what (that is `keymap`) nor what an action does (that
+//! is the pane or layer that handles it).
+
+use super::keymap::Mode;
+
+macro_rules! actions {
+    ($( $variant:ident = $name:literal, [$($mode:ident),+], $doc:literal; )*) => {
+        /// Something a person can ask the UI to do, independent of the key that asks.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Action {
+            $( #[doc = $doc] $variant, )*
+        }
+
+        impl Action {
+            /// Every action, in the order the help overlay lists them.
+            pub const ALL: &'static [Action] = &[ $( Action::$variant, )* ];
+
+            /// The stable name used in keymap files.
+            pub fn name(self) -> &'static str {
+                match self { $( Action::$variant => $name, )* }
+            }
+
+            /// One line saying what the action does.
+            pub fn doc(self) -> &'static str {
+                match self { $( Action::$variant => $doc, )* }
+            }
+
+            /// The keymap modes in which the action does something.
+            pub fn modes(self) -> &'static [Mode] {
+                match self { $( Action::$variant => &[$(Mode::$mode),+], )* }
+            }
+        }
+    };
+}
+
+actions! {
+    Quit = "quit", [Global], "Quit (asks first while agents are working)";
+    Help = "help", [Global], "Show every key of the active keymap";
+    FocusNext = "focus_next", [Global], "Focus the next pane";
+    FocusPrev = "focus_prev", [Global], "Focus the previous pane";
+    FocusTasks = "focus_tasks", [Global], "Focus the task graph";
+    FocusTranscript = "focus_transcript", [Global], "Focus the transcripts";
+    FocusApprovals = "focus_approvals", [Global], "Focus the approval queue";
+    FocusDiff = "focus_diff", [Global], "Focus the diff";
+    FocusMetrics = "focus_metrics", [Global], "Focus the metrics";
+    Zoom = "zoom", [Global], "Zoom the focused pane to the whole screen, or back";
+    Approve = "approve", [Global], "Approve the selected waiting item (with the kept hunks)";
+    Reject = "reject", [Global], "Reject the selected waiting item, with a reason for the agent";
+    LevelUp = "level_up", [Global], "Raise the autonomy level (asks first for L4 and L5)";
+    LevelDown = "level_down", [Global], "Lower the autonomy level";
+    AddGoal = "add_goal", [Global], "Add a goal to the run";
+    PauseResume = "pause_resume", [Global], "Pause the run, or resume it";
+    CancelTask = "cancel_task", [Global], "Cancel the selected task (asks first)";
+    CancelRun = "cancel_run", [Global], "Cancel the whole run (asks first)";
+    Up = "up", [Global, Help], "Move up: previous item, or scroll one line";
+    Down = "down", [Global, Help], "Move down: next item, or scroll one line";
+    PageUp = "page_up", [Global, Help], "Scroll up one page";
+    PageDown = "page_down", [Global, Help], "Scroll down one page";
+    Top = "top", [Global, Help], "Go to the first item or line";
+    Bottom = "bottom", [Global, Help], "Go to the last line (a transcript follows its tail again)";
+    NextTab = "next_tab", [Transcript, Metrics], "Show the next agent's transcript";
+    PrevTab = "prev_tab", [Transcript, Metrics], "Show the previous agent's transcript";
+    ToggleFold = "toggle_fold", [Transcript], "Fold or unfold the selected tool call";
+    ExpandAll = "expand_all", [Transcript], "Fold or unfold every tool call";
+    NextCall = "next_call", [Transcript], "Select the next tool call";
+    PrevCall = "prev_call", [Transcript], "Select the previous tool call";
+    NextFile = "next_file", [Diff], "Jump to the next file of the diff";
+    PrevFile = "prev_file", [Diff], "Jump to the previous file of the diff";
+    NextHunk = "next_hunk", [Diff], "Jump to the next hunk";
+    PrevHunk = "prev_hunk", [Diff], "Jump to the previous hunk";
+    ToggleHunk = "toggle_hunk", [Diff], "Keep or drop the current hunk before approving";
+    KeepAllHunks = "keep_all_hunks", [Diff], "Keep every hunk again";
+    Submit = "submit", [Dialog], "Send what was typed";
+    Newline = "newline", [Dialog], "Start a new line in the text";
+    Confirm = "confirm", [Confirm], "Yes, do it";
+    Cancel = "cancel", [Dialog, Confirm, Help], "Close without doing anything";
+}
+
+impl Action {
+    /// The action a keymap file names, if any.
+    pub fn from_name(name: &str) -> Option<Action> {
+        Action::ALL.iter().copied().find(|a| a.name() == name)
+    }
+
+    /// The known name closest to a misspelt one, for "did you mean" hints.
+    pub fn closest(name: &str) -> Option<Action> {
+        Action::ALL
+            .iter()
+            .copied()
+            .map(|a| (edit_distance(name, a.name()), a))
+            .filter(|(d, _)| *d <= 3)
+            .min_by_key(|(d, _)| *d)
+            .map(|(_, a)| a)
+    }
+}
+
+/// Levenshtein distance; names are short, so the quadratic table is fine.
+pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != *cb);
+            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn names_are_unique_snake_case_and_round_trip() {
+        let mut seen = HashSet::new();
+        for &a in Action::ALL {
+            assert!(seen.insert(a.name()), "duplicate name {}", a.name());
+            assert!(a.name().chars().all(|c| c.is_ascii_lowercase() || c == '_'));
+            assert_eq!(Action::from_name(a.name()), Some(a));
+            assert!(!a.doc().is_empty() && !a.doc().contains('\n'));
+        }
+        assert_eq!(Action::closest("aprove"), Some(Action::Approve));
+        assert_eq!(Action::closest("zzzzzzzzzz"), None);
+    }
+}

@@ -1,0 +1,279 @@
+//! The app loop: state changes from a feed, terminal input, and a redraw only when something
+//! changed (design §3: an idle screen costs no CPU). Commands go out on a channel.
+//!
+//! Owns the loop and the feeds. The engine (live) or a replay driver plugs in by sending
+//! events (`EventFeed`: the UI folds them with `model::apply`, the same reducer as
+//! everywhere) or whole states (`WatchFeed`). Must not know where events come from.
+
+use super::highlight;
+use super::keymap::Keymap;
+use super::problem::LoadProblem;
+use super::terminal;
+use super::theme::Theme;
+use super::ui::{Effect, Ui};
+use crate::model::{apply, Command, Event, RunState};
+use crossterm::event::{Event as TermEvent, EventStream, MouseEventKind};
+use futures::{Stream, StreamExt};
+use ratatui::backend::Backend;
+use ratatui::Terminal;
+use std::future::Future;
+use std::io;
+use std::path::Path;
+use std::sync::Arc;
+use tokio::sync::{mpsc, watch};
+
+/// What a feed saw since the last call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Change {
+    /// The state moved on (events applied).
+    Updated,
+    /// The state was replaced (a replay seek, a resumed run): caches start over.
+    Reset,
+    /// The source is gone; the last state stays on screen.
+    Closed,
+}
+
+/// A source of `RunState` for the UI.
+pub trait StateFeed {
+    /// Waits for the next change.
+    fn next(&mut self) -> impl Future<Output = Change>;
+    fn state(&self) -> &RunState;
+}
+
+/// What an `EventFeed` receives.
+#[derive(Debug)]
+pub enum FeedMsg {
+    Event(Event),
+    Events(Vec<Event>),
+    /// Replace the state, e.g. after a replay seek: a state made by `model::fold` (or one
+    /// whose `rebuild_index` was called).
+    Reset(Box<RunState>),
+}
+
+/// Most messages applied before a frame is drawn, so a flood of events still shows progress.
+const BATCH: usize = 4096;
+
+/// Folds events into its own `RunState` with `model::apply`.
+pub struct EventFeed {
+    rx: mpsc::Receiver<FeedMsg>,
+    state: RunState,
+}
+
+impl EventFeed {
+    pub fn new(rx: mpsc::Receiver<FeedMsg>, initial: RunState) -> Self {
+        EventFeed { rx, state: initial }
+    }
+
+    fn take(&mut self, m: FeedMsg) -> Change {
+        match m {
+            FeedMsg::Event(e) => apply(&mut self.state, &e),
+            FeedMsg::Events(v) => v.iter().for_each(|e| apply(&mut self.state, e)),
+            FeedMsg::Reset(s) => {
+                self.state = *s;
+                return Change::Reset;
+            }
+        }
+        Change::Updated
+    }
+}
+
+impl StateFeed for EventFeed {
+    async fn next(&mut self) -> Change {
+        let Some(first) = self.rx.recv().await else {
+            return Change::Closed;
+        };
+        let mut change = self.take(first);
+        // Everything already queued goes into the same frame.
+        for _ in 0..BATCH {
+            match self.rx.try_recv() {
+                Ok(m) => {
+                    if self.take(m) == Change::Reset {
+                        change = Change::Reset;
+                    }
+                }
+                Err(_) => break,
+            }
+        }
+        change
+    }
+
+    fn state(&self) -> &RunState {
+        &self.state
+    }
+}
+
+/// Shows whole states published by someone else (who folds the events).
+pub struct WatchFeed {
+    rx: watch::Receiver<Arc<RunState>>,
+    current: Arc<RunState>,
+}
+
+impl WatchFeed {
+    pub fn new(mut rx: watch::Receiver<Arc<RunState>>) -> Self {
+        let current = rx.borrow_and_update().clone();
+        WatchFeed { rx, current }
+    }
+}
+
+impl StateFeed for WatchFeed {
+    async fn next(&mut self) -> Change {
+        if self.rx.changed().await.is_err() {
+            return Change::Closed;
+        }
+        let new = self.rx.borrow_and_update().clone();
+        let reset = new.run != self.current.run || new.next_seq < self.current.next_seq;
+        self.current = new;
+        if reset {
+            Change::Reset
+        } else {
+            Change::Updated
+        }
+    }
+
+    fn state(&self) -> &RunState {
+        &self.current
+    }
+}
+
+/// Theme, keymap and the problems met loading them.
+#[derive(Default)]
+pub struct AppOptions {
+    pub theme: Theme,
+    pub keymap: Keymap,
+    pub problems: Vec<LoadProblem>,
+}
+
+impl AppOptions {
+    /// Loads `[ui] theme` and `keymap` (names or paths) with user files from `config_dir`
+    /// (`<config_dir>/themes/`, `<config_dir>/keymaps/`). Problems are kept for the screen.
+    pub fn load(theme: &str, keymap: &str, config_dir: Option<&Path>) -> AppOptions {
+        let t = Theme::load(theme, config_dir);
+        let k = Keymap::load(keymap, config_dir);
+        let mut problems = t.problems;
+        problems.extend(k.problems);
+        AppOptions {
+            theme: t.value,
+            keymap: k.value,
+            problems,
+        }
+    }
+}
+
+/// What a loop did, for tests and diagnostics.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LoopStats {
+    pub frames: u64,
+    pub commands: u64,
+}
+
+/// Runs the UI on the real terminal until the person quits, the input ends, or SIGTERM /
+/// SIGHUP arrives; the terminal is restored on every path, panics included.
+pub async fn run<F: StateFeed>(
+    feed: F,
+    commands: mpsc::UnboundedSender<Command>,
+    opts: AppOptions,
+) -> io::Result<()> {
+    // Syntax sets take tens of milliseconds to load: do it while the first frame draws.
+    std::thread::spawn(highlight::warm_up);
+    let (mut term, guard) = terminal::enter()?;
+    let mut ui = Ui::new(opts.theme, opts.keymap);
+    ui.show_problems(&opts.problems);
+    let mut feed = feed;
+    let result = drive(
+        &mut term,
+        &mut ui,
+        &mut feed,
+        EventStream::new(),
+        &commands,
+        shutdown_signal(),
+    )
+    .await;
+    drop(guard);
+    result.map(|_| ())
+}
+
+#[cfg(unix)]
+async fn shutdown_signal() {
+    use tokio::signal::unix::{signal, SignalKind};
+    let (Ok(mut term), Ok(mut hup)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::hangup()),
+    ) else {
+        return std::future::pending().await;
+    };
+    tokio::select! {
+        _ = term.recv() => {}
+        _ = hup.recv() => {}
+    }
+}
+
+#[cfg(not(unix))]
+async fn shutdown_signal() {
+    std::future::pending::<()>().await
+}
+
+/// The loop itself, on any backend and input stream (tests use `TestBackend` and a stream of
+/// crossterm events). Draws once at start, then only after a change.
+pub async fn drive<B, S, F>(
+    term: &mut Terminal<B>,
+    ui: &mut Ui,
+    feed: &mut F,
+    mut input: S,
+    commands: &mpsc::UnboundedSender<Command>,
+    shutdown: impl Future<Output = ()>,
+) -> io::Result<LoopStats>
+where
+    B: Backend,
+    S: Stream<Item = io::Result<TermEvent>> + Unpin,
+    F: StateFeed,
+{
+    let mut stats = LoopStats::default();
+    let mut feed_open = true;
+    let mut dirty = true;
+    tokio::pin!(shutdown);
+    loop {
+        if dirty {
+            term.draw(|f| ui.draw(f, feed.state()))?;
+            stats.frames += 1;
+            dirty = false;
+        }
+        tokio::select! {
+            change = feed.next(), if feed_open => {
+                match change {
+                    Change::Closed => feed_open = false,
+                    Change::Reset => ui.forget_caches(),
+                    Change::Updated => {}
+                }
+                dirty = true;
+            }
+            ev = input.next() => match ev {
+                Some(Ok(TermEvent::Key(k))) => {
+                    match ui.handle_key(k, feed.state()) {
+                        Effect::Quit => break,
+                        Effect::Command(c) => {
+                            stats.commands += 1;
+                            if commands.send(c).is_err() {
+                                ui.view.flash = Some("the engine is not listening: command dropped".into());
+                            }
+                        }
+                        Effect::None | Effect::Flash(_) => {}
+                    }
+                    dirty = true;
+                }
+                Some(Ok(TermEvent::Mouse(m))) => {
+                    // Pointer motion changes nothing on screen: no frame for it.
+                    if !matches!(m.kind, MouseEventKind::Moved | MouseEventKind::Drag(_)) {
+                        ui.handle_mouse(m, feed.state());
+                        dirty = true;
+                    }
+                }
+                Some(Ok(TermEvent::Resize(..))) => dirty = true,
+                Some(Ok(_)) => {}
+                Some(Err(e)) => return Err(e),
+                None => break,
+            },
+            _ = &mut shutdown => break,
+        }
+    }
+    Ok(stats)
+}

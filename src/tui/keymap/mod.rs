@@ -1,0 +1,146 @@
+//! Keymaps as data: which key triggers which `Action`, per mode (design §10, style: keymaps
+//! and themes as data).
+//!
+//! Owns the `Keymap` table and lookups; `load` reads files and merges them, `key` parses key
+//! names. Must not handle actions: panes and layers do. Nothing outside this module matches on
+//! a literal key; the help overlay and status-bar hints read their keys from here, so they can
+//! never disagree with what a key does.
+
+mod key;
+mod load;
+
+pub use key::Key;
+pub use load::{parse_keymap_file, KeymapFile, BUILTIN_KEYMAPS};
+
+use super::action::Action;
+use std::collections::BTreeMap;
+
+/// Where a key is looked up. Panes have their own mode, looked up before `Global`, so a key
+/// can mean something in one pane (space keeps a hunk in the diff) and something else in
+/// another (space folds a tool call in a transcript).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Mode {
+    Global,
+    Tasks,
+    Transcript,
+    Approvals,
+    Diff,
+    Metrics,
+    /// A text dialog (reject reason, new goal); unbound keys type text.
+    Dialog,
+    /// A yes/no question.
+    Confirm,
+    /// The help overlay.
+    Help,
+}
+
+impl Mode {
+    pub const ALL: [Mode; 9] = [
+        Mode::Global,
+        Mode::Tasks,
+        Mode::Transcript,
+        Mode::Approvals,
+        Mode::Diff,
+        Mode::Metrics,
+        Mode::Dialog,
+        Mode::Confirm,
+        Mode::Help,
+    ];
+
+    /// The table name in keymap files.
+    pub fn name(self) -> &'static str {
+        match self {
+            Mode::Global => "global",
+            Mode::Tasks => "tasks",
+            Mode::Transcript => "transcript",
+            Mode::Approvals => "approvals",
+            Mode::Diff => "diff",
+            Mode::Metrics => "metrics",
+            Mode::Dialog => "dialog",
+            Mode::Confirm => "confirm",
+            Mode::Help => "help",
+        }
+    }
+
+    fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// Bindings of every mode; built by merging files over the shipped default.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Keymap {
+    pub name: String,
+    modes: Vec<BTreeMap<Key, Action>>,
+}
+
+impl Keymap {
+    /// A keymap with no binding at all (the root files are merged onto).
+    pub fn empty(name: &str) -> Self {
+        Keymap {
+            name: name.to_string(),
+            modes: vec![BTreeMap::new(); Mode::ALL.len()],
+        }
+    }
+
+    /// The action bound to `key` in exactly this mode.
+    pub fn get(&self, mode: Mode, key: Key) -> Option<Action> {
+        self.modes[mode.index()].get(&key).copied()
+    }
+
+    /// The action for a key pressed while `mode` is active: the mode's own binding first,
+    /// then (for pane modes) the global one.
+    pub fn lookup(&self, mode: Mode, key: Key) -> Option<Action> {
+        self.get(mode, key).or_else(|| match mode {
+            Mode::Tasks | Mode::Transcript | Mode::Approvals | Mode::Diff | Mode::Metrics => {
+                self.get(Mode::Global, key)
+            }
+            _ => None,
+        })
+    }
+
+    pub fn bind(&mut self, mode: Mode, key: Key, action: Action) {
+        self.modes[mode.index()].insert(key, action);
+    }
+
+    pub fn unbind(&mut self, mode: Mode, key: Key) {
+        self.modes[mode.index()].remove(&key);
+    }
+
+    /// Every binding of a mode, ordered by key.
+    pub fn bindings(&self, mode: Mode) -> impl Iterator<Item = (Key, Action)> + '_ {
+        self.modes[mode.index()].iter().map(|(k, a)| (*k, *a))
+    }
+
+    /// Keys that trigger `action` in `mode` (its own bindings only), shortest spelling first.
+    pub fn keys_for(&self, mode: Mode, action: Action) -> Vec<Key> {
+        let mut keys: Vec<Key> = self
+            .bindings(mode)
+            .filter(|(_, a)| *a == action)
+            .map(|(k, _)| k)
+            .collect();
+        keys.sort_by_key(|k| (k.to_string().chars().count(), *k));
+        keys
+    }
+
+    /// The key a hint should show for `action` while `mode` is active: the pane's own binding,
+    /// else a global one that the pane does not shadow.
+    pub fn hint_key(&self, mode: Mode, action: Action) -> Option<Key> {
+        if let Some(k) = self.keys_for(mode, action).first() {
+            return Some(*k);
+        }
+        if mode == Mode::Global {
+            return None;
+        }
+        self.keys_for(Mode::Global, action)
+            .into_iter()
+            .find(|k| self.get(mode, *k).is_none())
+    }
+}
+
+impl Default for Keymap {
+    /// The shipped default keymap.
+    fn default() -> Self {
+        load::builtin("default").unwrap_or_else(|| Keymap::empty("default"))
+    }
+}

@@ -1,0 +1,41 @@
+//! The terminal UI (design §10): a full-screen view of one run that a person supervises.
+//!
+//! Owns drawing a `RunState` and turning keys and mouse events into `Command`s. It reads
+//! state produced only by `model::apply` and never calls providers, git or the store
+//! (design §3): the app loop receives state changes from a feed and sends commands on a
+//! channel. Rendering is a pure function of (RunState, ViewState, Theme); frames are drawn
+//! only when something changed.
+//!
+//! Map: `app` (loop and feeds), `terminal` (raw mode, restore on quit/panic/SIGTERM), `ui`
+//! (routing and global actions), `screen` and `layout` (composition), `panes/` (one file per
+//! pane), `overlays/` (dialogs as layers), `keymap/` and `theme/` (data files), `action`
+//! (named actions), caches (`transcript_layout`, `diff_cache`, `highlight`, `patch`).
+
+pub mod action;
+pub mod app;
+pub mod diff_cache;
+pub mod highlight;
+pub mod keymap;
+pub mod layout;
+pub mod overlays;
+pub mod panes;
+pub mod patch;
+pub mod problem;
+pub mod screen;
+pub mod terminal;
+pub mod text;
+pub mod theme;
+pub mod transcript_layout;
+pub mod ui;
+pub mod view;
+
+#[doc(hidden)]
+pub mod test_support;
+
+pub use action::Action;
+pub use app::{run, AppOptions, EventFeed, FeedMsg, StateFeed, WatchFeed};
+pub use keymap::{Key, Keymap, Mode};
+pub use problem::{LoadProblem, Loaded};
+pub use theme::Theme;
+pub use ui::{Effect, Ui};
+pub use view::{PaneId, ViewState};

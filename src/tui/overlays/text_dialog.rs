@@ -1,0 +1,200 @@
+//! A dialog with a text area (tui-textarea): the reason for a rejection (it goes back to the
+//! agent as feedback) or a new goal for the run.
+//!
+//! Owns typing and submitting. Keys bound in the `dialog` mode (submit, newline, cancel) act;
+//! every other key is text. The run keeps changing while it is open: a rejection whose
+//! approval got decided meanwhile says so instead of sending a stale command.
+
+use super::{dialog_box, key_hints, put_wrapped, LayerCtx, LayerOutcome};
+use crate::model::{Command, RunState};
+use crate::tui::action::Action;
+use crate::tui::keymap::Mode;
+use crate::tui::theme::Theme;
+use crate::tui::ui::Effect;
+use crossterm::event::KeyEvent;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::widgets::Widget;
+use tui_textarea::TextArea;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TextPurpose {
+    Reject { approval: String },
+    AddGoal,
+}
+
+#[derive(Clone, Debug)]
+pub struct TextDialog {
+    pub purpose: TextPurpose,
+    pub input: TextArea<'static>,
+    /// Shown under the text after a submit that could not go (empty text).
+    pub hint: Option<String>,
+}
+
+impl TextDialog {
+    /// A dialog styled by `theme` (the text area keeps its styles, so drawing does not copy
+    /// it each frame).
+    pub fn new(purpose: TextPurpose, theme: &Theme) -> Self {
+        let mut input = TextArea::default();
+        let body = theme.style("ui.dialog");
+        input.set_cursor_line_style(Style::default());
+        input.set_style(body.add_modifier(Modifier::UNDERLINED));
+        input.set_cursor_style(body.add_modifier(Modifier::REVERSED));
+        input.set_placeholder_style(dim_on(theme, body));
+        input.set_placeholder_text(match purpose {
+            TextPurpose::Reject { .. } => "why? the agent gets this as feedback",
+            TextPurpose::AddGoal => "what should the agents do next?",
+        });
+        TextDialog {
+            purpose,
+            input,
+            hint: None,
+        }
+    }
+
+    /// The typed text, lines joined, trimmed.
+    pub fn text(&self) -> String {
+        self.input.lines().join("\n").trim().to_string()
+    }
+
+    pub(super) fn handle(
+        &mut self,
+        key: &KeyEvent,
+        action: Option<Action>,
+        state: &RunState,
+    ) -> LayerOutcome {
+        match action {
+            Some(Action::Cancel) => LayerOutcome::Close(Effect::None),
+            Some(Action::Newline) => {
+                self.input.insert_newline();
+                LayerOutcome::Keep(Effect::None)
+            }
+            Some(Action::Submit) => self.submit(state),
+            _ => {
+                self.hint = None;
+                self.input.input(*key);
+                LayerOutcome::Keep(Effect::None)
+            }
+        }
+    }
+
+    fn submit(&mut self, state: &RunState) -> LayerOutcome {
+        let text = self.text();
+        match &self.purpose {
+            TextPurpose::Reject { approval } => {
+                if !state.approval(approval).is_some_and(|a| a.is_pending()) {
+                    // Decided while the person typed: nothing left to reject.
+                    return LayerOutcome::Close(Effect::Flash(format!(
+                        "{approval} was already decided"
+                    )));
+                }
+                if text.is_empty() {
+                    self.hint = Some("type a reason: the agent learns from it".into());
+                    return LayerOutcome::Keep(Effect::None);
+                }
+                LayerOutcome::Close(Effect::Command(Command::Reject {
+                    approval: approval.clone(),
+                    reason: text,
+                }))
+            }
+            TextPurpose::AddGoal => {
+                if text.is_empty() {
+                    self.hint = Some("type the goal first".into());
+                    return LayerOutcome::Keep(Effect::None);
+                }
+                LayerOutcome::Close(Effect::Command(Command::AddGoal(text)))
+            }
+        }
+    }
+
+    pub(super) fn render(&self, area: Rect, buf: &mut Buffer, ctx: &LayerCtx) {
+        let theme = ctx.theme;
+        let (title, lines, warning) = match &self.purpose {
+            TextPurpose::Reject { approval } => {
+                let a = ctx.state.approval(approval);
+                let what = a.map_or_else(String::new, |a| {
+                    let task = a
+                        .task
+                        .as_deref()
+                        .map_or(String::new(), |t| format!(" · {t}"));
+                    format!(
+                        "{}{task} · {}",
+                        super::super::panes::approvals::what_name(a.what),
+                        a.subject
+                    )
+                });
+                let why = a.map_or_else(String::new, |a| format!("asked because: {}", a.why));
+                let warning = a.and_then(|a| a.decision.as_ref()).map(|d| {
+                    let by = match d.by {
+                        crate::model::DecidedBy::Person => "a person".to_string(),
+                        crate::model::DecidedBy::Policy => {
+                            d.level.map_or("the policy".to_string(), |l| {
+                                format!("the policy at L{}", l.number())
+                            })
+                        }
+                    };
+                    let verb = match d.decision {
+                        crate::model::Decision::Approved => "approved",
+                        crate::model::Decision::Rejected => "rejected",
+                    };
+                    format!("⚠ already {verb} by {by} while this was open")
+                });
+                (format!("Reject {approval}"), vec![what, why], warning)
+            }
+            TextPurpose::AddGoal => {
+                let lines = vec![format!("Goal now: {}", ctx.state.goal), String::new()];
+                ("Add a goal".to_string(), lines, None)
+            }
+        };
+        let inner = dialog_box(area, buf, 68, 12, &title, theme);
+        if inner.height == 0 {
+            return;
+        }
+        let body = theme.style("ui.dialog");
+        let mut y = inner.y;
+        for l in lines.iter().filter(|l| !l.is_empty()) {
+            y = put_wrapped(buf, inner, y, l, body, 2);
+        }
+        if let Some(w) = &warning {
+            y = put_wrapped(buf, inner, y, w, theme.style("ui.dialog.warning"), 2);
+        }
+        // The text area takes what is left above the hint row.
+        let hint_row = inner.bottom().saturating_sub(1);
+        let text_h = hint_row.saturating_sub(y).clamp(1, 4);
+        let text_area = Rect::new(
+            inner.x,
+            y.min(hint_row.saturating_sub(1)),
+            inner.width,
+            text_h,
+        );
+        (&self.input).render(text_area, buf);
+        let hint = match &self.hint {
+            Some(h) => h.clone(),
+            None => key_hints(
+                ctx.keymap,
+                Mode::Dialog,
+                &[
+                    (Action::Submit, "send"),
+                    (Action::Newline, "new line"),
+                    (Action::Cancel, "cancel"),
+                ],
+            ),
+        };
+        let style = if self.hint.is_some() {
+            theme.style("ui.dialog.warning")
+        } else {
+            dim_on(theme, body)
+        };
+        crate::tui::text::put(buf, inner.x, hint_row, &hint, inner.width, style);
+    }
+}
+
+/// Dim text on the dialog's background.
+pub(super) fn dim_on(theme: &Theme, body: Style) -> Style {
+    let dim = theme.style("ui.text.dim");
+    match body.bg {
+        Some(bg) => dim.bg(bg),
+        None => dim,
+    }
+}

@@ -1,0 +1,415 @@
+//! The diff: file list, hunks with line numbers and syntax colours, navigation by file and
+//! hunk, and keeping or dropping hunks before approving.
+//!
+//! Owns drawing a window of a parsed patch and the diff view state (position, current hunk,
+//! dropped hunks). Only visible rows are drawn and highlighted (`diff_cache`), so a 5k-line
+//! diff draws as fast as a 5-line one. Must not approve: `approve` (a global action) reads
+//! the kept hunks from here.
+
+use super::{framed, Pane};
+use crate::model::{DiffState, FileChange, RunState};
+use crate::tui::action::Action;
+use crate::tui::diff_cache::DiffCache;
+use crate::tui::patch::{LineKind, Patch, RowKind};
+use crate::tui::text::{ellipsize, put};
+use crate::tui::theme::Theme;
+use crate::tui::view::{PaneId, ViewState};
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::Span;
+use std::cell::{Cell, RefCell};
+
+#[derive(Default)]
+pub struct DiffPane {
+    cache: RefCell<DiffCache>,
+    /// Rows of the hunk area at the last draw.
+    rows: Cell<u16>,
+}
+
+/// Where the view is in the shown diff: a position saved for another diff starts over.
+fn position(view: &ViewState, d: &DiffState, patch: &Patch) -> (usize, usize) {
+    if view.diff.diff.as_deref() != Some(d.id.as_str()) {
+        return (0, 0);
+    }
+    let top = view.diff.top.min(patch.rows.len().saturating_sub(1));
+    let hunk = view.diff.hunk.min(patch.hunks.len().saturating_sub(1));
+    (top, hunk)
+}
+
+fn change_glyph(d: &DiffState, path: &str) -> &'static str {
+    match d.files.iter().find(|f| f.path == path).map(|f| f.change) {
+        Some(FileChange::Added) => "A",
+        Some(FileChange::Deleted) => "D",
+        Some(FileChange::Renamed) => "R",
+        _ => "M",
+    }
+}
+
+impl DiffPane {
+    /// Hunks of a diff the person kept, for `Command::Approve`: `None` when all are kept.
+    pub fn kept_hunks(&self, d: &DiffState, view: &ViewState) -> Option<Vec<usize>> {
+        let dropped = view.dropped(&d.id)?;
+        let n = self.cache.borrow_mut().patch(d).hunks.len();
+        Some((0..n).filter(|h| !dropped.contains(h)).collect())
+    }
+
+    /// Lines highlighted since the last call (tests check highlighting stays lazy).
+    #[doc(hidden)]
+    pub fn highlight_work(&self) -> usize {
+        self.cache.borrow_mut().take_highlighted()
+    }
+
+    fn draw_files(
+        &self,
+        area: Rect,
+        buf: &mut Buffer,
+        d: &DiffState,
+        patch: &Patch,
+        current: usize,
+        theme: &Theme,
+    ) {
+        for (i, f) in patch.files.iter().enumerate().take(area.height as usize) {
+            let y = area.y + i as u16;
+            if i == current {
+                crate::tui::text::paint(
+                    buf,
+                    Rect::new(area.x, y, area.width, 1),
+                    theme.style("ui.selection"),
+                );
+            }
+            let counts = format!(" +{} −{}", f.added, f.removed);
+            let x = put(
+                buf,
+                area.x,
+                y,
+                change_glyph(d, &f.path),
+                1,
+                theme.style("diff.meta"),
+            ) + 1;
+            let room = area
+                .right()
+                .saturating_sub(x + counts.chars().count() as u16);
+            let x = put(
+                buf,
+                x,
+                y,
+                &ellipsize(&f.path, room as usize),
+                room,
+                theme.style("ui.text"),
+            );
+            put(
+                buf,
+                x,
+                y,
+                &counts,
+                area.right().saturating_sub(x),
+                theme.style("ui.text.dim"),
+            );
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn draw_row(
+        &self,
+        buf: &mut Buffer,
+        area: Rect,
+        y: u16,
+        d: &DiffState,
+        patch: &Patch,
+        row: usize,
+        current: usize,
+        view: &ViewState,
+        theme: &Theme,
+    ) {
+        let r = &patch.rows[row];
+        let dropped = |h: usize| view.dropped(&d.id).is_some_and(|s| s.contains(&h));
+        let gw = patch.max_line.max(1).to_string().len();
+        match r.kind {
+            RowKind::File(f) => {
+                let file = &patch.files[f];
+                let text = format!("▌{}  +{} −{}", file.path, file.added, file.removed);
+                put(buf, area.x, y, &text, area.width, theme.style("diff.file"));
+            }
+            RowKind::Hunk(h) => {
+                let marker = if h == current { "▶ " } else { "  " };
+                let x = put(buf, area.x, y, marker, 2, theme.style("diff.current"));
+                let style = if dropped(h) {
+                    theme.style("diff.dropped")
+                } else {
+                    theme.style("diff.hunk")
+                };
+                let x = put(
+                    buf,
+                    x,
+                    y,
+                    patch.text(&d.patch, r),
+                    area.right().saturating_sub(x),
+                    style,
+                );
+                if dropped(h) {
+                    put(
+                        buf,
+                        x + 1,
+                        y,
+                        "✗ dropped",
+                        area.right().saturating_sub(x + 1),
+                        theme.style("diff.current"),
+                    );
+                }
+            }
+            RowKind::Line {
+                kind,
+                old,
+                new,
+                hunk,
+            } => {
+                let (sign, line_key, gutter_key, fg_key) = match kind {
+                    LineKind::Plus => ("+", "diff.plus.line", "diff.plus.gutter", "diff.plus"),
+                    LineKind::Minus => ("-", "diff.minus.line", "diff.minus.gutter", "diff.minus"),
+                    LineKind::Context => (" ", "diff.context", "diff.gutter", "diff.context"),
+                    LineKind::NoNewline => (" ", "diff.meta", "diff.gutter", "diff.meta"),
+                };
+                let is_dropped = dropped(hunk);
+                let line_style = if is_dropped {
+                    theme.style("diff.dropped")
+                } else {
+                    theme.style(line_key)
+                };
+                let num = |n: u32| {
+                    if n == 0 {
+                        " ".repeat(gw)
+                    } else {
+                        format!("{n:>gw$}")
+                    }
+                };
+                let marker = if hunk == current { "▎" } else { " " };
+                let gutter = format!("{} {} ", num(old), num(new));
+                let mut x = put(buf, area.x, y, marker, 1, theme.style("diff.current"));
+                x = put(
+                    buf,
+                    x,
+                    y,
+                    &gutter,
+                    area.right().saturating_sub(x),
+                    theme.style(gutter_key),
+                );
+                let code_area = Rect::new(x, y, area.right().saturating_sub(x), 1);
+                crate::tui::text::paint(buf, code_area, line_style);
+                x = put(buf, x, y, sign, 1, line_style.patch(theme.style(fg_key)));
+                let text = patch.text(&d.patch, r);
+                let room = area.right().saturating_sub(x);
+                let spans = if is_dropped || kind == LineKind::NoNewline {
+                    None
+                } else {
+                    self.cache
+                        .borrow_mut()
+                        .line_spans(d, patch, theme.syntax.as_deref(), hunk, row)
+                };
+                match spans.as_ref().and_then(|(chunk, i)| chunk.get(*i)) {
+                    Some(parts) if !parts.is_empty() => {
+                        for &(color, s, e) in parts {
+                            let piece = text.get(s as usize..e as usize).unwrap_or("");
+                            x = put(
+                                buf,
+                                x,
+                                y,
+                                piece,
+                                area.right().saturating_sub(x),
+                                line_style.fg(color),
+                            );
+                        }
+                    }
+                    _ => {
+                        let style = if is_dropped {
+                            line_style
+                        } else {
+                            line_style.patch(theme.style(fg_key))
+                        };
+                        put(buf, x, y, text, room, style);
+                    }
+                }
+            }
+            RowKind::Meta => {
+                put(
+                    buf,
+                    area.x + 2,
+                    y,
+                    patch.text(&d.patch, r),
+                    area.width.saturating_sub(2),
+                    theme.style("diff.meta"),
+                );
+            }
+        }
+    }
+
+    /// Moves to `top`, making the hunk there (or the next one) current.
+    fn go_to_row(view: &mut ViewState, patch: &Patch, top: usize) {
+        let top = top.min(patch.rows.len().saturating_sub(1));
+        view.diff.top = top;
+        let hunk = patch
+            .hunk_of_row(top)
+            .or_else(|| patch.hunks.iter().position(|h| h.row >= top));
+        if let Some(h) = hunk {
+            view.diff.hunk = h;
+        }
+    }
+
+    fn go_to_hunk(view: &mut ViewState, patch: &Patch, h: usize) {
+        let Some(hunk) = patch.hunks.get(h) else {
+            return;
+        };
+        view.diff.hunk = h;
+        // The first hunk of a file shows its file header too.
+        let file_row = patch.files.get(hunk.file).map(|f| f.row);
+        view.diff.top = match file_row {
+            Some(fr) if patch.files[hunk.file].hunks.start == h => fr,
+            _ => hunk.row,
+        };
+    }
+}
+
+impl Pane for DiffPane {
+    fn id(&self) -> PaneId {
+        PaneId::Diff
+    }
+
+    fn render(
+        &self,
+        area: Rect,
+        buf: &mut Buffer,
+        state: &RunState,
+        view: &ViewState,
+        theme: &Theme,
+    ) {
+        let Some(d) = view.shown_diff(state) else {
+            let inner = framed(area, buf, PaneId::Diff, "Diff", vec![], view, theme);
+            if inner.height > 0 && inner.width > 2 {
+                put(
+                    buf,
+                    inner.x + 1,
+                    inner.y,
+                    "no diff yet",
+                    inner.width - 1,
+                    theme.style("ui.text.dim"),
+                );
+            }
+            return;
+        };
+        let patch = self.cache.borrow_mut().patch(d);
+        let (top, current) = position(view, d, &patch);
+        let file = patch.hunks.get(current).map_or(0, |h| h.file);
+        let mut title = format!(" task {}", d.task);
+        if let Some(f) = patch.files.get(file) {
+            title.push_str(&format!(
+                " · {} ({}/{})",
+                f.path,
+                file + 1,
+                patch.files.len()
+            ));
+        }
+        title.push_str(&format!(" · +{} −{}", d.added, d.removed));
+        let mut extra = vec![Span::styled(title, theme.style("ui.text.dim"))];
+        if let Some(dropped) = view.dropped(&d.id) {
+            let n = dropped.len();
+            extra.push(Span::styled(
+                format!(" · {n} hunk{} dropped", if n == 1 { "" } else { "s" }),
+                theme.style("diff.current"),
+            ));
+        }
+        let inner = framed(area, buf, PaneId::Diff, "Diff", extra, view, theme);
+        if inner.height == 0 || inner.width < 8 {
+            return;
+        }
+        self.rows.set(inner.height);
+        let mut hunks_area = inner;
+        if inner.width >= 100 && patch.files.len() > 1 {
+            let list_w = (inner.width / 4).min(36);
+            let list = Rect {
+                width: list_w,
+                ..inner
+            };
+            self.draw_files(list, buf, d, &patch, file, theme);
+            for y in inner.top()..inner.bottom() {
+                put(buf, inner.x + list_w, y, "│", 1, theme.style("ui.border"));
+            }
+            hunks_area = Rect {
+                x: inner.x + list_w + 1,
+                width: inner.width - list_w - 1,
+                ..inner
+            };
+        }
+        if patch.rows.is_empty() {
+            put(
+                buf,
+                hunks_area.x + 1,
+                hunks_area.y,
+                "empty diff",
+                hunks_area.width - 1,
+                theme.style("ui.text.dim"),
+            );
+            return;
+        }
+        for (i, row) in (top..patch.rows.len())
+            .take(inner.height as usize)
+            .enumerate()
+        {
+            let y = hunks_area.y + i as u16;
+            self.draw_row(buf, hunks_area, y, d, &patch, row, current, view, theme);
+        }
+    }
+
+    fn handle(&self, action: Action, state: &RunState, view: &mut ViewState) -> bool {
+        let Some(d) = view.shown_diff(state) else {
+            return false;
+        };
+        let patch = self.cache.borrow_mut().patch(d);
+        let (top, hunk) = position(view, d, &patch);
+        view.diff.diff = Some(d.id.clone());
+        view.diff.top = top;
+        view.diff.hunk = hunk;
+        let page = self.rows.get().max(2) as usize - 1;
+        let last_row = patch.rows.len().saturating_sub(1);
+        let file = patch.hunks.get(hunk).map_or(0, |h| h.file);
+        match action {
+            Action::Up => Self::go_to_row(view, &patch, top.saturating_sub(1)),
+            Action::Down => Self::go_to_row(view, &patch, (top + 1).min(last_row)),
+            Action::PageUp => Self::go_to_row(view, &patch, top.saturating_sub(page)),
+            Action::PageDown => Self::go_to_row(view, &patch, (top + page).min(last_row)),
+            Action::Top => Self::go_to_row(view, &patch, 0),
+            Action::Bottom => Self::go_to_row(view, &patch, last_row.saturating_sub(page)),
+            Action::NextHunk => Self::go_to_hunk(
+                view,
+                &patch,
+                (hunk + 1).min(patch.hunks.len().saturating_sub(1)),
+            ),
+            Action::PrevHunk => Self::go_to_hunk(view, &patch, hunk.saturating_sub(1)),
+            Action::NextFile | Action::PrevFile => {
+                let f = if action == Action::NextFile {
+                    (file + 1).min(patch.files.len().saturating_sub(1))
+                } else {
+                    file.saturating_sub(1)
+                };
+                if let Some(pf) = patch.files.get(f) {
+                    view.diff.top = pf.row;
+                    if !pf.hunks.is_empty() {
+                        view.diff.hunk = pf.hunks.start;
+                    }
+                }
+            }
+            Action::ToggleHunk => {
+                if patch.hunks.is_empty() {
+                    return true;
+                }
+                let set = view.diff.dropped.entry(d.id.clone()).or_default();
+                if !set.remove(&hunk) {
+                    set.insert(hunk);
+                }
+            }
+            Action::KeepAllHunks => {
+                view.diff.dropped.remove(&d.id);
+            }
+            _ => return false,
+        }
+        true
+    }
+}

@@ -1,0 +1,379 @@
+//! Metrics (design §9): per agent tokens/s sparkline, tokens, cost, requests, errors and
+//! latency p50/p95; per run the KPIs against their targets, from `model::kpi::kpi_rows`.
+//!
+//! Owns the drawing only; every number comes from the reducer (style: derived numbers are
+//! computed once, not re-derived in widgets). Adapts to its height: one summary line at
+//! 80×24, a table per agent when taller, a KPI table when zoomed.
+
+use super::{framed, Pane};
+use crate::model::kpi::{kpi_rows, Target};
+use crate::model::{AgentState, Role, RunState, TaskStatus};
+use crate::tui::action::Action;
+use crate::tui::text::{dollars, ellipsize, human_count, human_ms, put};
+use crate::tui::theme::Theme;
+use crate::tui::view::{PaneId, ViewState};
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::Span;
+
+#[derive(Default)]
+pub struct MetricsPane;
+
+const BARS: [&str; 8] = ["▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"];
+
+/// The last `width` values as bar characters scaled to their maximum.
+pub fn sparkline(values: &[u64], width: usize) -> String {
+    let tail = &values[values.len().saturating_sub(width)..];
+    let max = tail.iter().copied().max().unwrap_or(0).max(1);
+    tail.iter()
+        .map(|&v| BARS[((v * 7 + max / 2) / max).min(7) as usize])
+        .collect()
+}
+
+fn percent(v: f64) -> String {
+    format!("{:.0}%", v * 100.0)
+}
+
+fn target_text(t: Target) -> String {
+    match t {
+        Target::AtLeast(x) => format!("≥{:.0}%", x * 100.0),
+        Target::Below(x) => format!("<{:.0}%", x * 100.0),
+    }
+}
+
+/// KPI pieces (label, value, style) in screen order.
+fn kpi_pieces(state: &RunState, theme: &Theme, with_target: bool) -> Vec<(String, String, Style)> {
+    kpi_rows(&state.kpis)
+        .iter()
+        .map(|(_, label, value, target)| {
+            let (v, style) = match value {
+                Some(v) if target.met(*v) => (percent(*v), theme.style("metric.good")),
+                Some(v) => (percent(*v), theme.style("metric.bad")),
+                None => ("—".to_string(), theme.style("metric.none")),
+            };
+            let v = if with_target {
+                format!("{v}/{}", target_text(*target))
+            } else {
+                v
+            };
+            (label.to_string(), v, style)
+        })
+        .collect()
+}
+
+/// Writes `label value` pairs across rows of `area` from `y`, wrapping between pairs.
+fn put_pairs(
+    buf: &mut Buffer,
+    area: Rect,
+    mut y: u16,
+    pairs: &[(String, String, Style)],
+    theme: &Theme,
+) -> u16 {
+    let mut x = area.x;
+    for (label, value, style) in pairs {
+        let w = (label.chars().count() + value.chars().count() + 3) as u16;
+        if x > area.x && x + w > area.right() {
+            y += 1;
+            x = area.x;
+        }
+        if y >= area.bottom() {
+            return y;
+        }
+        x = put(
+            buf,
+            x,
+            y,
+            label,
+            area.right().saturating_sub(x),
+            theme.style("metric.label"),
+        ) + 1;
+        x = put(buf, x, y, value, area.right().saturating_sub(x), *style) + 2;
+    }
+    y + 1
+}
+
+fn role_name(a: &AgentState) -> &'static str {
+    match a.role {
+        Some(Role::Strategist) => "strategist",
+        Some(Role::Implementer) => "implementer",
+        Some(Role::Reviewer) => "reviewer",
+        None => "—",
+    }
+}
+
+impl MetricsPane {
+    fn summary_pairs(state: &RunState, theme: &Theme) -> Vec<(String, String, Style)> {
+        let u = &state.usage;
+        let value = theme.style("metric.value");
+        vec![
+            (
+                "cost".into(),
+                dollars(u.cost_usd),
+                theme.style("metric.cost"),
+            ),
+            (
+                "tokens".into(),
+                format!(
+                    "{} in {} out",
+                    human_count(u.input_tokens),
+                    human_count(u.output_tokens)
+                ),
+                value,
+            ),
+            (
+                "tasks".into(),
+                format!(
+                    "{} done {} running {} failed",
+                    state.count(TaskStatus::Done),
+                    state.active_tasks(),
+                    state.count(TaskStatus::Failed)
+                ),
+                value,
+            ),
+        ]
+    }
+
+    fn draw_compact(
+        &self,
+        area: Rect,
+        buf: &mut Buffer,
+        state: &RunState,
+        view: &ViewState,
+        theme: &Theme,
+    ) {
+        let agent = view
+            .transcript
+            .shown_agent(state)
+            .and_then(|i| state.agents.get(i));
+        let mut pairs = Vec::new();
+        if let Some(a) = agent {
+            let spark = sparkline(&a.tokens_per_s, 12);
+            let spark = if spark.is_empty() {
+                "—".to_string()
+            } else {
+                spark
+            };
+            pairs.push((
+                format!("{} tok/s", a.name),
+                spark,
+                theme.style("metric.sparkline"),
+            ));
+        }
+        pairs.push((
+            "cost".into(),
+            dollars(state.usage.cost_usd),
+            theme.style("metric.cost"),
+        ));
+        pairs.extend(kpi_pieces(state, theme, false));
+        put_pairs(buf, area, area.y, &pairs, theme);
+    }
+
+    fn draw_table(
+        &self,
+        area: Rect,
+        buf: &mut Buffer,
+        state: &RunState,
+        theme: &Theme,
+        kpi_table: bool,
+    ) {
+        let label = theme.style("metric.label");
+        let value = theme.style("metric.value");
+        let wide = area.width >= 120;
+        let spark_w = if wide { 24 } else { 12 };
+        let model_w = if wide { 20 } else { 0 };
+        let header = format!(
+            "{:<12} {:<11} {:<model_w$}{:<spark_w$} {:>7} {:>7} {:>8} {:>4} {:>3} {:>6} {:>6}",
+            "agent",
+            "role",
+            if wide { "model" } else { "" },
+            "tokens/s",
+            "in",
+            "out",
+            "cost",
+            "req",
+            "err",
+            "p50",
+            "p95"
+        );
+        put(buf, area.x, area.y, &header, area.width, label);
+        let mut y = area.y + 1;
+        for a in &state.agents {
+            if y >= area.bottom() {
+                return;
+            }
+            let name = ellipsize(&a.name, 12);
+            let model = if wide {
+                format!("{:<model_w$}", ellipsize(&a.model, model_w - 1))
+            } else {
+                String::new()
+            };
+            let x = put(
+                buf,
+                area.x,
+                y,
+                &format!("{name:<12} {:<11} {model}", role_name(a)),
+                area.width,
+                value,
+            );
+            let spark = sparkline(&a.tokens_per_s, spark_w);
+            put(
+                buf,
+                x,
+                y,
+                &spark,
+                area.right().saturating_sub(x),
+                theme.style("metric.sparkline"),
+            );
+            let x = x + spark_w as u16 + 1;
+            let u = &a.usage;
+            let rest = format!(
+                "{:>7} {:>7} ",
+                human_count(u.input_tokens),
+                human_count(u.output_tokens),
+            );
+            let x = put(buf, x, y, &rest, area.right().saturating_sub(x), value);
+            let x = put(
+                buf,
+                x,
+                y,
+                &format!("{:>8} ", dollars(u.cost_usd)),
+                area.right().saturating_sub(x),
+                theme.style("metric.cost"),
+            );
+            let err_style = if a.errors > 0 {
+                theme.style("metric.bad")
+            } else {
+                value
+            };
+            let x = put(
+                buf,
+                x,
+                y,
+                &format!("{:>4} ", u.requests),
+                area.right().saturating_sub(x),
+                value,
+            );
+            let x = put(
+                buf,
+                x,
+                y,
+                &format!("{:>3} ", a.errors),
+                area.right().saturating_sub(x),
+                err_style,
+            );
+            let lat = format!(
+                "{:>6} {:>6}",
+                human_ms(a.latency_p50_ms),
+                human_ms(a.latency_p95_ms)
+            );
+            put(buf, x, y, &lat, area.right().saturating_sub(x), value);
+            y += 1;
+        }
+        if y >= area.bottom() {
+            return;
+        }
+        y = put_pairs(buf, area, y, &Self::summary_pairs(state, theme), theme);
+        if !kpi_table {
+            put_pairs(buf, area, y, &kpi_pieces(state, theme, true), theme);
+            return;
+        }
+        y += 1;
+        for ((_, label_text, v, target), (_, shown, style)) in kpi_rows(&state.kpis)
+            .iter()
+            .zip(kpi_pieces(state, theme, false))
+        {
+            if y >= area.bottom() {
+                return;
+            }
+            let x = put(
+                buf,
+                area.x,
+                y,
+                &format!("{label_text:<16}"),
+                area.width,
+                label,
+            );
+            let x = put(
+                buf,
+                x,
+                y,
+                &format!("{shown:>6}  "),
+                area.right().saturating_sub(x),
+                style,
+            );
+            let x = put(
+                buf,
+                x,
+                y,
+                &format!("target {:<6} ", target_text(*target)),
+                area.right().saturating_sub(x),
+                label,
+            );
+            let mark = match v {
+                Some(v) if target.met(*v) => "✓ met",
+                Some(_) => "✗ below target",
+                None => "nothing measured yet",
+            };
+            put(buf, x, y, mark, area.right().saturating_sub(x), style);
+            y += 1;
+        }
+    }
+}
+
+impl Pane for MetricsPane {
+    fn id(&self) -> PaneId {
+        PaneId::Metrics
+    }
+
+    fn render(
+        &self,
+        area: Rect,
+        buf: &mut Buffer,
+        state: &RunState,
+        view: &ViewState,
+        theme: &Theme,
+    ) {
+        let elapsed = state.last_at_ms.saturating_sub(state.started_at_ms);
+        let extra = if state.run.is_some() {
+            vec![Span::styled(
+                format!(" {}", human_ms(elapsed)),
+                theme.style("ui.text.dim"),
+            )]
+        } else {
+            vec![]
+        };
+        let inner = framed(area, buf, PaneId::Metrics, "Metrics", extra, view, theme);
+        if inner.height == 0 || inner.width < 8 {
+            return;
+        }
+        let table_rows = state.agents.len() as u16 + 3;
+        if inner.height >= table_rows && inner.width >= 80 {
+            self.draw_table(inner, buf, state, theme, inner.height >= table_rows + 9);
+        } else {
+            self.draw_compact(inner, buf, state, view, theme);
+        }
+    }
+
+    fn handle(&self, action: Action, state: &RunState, view: &mut ViewState) -> bool {
+        match action {
+            Action::NextTab | Action::PrevTab => {
+                view.transcript.step_tab(state, action == Action::NextTab);
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sparkline_scales_to_the_window() {
+        assert_eq!(sparkline(&[0, 50, 100], 10), "▁▅█");
+        assert_eq!(sparkline(&[1, 2, 3, 4], 2), "▆█");
+        assert_eq!(sparkline(&[], 5), "");
+    }
+}

@@ -1,0 +1,175 @@
+//! The status bar: autonomy level, run, what runs and waits, and key hints generated from the
+//! active keymap (style: hints can never lie), or a short message after a key.
+//!
+//! Owns the bottom row. Must not hold key names: they come from the keymap.
+
+use crate::model::{AutonomyLevel, RunState, RunStatus};
+use crate::tui::action::Action;
+use crate::tui::keymap::{Keymap, Mode};
+use crate::tui::text::wrap::str_width;
+use crate::tui::text::{ellipsize, paint, put};
+use crate::tui::theme::Theme;
+use crate::tui::view::{PaneId, ViewState};
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+
+#[derive(Default)]
+pub struct StatusBar;
+
+/// Pane-specific hints shown while the pane has the focus, most useful first.
+fn pane_hints(p: PaneId) -> &'static [(Action, &'static str)] {
+    match p {
+        PaneId::Tasks => &[(Action::CancelTask, "cancel task")],
+        PaneId::Transcript => &[
+            (Action::NextTab, "next agent"),
+            (Action::ToggleFold, "fold"),
+        ],
+        PaneId::Approvals => &[],
+        PaneId::Diff => &[
+            (Action::ToggleHunk, "keep/drop hunk"),
+            (Action::NextHunk, "next hunk"),
+        ],
+        PaneId::Metrics => &[(Action::NextTab, "next agent")],
+    }
+}
+
+/// The hints for the current focus and state, most important first.
+pub fn hints(keymap: &Keymap, state: &RunState, view: &ViewState) -> Vec<String> {
+    let mode: Mode = view.focus.mode();
+    let key = |a: Action| keymap.hint_key(mode, a).map(|k| k.to_string());
+    let mut out = Vec::new();
+    if let Some(k) = key(Action::Help) {
+        out.push(format!("{k} help"));
+    }
+    let live = !state.status.is_over() && state.status != RunStatus::Empty;
+    if state.pending_approvals > 0 && live {
+        if let Some(k) = key(Action::Approve) {
+            out.push(format!("{k} approve"));
+        }
+        if let Some(k) = key(Action::Reject) {
+            out.push(format!("{k} reject"));
+        }
+    }
+    if live {
+        match (key(Action::LevelUp), key(Action::LevelDown)) {
+            (Some(u), Some(d)) => out.push(format!("{u}/{d} level")),
+            (Some(u), None) => out.push(format!("{u} level")),
+            _ => {}
+        }
+    }
+    for (a, label) in pane_hints(view.focus) {
+        if *a == Action::CancelTask && !live {
+            continue;
+        }
+        if let Some(k) = key(*a) {
+            out.push(format!("{k} {label}"));
+        }
+    }
+    out
+}
+
+impl StatusBar {
+    pub fn render(
+        &self,
+        area: Rect,
+        buf: &mut Buffer,
+        state: &RunState,
+        view: &ViewState,
+        theme: &Theme,
+        keymap: &Keymap,
+    ) {
+        if area.height == 0 {
+            return;
+        }
+        let bar = theme.style("ui.statusline");
+        paint(buf, area, bar);
+        for x in area.left()..area.right() {
+            put(buf, x, area.y, " ", 1, bar);
+        }
+        let level = state.level_or_default();
+        let level_style = if level >= AutonomyLevel::Full {
+            theme.style("ui.statusline.level.high")
+        } else {
+            theme.style("ui.statusline.level")
+        };
+        let label = match state.level {
+            None => "no run".to_string(),
+            Some(l) if area.width >= 70 => l.label(),
+            Some(l) => format!("L{}", l.number()),
+        };
+        let mut x = put(
+            buf,
+            area.x,
+            area.y,
+            &format!(" {label} "),
+            area.width,
+            level_style,
+        );
+        let mut facts: Vec<String> = Vec::new();
+        if let Some(run) = state.run {
+            facts.push(format!("run {}…", &run.to_string()[..5]));
+        }
+        match state.status {
+            RunStatus::Empty | RunStatus::Running => {}
+            s => facts.push(s.name().into()),
+        }
+        facts.push(format!("{} running", state.active_tasks()));
+        facts.push(format!("{} waiting", state.pending_approvals));
+        if state.anomaly_count > 0 {
+            facts.push(format!("⚠ {} anomalies", state.anomaly_count));
+        }
+        let left = format!(" {}", facts.join(" · "));
+        // Hints take what the facts leave, dropping the least important first.
+        let right: String = match &view.flash {
+            Some(msg) => msg.clone(),
+            None => {
+                let all = hints(keymap, state, view);
+                let room =
+                    (area.right().saturating_sub(x) as usize).saturating_sub(str_width(&left) + 3);
+                let mut shown: Vec<String> = Vec::new();
+                for h in all {
+                    let mut with = shown.clone();
+                    with.push(h);
+                    let text = reorder(&with).join(" · ");
+                    if str_width(&text) <= room {
+                        shown = with;
+                    }
+                }
+                reorder(&shown).join(" · ")
+            }
+        };
+        let right_w = str_width(&right) as u16;
+        let left_room = area.right().saturating_sub(x + right_w + 2);
+        x = put(
+            buf,
+            x,
+            area.y,
+            &ellipsize(&left, left_room as usize),
+            left_room,
+            bar,
+        );
+        let style = if view.flash.is_some() {
+            theme.style("ui.statusline.flash")
+        } else {
+            theme.style("ui.statusline.hint")
+        };
+        let rx = area.right().saturating_sub(right_w + 1).max(x + 1);
+        put(
+            buf,
+            rx,
+            area.y,
+            &right,
+            area.right().saturating_sub(rx),
+            style,
+        );
+    }
+}
+
+/// Help goes last on screen (where people look for it), though it is kept first.
+fn reorder(h: &[String]) -> Vec<String> {
+    let mut v: Vec<String> = h.iter().skip(1).cloned().collect();
+    if let Some(first) = h.first() {
+        v.push(first.clone());
+    }
+    v
+}

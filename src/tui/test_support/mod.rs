@@ -1,0 +1,79 @@
+//! Event logs and helpers for UI tests and benchmarks (not part of the product's API).
+//!
+//! Owns handwritten logs of a small run (`live_run`, `finished_run`), a big state for the
+//! render benchmark (`big_state`), and helpers to draw a `Ui` into text. States are always
+//! folded from events with `model::fold`, as the real UI would see them.
+
+mod big;
+mod builder;
+mod logs;
+mod patches;
+
+pub use big::big_state;
+pub use builder::{LogBuilder, RUN_ID};
+pub use logs::{finished_run, live_run, with_level};
+
+use super::keymap::Key;
+use super::ui::Ui;
+use crate::model::{fold, Event, RunState};
+use crossterm::event::KeyEvent;
+use ratatui::backend::TestBackend;
+use ratatui::Terminal;
+
+/// The state a log folds to.
+pub fn state_of(events: &[Event]) -> RunState {
+    fold(events)
+}
+
+/// The screen as text, one quoted line per row (ratatui's `TestBackend` format).
+pub fn screen_text(ui: &Ui, state: &RunState, width: u16, height: u16) -> String {
+    let mut t = match Terminal::new(TestBackend::new(width, height)) {
+        Ok(t) => t,
+        Err(e) => return format!("no test terminal: {e}"),
+    };
+    if let Err(e) = t.draw(|f| ui.draw(f, state)) {
+        return format!("draw failed: {e}");
+    }
+    t.backend().to_string()
+}
+
+/// A buffer as text in the same quoted-row format as `screen_text`.
+pub fn buffer_text(buf: &ratatui::buffer::Buffer) -> String {
+    let mut out = String::new();
+    let area = buf.area;
+    for y in area.top()..area.bottom() {
+        out.push('"');
+        let mut skip = 0usize;
+        for x in area.left()..area.right() {
+            let sym = buf[(x, y)].symbol();
+            if skip > 0 {
+                skip -= 1;
+                continue;
+            }
+            out.push_str(sym);
+            skip = crate::tui::text::wrap::str_width(sym).saturating_sub(1);
+        }
+        out.push_str("\"\n");
+    }
+    out
+}
+
+/// A key event from a keymap spelling (`"a"`, `"ctrl-c"`, `"esc"`); panics on a typo, as a
+/// test should.
+pub fn key(spec: &str) -> KeyEvent {
+    match Key::parse(spec) {
+        Ok(k) => k.to_event(),
+        Err(e) => panic!("bad key in test: {e}"),
+    }
+}
+
+/// Types text into whatever has the keys (a dialog), one key per character.
+pub fn type_text(ui: &mut Ui, state: &RunState, text: &str) {
+    for c in text.chars() {
+        let ev = KeyEvent::new(
+            crossterm::event::KeyCode::Char(c),
+            crossterm::event::KeyModifiers::NONE,
+        );
+        ui.handle_key(ev, state);
+    }
+}

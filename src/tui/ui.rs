@@ -1,0 +1,320 @@
+//! `Ui`: the view side of conclave in one value. It draws a `RunState` and turns keys and
+//! mouse events into view changes and `Command`s, never touching the run itself.
+//!
+//! Owns key routing (layers first, then the focused pane's mode, then global), the global
+//! actions (approve, reject, level, goal, pause, cancel, quit) and when they ask first. Must
+//! not do I/O: the app loop sends the commands it returns.
+
+use super::action::Action;
+use super::keymap::{Key, Keymap};
+use super::layout::ScreenLayout;
+use super::overlays::{
+    Ask, ConfirmDialog, HelpOverlay, Layer, LayerOutcome, NoticeOverlay, TextDialog, TextPurpose,
+};
+use super::panes::Panes;
+use super::problem::LoadProblem;
+use super::screen::Screen;
+use super::theme::Theme;
+use super::view::{PaneId, ViewState};
+use crate::model::{ApprovalWhat, AutonomyLevel, Command, RunState, RunStatus};
+use crossterm::event::{KeyEvent, MouseButton, MouseEvent, MouseEventKind};
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::Frame;
+use std::cell::Cell;
+
+/// What handling an input asks of the app loop.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Effect {
+    None,
+    /// Send this to the engine.
+    Command(Command),
+    /// Leave the UI.
+    Quit,
+    /// Show a short message in the status bar (handled inside `Ui`; never returned).
+    Flash(String),
+}
+
+/// Lines a mouse wheel notch scrolls.
+const WHEEL_LINES: usize = 3;
+
+pub struct Ui {
+    pub view: ViewState,
+    panes: Panes,
+    keymap: Keymap,
+    theme: Theme,
+    /// The screen size at the last draw, to find what a click hits.
+    last_area: Cell<Rect>,
+}
+
+impl Ui {
+    pub fn new(theme: Theme, keymap: Keymap) -> Ui {
+        Ui {
+            view: ViewState::default(),
+            panes: Panes::default(),
+            keymap,
+            theme,
+            last_area: Cell::new(Rect::default()),
+        }
+    }
+
+    /// Shows problems met loading the theme or keymap, over everything, until dismissed.
+    pub fn show_problems(&mut self, problems: &[LoadProblem]) {
+        if problems.is_empty() {
+            return;
+        }
+        let lines = problems.iter().map(|p| p.to_string()).collect();
+        self.view.layers.push(Layer::Notice(NoticeOverlay::new(
+            "Settings problems (defaults used)",
+            lines,
+        )));
+    }
+
+    pub fn theme(&self) -> &Theme {
+        &self.theme
+    }
+
+    pub fn keymap(&self) -> &Keymap {
+        &self.keymap
+    }
+
+    /// Drops every cache (layouts, parsed diffs, highlighting): the state was replaced.
+    pub fn forget_caches(&mut self) {
+        self.panes = Panes::default();
+    }
+
+    #[doc(hidden)]
+    pub fn panes(&self) -> &Panes {
+        &self.panes
+    }
+
+    fn screen<'a>(&'a self, state: &'a RunState) -> Screen<'a> {
+        Screen {
+            state,
+            view: &self.view,
+            panes: &self.panes,
+            theme: &self.theme,
+            keymap: &self.keymap,
+        }
+    }
+
+    /// Draws everything into `buf` (a pure function of state, view and theme).
+    pub fn render(&self, area: Rect, buf: &mut Buffer, state: &RunState) {
+        self.last_area.set(area);
+        self.screen(state).render(area, buf);
+    }
+
+    pub fn draw(&self, frame: &mut Frame, state: &RunState) {
+        let area = frame.area();
+        self.render(area, frame.buffer_mut(), state);
+    }
+
+    fn layout(&self, state: &RunState) -> Option<ScreenLayout> {
+        self.screen(state).layout(self.last_area.get())
+    }
+
+    /// A key: the top layer first, then the focused pane's bindings, then global ones.
+    pub fn handle_key(&mut self, ev: KeyEvent, state: &RunState) -> Effect {
+        self.view.flash = None;
+        let Some(key) = Key::from_event(&ev) else {
+            return Effect::None;
+        };
+        for i in (0..self.view.layers.len()).rev() {
+            let action = self.keymap.get(self.view.layers[i].mode(), key);
+            match self.view.layers[i].handle(&ev, action, state) {
+                LayerOutcome::Keep(e) => return self.apply(e),
+                LayerOutcome::Close(e) => {
+                    self.view.layers.remove(i);
+                    return self.apply(e);
+                }
+                LayerOutcome::Pass => continue,
+            }
+        }
+        match self.keymap.lookup(self.view.focus.mode(), key) {
+            Some(action) => self.handle_action(action, state),
+            None => Effect::None,
+        }
+    }
+
+    /// Clicks focus the pane under the pointer; the wheel scrolls it.
+    pub fn handle_mouse(&mut self, ev: MouseEvent, state: &RunState) -> Effect {
+        if !self.view.layers.is_empty() {
+            return Effect::None;
+        }
+        let Some(l) = self.layout(state) else {
+            return Effect::None;
+        };
+        let Some(pane) = l.pane_at(ev.column, ev.row) else {
+            return Effect::None;
+        };
+        match ev.kind {
+            MouseEventKind::Down(MouseButton::Left) => self.view.focus = pane,
+            MouseEventKind::ScrollUp | MouseEventKind::ScrollDown => {
+                let a = if ev.kind == MouseEventKind::ScrollUp {
+                    Action::Up
+                } else {
+                    Action::Down
+                };
+                for _ in 0..WHEEL_LINES {
+                    self.panes.get(pane).handle(a, state, &mut self.view);
+                }
+            }
+            _ => {}
+        }
+        Effect::None
+    }
+
+    fn apply(&mut self, e: Effect) -> Effect {
+        match e {
+            Effect::Flash(msg) => {
+                self.view.flash = Some(msg);
+                Effect::None
+            }
+            e => e,
+        }
+    }
+
+    fn flash(&mut self, msg: impl Into<String>) -> Effect {
+        self.view.flash = Some(msg.into());
+        Effect::None
+    }
+
+    fn open(&mut self, layer: Layer) -> Effect {
+        self.view.layers.push(layer);
+        Effect::None
+    }
+
+    /// What an action does with no layer open.
+    pub fn handle_action(&mut self, action: Action, state: &RunState) -> Effect {
+        let over = state.status.is_over() || state.status == RunStatus::Empty;
+        let needs_run = matches!(
+            action,
+            Action::Approve
+                | Action::Reject
+                | Action::LevelUp
+                | Action::LevelDown
+                | Action::AddGoal
+                | Action::PauseResume
+                | Action::CancelTask
+                | Action::CancelRun
+        );
+        if needs_run && over {
+            let what = if state.status == RunStatus::Empty {
+                "no run is open"
+            } else {
+                "the run is over"
+            };
+            return self.flash(format!(
+                "{what}: nothing to {}",
+                action.name().replace('_', " ")
+            ));
+        }
+        match action {
+            Action::Quit => {
+                let working = state.status == RunStatus::Running && state.active_tasks() > 0;
+                if working {
+                    self.open(Layer::Confirm(ConfirmDialog::new(Ask::Quit)))
+                } else {
+                    Effect::Quit
+                }
+            }
+            Action::Help => self.open(Layer::Help(HelpOverlay::default())),
+            Action::FocusNext => self.focus(self.view.focus.next()),
+            Action::FocusPrev => self.focus(self.view.focus.prev()),
+            Action::FocusTasks => self.focus(PaneId::Tasks),
+            Action::FocusTranscript => self.focus(PaneId::Transcript),
+            Action::FocusApprovals => self.focus(PaneId::Approvals),
+            Action::FocusDiff => self.focus(PaneId::Diff),
+            Action::FocusMetrics => self.focus(PaneId::Metrics),
+            Action::Zoom => {
+                self.view.zoomed = !self.view.zoomed;
+                Effect::None
+            }
+            Action::Approve => self.approve(state),
+            Action::Reject => match self.view.current_approval(state) {
+                Some(a) => {
+                    let d = TextDialog::new(
+                        TextPurpose::Reject {
+                            approval: a.id.clone(),
+                        },
+                        &self.theme,
+                    );
+                    self.open(Layer::Text(Box::new(d)))
+                }
+                None => self.flash("nothing waits for a decision"),
+            },
+            Action::LevelUp => {
+                let now = state.level_or_default();
+                let to = now.raised();
+                if to == now {
+                    self.flash(format!("already at {}", now.label()))
+                } else if to >= AutonomyLevel::Full {
+                    self.open(Layer::Confirm(ConfirmDialog::new(Ask::SetLevel(to))))
+                } else {
+                    Effect::Command(Command::SetLevel(to))
+                }
+            }
+            Action::LevelDown => {
+                let now = state.level_or_default();
+                let to = now.lowered();
+                if to == now {
+                    self.flash(format!("already at {}", now.label()))
+                } else {
+                    Effect::Command(Command::SetLevel(to))
+                }
+            }
+            Action::AddGoal => self.open(Layer::Text(Box::new(TextDialog::new(
+                TextPurpose::AddGoal,
+                &self.theme,
+            )))),
+            Action::PauseResume => match state.status {
+                RunStatus::Paused => Effect::Command(Command::Resume),
+                _ => Effect::Command(Command::Pause),
+            },
+            Action::CancelTask => match self.view.current_task(state) {
+                Some(t) if t.status.is_terminal() => {
+                    let (_, _, name) = super::panes::tasks::status_look(t.status);
+                    self.flash(format!("{} is already {name}", t.id))
+                }
+                Some(t) => self.open(Layer::Confirm(ConfirmDialog::new(Ask::CancelTask(
+                    t.id.clone(),
+                )))),
+                None => self.flash("no task to cancel"),
+            },
+            Action::CancelRun => self.open(Layer::Confirm(ConfirmDialog::new(Ask::CancelRun))),
+            other => {
+                let focus = self.view.focus;
+                self.panes.get(focus).handle(other, state, &mut self.view);
+                Effect::None
+            }
+        }
+    }
+
+    fn focus(&mut self, p: PaneId) -> Effect {
+        self.view.focus = p;
+        Effect::None
+    }
+
+    /// Approves the current approval; a diff goes with the hunks the person kept.
+    fn approve(&mut self, state: &RunState) -> Effect {
+        let Some(a) = self.view.current_approval(state) else {
+            return self.flash("nothing waits for approval");
+        };
+        let diff = match a.what {
+            ApprovalWhat::Diff => a
+                .diff
+                .as_deref()
+                .and_then(|d| state.diff(d))
+                .or_else(|| a.task.as_deref().and_then(|t| state.latest_diff(t))),
+            _ => None,
+        };
+        let keep_hunks = diff.and_then(|d| self.panes.diff.kept_hunks(d, &self.view));
+        if keep_hunks.as_ref().is_some_and(|k| k.is_empty()) {
+            return self.flash("every hunk is dropped: keep one, or reject instead");
+        }
+        Effect::Command(Command::Approve {
+            approval: a.id.clone(),
+            keep_hunks,
+        })
+    }
+}

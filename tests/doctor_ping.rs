@@ -1,0 +1,84 @@
+//! `conclave doctor --ping` through the real binary against a test server on 127.0.0.1 that
+//! answers the first request with 429 (then 529 for a second profile) and the retry normally.
+
+mod support;
+
+use support::harness::Harness;
+use support::provider_server::Reply;
+use support::runs::{conclave, text};
+use support::wire_scripts::Answer;
+use support::{KEY, KEY_ENV};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ping_survives_a_first_429_and_529_and_never_prints_the_key() {
+    let openai = Harness::start(conclave::providers::ProviderKind::Openai).await;
+    let anthropic = Harness::start(conclave::providers::ProviderKind::Anthropic).await;
+    openai.server.push(
+        Reply::status(
+            429,
+            openai.error_body(429, "rate_limit_exceeded", "slow down"),
+        )
+        .with_header("retry-after", "0"),
+    );
+    openai.push_answer(&Answer {
+        text: vec!["pong".into()],
+        usage: Some((5, 1, 0)),
+        ..Answer::default()
+    });
+    anthropic.server.push(Reply::status(
+        529,
+        anthropic.error_body(529, "overloaded_error", "Overloaded"),
+    ));
+    anthropic.push_answer(&Answer {
+        text: vec!["pong".into()],
+        usage: Some((6, 2, 0)),
+        ..Answer::default()
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("config.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "[providers.gpt]\nbase_url = \"{}\"\napi_key_env = \"{KEY_ENV}\"\n\n\
+             [providers.claude]\nbase_url = \"{}\"\napi_key_env = \"{KEY_ENV}\"\n\n\
+             [providers.gemini]\nbase_url = \"http://127.0.0.1:1\"\napi_key_env = \"{KEY_ENV}\"\n",
+            openai.server.base_url(),
+            anthropic.server.base_url()
+        ),
+    )
+    .unwrap();
+    let mut cmd = conclave(dir.path());
+    cmd.env(KEY_ENV, KEY)
+        .arg("--config")
+        .arg(&cfg)
+        .args(["doctor", "--ping"]);
+    let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap();
+    let stdout = text(&out.stdout);
+    let line = |p: &str| {
+        stdout
+            .lines()
+            .find(|l| l.contains("ping") && l.contains(&format!(" {p} ")))
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(line("gpt").starts_with("  ok    ping"), "{stdout}");
+    assert!(
+        line("gpt").contains("5 in / 1 out") && line("gpt").contains("after 1 failed attempt"),
+        "{stdout}"
+    );
+    assert!(line("gpt").contains("429"), "{stdout}");
+    assert!(
+        line("claude").starts_with("  ok    ping") && line("claude").contains("529"),
+        "{stdout}"
+    );
+    // The third profile is unreachable: reported, and the exit code says so.
+    assert!(line("gemini").starts_with("  FAIL  ping"), "{stdout}");
+    assert_eq!(out.status.code(), Some(1));
+    for output in [&stdout, &text(&out.stderr)] {
+        assert!(!output.contains(KEY), "the key leaked: {output}");
+    }
+    let log = std::fs::read_to_string(dir.path().join("logs/conclave.log")).unwrap_or_default();
+    assert!(!log.contains(KEY));
+}

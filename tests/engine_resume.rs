@@ -1,0 +1,125 @@
+//! kill -9 in the middle of a run, then `conclave resume`: the run finishes with a gap-free
+//! log, no merge done twice, answered approvals not asked again, and the work landed.
+
+mod support;
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader};
+use std::process::Stdio;
+use support::runs::{conclave, text};
+
+fn round(kill_after: usize) {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path().join("calc");
+    let mut child = conclave(dir.path())
+        .args(["demo", "--headless", "--dir"])
+        .arg(&repo)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut seen = Vec::new();
+    while seen.len() < kill_after {
+        match lines.next() {
+            Some(Ok(l)) => seen.push(serde_json::from_str::<serde_json::Value>(&l).unwrap()),
+            _ => break,
+        }
+    }
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    assert!(
+        seen.len() == kill_after,
+        "the demo ended before event {kill_after}"
+    );
+    let run = seen[0]["run"].as_str().unwrap().to_string();
+    let out = conclave(dir.path())
+        .args([
+            "resume",
+            &run[..12],
+            "--headless",
+            "--on-approval",
+            "approve",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "kill after {kill_after}: {}",
+        text(&out.stderr)
+    );
+    let export = conclave(dir.path())
+        .args(["export", &run])
+        .output()
+        .unwrap();
+    let events: Vec<serde_json::Value> = text(&export.stdout)
+        .lines()
+        .skip(1)
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    for (i, e) in events.iter().enumerate() {
+        assert_eq!(e["seq"].as_u64(), Some(i as u64), "gap or duplicate at {i}");
+    }
+    assert_eq!(events.last().unwrap()["kind"], "RunFinished");
+    assert_eq!(
+        events.last().unwrap()["status"],
+        "finished",
+        "kill after {kill_after}"
+    );
+    let mut merges: HashMap<String, usize> = HashMap::new();
+    let mut decided: HashMap<String, usize> = HashMap::new();
+    let mut asked: HashMap<String, usize> = HashMap::new();
+    for e in &events {
+        match e["kind"].as_str().unwrap() {
+            "MergeResult" if e["ok"] == true => {
+                *merges
+                    .entry(e["task"].as_str().unwrap().into())
+                    .or_default() += 1
+            }
+            "ApprovalDecided" => {
+                *decided
+                    .entry(e["approval"].as_str().unwrap().into())
+                    .or_default() += 1
+            }
+            "ApprovalRequested" => {
+                *asked
+                    .entry(e["approval"].as_str().unwrap().into())
+                    .or_default() += 1
+            }
+            _ => {}
+        }
+    }
+    assert_eq!(merges.len(), 4, "{merges:?}");
+    assert!(
+        merges.values().all(|&n| n == 1),
+        "a merge happened twice: {merges:?}"
+    );
+    assert!(
+        decided.values().all(|&n| n == 1),
+        "an approval was answered twice: {decided:?}"
+    );
+    assert!(
+        asked.values().all(|&n| n == 1),
+        "an approval was asked twice: {asked:?}"
+    );
+    assert!(events.iter().any(|e| e["kind"] == "Landed"));
+    let gate = std::process::Command::new("python3")
+        .args(["-m", "unittest", "-q"])
+        .current_dir(&repo)
+        .output()
+        .unwrap();
+    assert!(
+        gate.status.success(),
+        "kill after {kill_after}: {}",
+        text(&gate.stderr)
+    );
+}
+
+#[test]
+fn a_run_killed_mid_task_resumes_to_a_finished_gap_free_log() {
+    // Early (t1 and t2 implementing), middle (gates, review, retries) and late (merging).
+    for kill_after in [30, 75, 115, 130, 160] {
+        round(kill_after);
+    }
+}

@@ -1,0 +1,66 @@
+//! Running the demo's recorded session through the real engine in-process, at any level.
+
+use conclave::config::{self, ConfigSources};
+use conclave::engine::{self, DriveEnd, RunOptions, Stand};
+use conclave::model::{AutonomyLevel, Event, RunId};
+use conclave::store::Store;
+use std::path::{Path, PathBuf};
+
+pub struct DemoRun {
+    pub dir: tempfile::TempDir,
+    pub repo: PathBuf,
+    pub run: RunId,
+    pub end: DriveEnd,
+    pub events: Vec<Event>,
+}
+
+pub fn demo_config(repo: &Path, cassette: &Path, level: AutonomyLevel) -> conclave::config::Config {
+    let base = config::load(&ConfigSources {
+        user_file: None,
+        user_file_required: false,
+        repo: Some(repo.to_path_buf()),
+    })
+    .expect("config")
+    .config;
+    let mut c = conclave::demo::config(base, cassette);
+    c.run.level = level;
+    c
+}
+
+/// Creates the sample repo and runs the whole demo session headless at `level`.
+pub fn run_demo(level: AutonomyLevel, stand: Stand) -> DemoRun {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let repo = dir.path().join("calc");
+    conclave::demo::sample::create(&repo).expect("sample repo");
+    let cassette = dir.path().join("demo.cassette.jsonl");
+    conclave::demo::write_cassette(&cassette).expect("cassette");
+    let data = dir.path().join("data");
+    let store = Store::open(&data).expect("store");
+    let opts = RunOptions {
+        config: demo_config(&repo, &cassette, level),
+        data_dir: data.clone(),
+        stand,
+        watcher: None,
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let (run, end) = rt.block_on(async {
+        let h = engine::start(&store, &repo, conclave::demo::GOAL, opts).expect("start");
+        let end = tokio::time::timeout(std::time::Duration::from_secs(120), h.driver)
+            .await
+            .expect("the run hung")
+            .expect("driver");
+        (h.run, end)
+    });
+    let events = store.all_events(run).expect("events");
+    DemoRun {
+        dir,
+        repo,
+        run,
+        end,
+        events,
+    }
+}

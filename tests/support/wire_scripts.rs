@@ -1,0 +1,259 @@
+//! Streams and error bodies written exactly as each provider sends them (providers.md).
+//!
+//! Owns turning an abstract `Answer` (thinking, text pieces, tool calls with their argument
+//! fragments, usage) into the SSE events of the OpenAI, Anthropic and Gemini wires, plus the
+//! faults tests inject into them. Must not do I/O: `provider_server` sends what this writes.
+
+use serde_json::{json, Value};
+
+/// What the model "says", in the pieces it says it in.
+#[derive(Clone, Debug, Default)]
+pub struct Answer {
+    pub model: String,
+    pub thinking: Vec<String>,
+    pub text: Vec<String>,
+    pub calls: Vec<Call>,
+    /// (input incl. cached, output, cached); None: the server reports no usage.
+    pub usage: Option<(u64, u64, u64)>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Call {
+    pub id: String,
+    pub name: String,
+    /// The arguments as the JSON text the model writes...
+    pub args: String,
+    /// ...delivered in this many fragments.
+    pub fragments: usize,
+}
+
+impl Call {
+    pub fn new(id: &str, name: &str, args: Value, fragments: usize) -> Self {
+        Call {
+            id: id.into(),
+            name: name.into(),
+            args: args.to_string(),
+            fragments,
+        }
+    }
+}
+
+/// Cuts `s` into `n` pieces on character boundaries (pieces may be empty when n > chars).
+pub fn fragments(s: &str, n: usize) -> Vec<String> {
+    let chars: Vec<char> = s.chars().collect();
+    let n = n.max(1);
+    let per = chars.len().div_ceil(n).max(1);
+    let mut out: Vec<String> = chars.chunks(per).map(|c| c.iter().collect()).collect();
+    out.resize(n.max(out.len()), String::new());
+    out
+}
+
+fn data(v: &Value) -> String {
+    format!("data: {v}\n\n")
+}
+
+/// OpenAI chat completion chunks, `[DONE]` last.
+pub fn openai_events(a: &Answer) -> Vec<String> {
+    let chunk = |delta: Value, finish: Value| {
+        data(
+            &json!({"id": "chatcmpl-9", "object": "chat.completion.chunk", "created": 1732400000,
+            "model": a.model, "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}),
+        )
+    };
+    let mut ev = vec![chunk(
+        json!({"role": "assistant", "content": ""}),
+        Value::Null,
+    )];
+    for t in &a.thinking {
+        ev.push(chunk(json!({"reasoning_content": t}), Value::Null));
+    }
+    for t in &a.text {
+        ev.push(chunk(json!({"content": t}), Value::Null));
+    }
+    for (i, c) in a.calls.iter().enumerate() {
+        ev.push(chunk(
+            json!({"tool_calls": [{"index": i, "id": c.id, "type": "function",
+                   "function": {"name": c.name, "arguments": ""}}]}),
+            Value::Null,
+        ));
+        for f in fragments(&c.args, c.fragments) {
+            ev.push(chunk(
+                json!({"tool_calls": [{"index": i, "function": {"arguments": f}}]}),
+                Value::Null,
+            ));
+        }
+    }
+    let finish = if a.calls.is_empty() {
+        "stop"
+    } else {
+        "tool_calls"
+    };
+    ev.push(chunk(json!({}), json!(finish)));
+    if let Some((i, o, c)) = a.usage {
+        ev.push(data(
+            &json!({"id": "chatcmpl-9", "object": "chat.completion.chunk", "created": 1732400000,
+            "model": a.model, "choices": [], "usage": {"prompt_tokens": i, "completion_tokens": o,
+            "total_tokens": i + o, "prompt_tokens_details": {"cached_tokens": c}}}),
+        ));
+    }
+    ev.push("data: [DONE]\n\n".into());
+    ev
+}
+
+fn named(name: &str, v: Value) -> String {
+    format!("event: {name}\ndata: {v}\n\n")
+}
+
+/// Anthropic message events, `message_stop` last.
+pub fn anthropic_events(a: &Answer) -> Vec<String> {
+    let (input, output, cached) = a.usage.unwrap_or((0, 0, 0));
+    let mut ev = vec![named(
+        "message_start",
+        json!({"type": "message_start", "message": {
+        "id": "msg_01", "type": "message", "role": "assistant", "model": a.model, "content": [],
+        "stop_reason": null, "usage": {"input_tokens": input - cached, "output_tokens": 1,
+        "cache_creation_input_tokens": 0, "cache_read_input_tokens": cached}}}),
+    )];
+    let mut index = 0;
+    if !a.thinking.is_empty() {
+        ev.push(named(
+            "content_block_start",
+            json!({"type": "content_block_start", "index": index,
+            "content_block": {"type": "thinking", "thinking": ""}}),
+        ));
+        for t in &a.thinking {
+            ev.push(named(
+                "content_block_delta",
+                json!({"type": "content_block_delta", "index": index,
+                "delta": {"type": "thinking_delta", "thinking": t}}),
+            ));
+        }
+        ev.push(named(
+            "content_block_delta",
+            json!({"type": "content_block_delta", "index": index,
+            "delta": {"type": "signature_delta", "signature": "EqQBCgIYAhIM"}}),
+        ));
+        ev.push(named(
+            "content_block_stop",
+            json!({"type": "content_block_stop", "index": index}),
+        ));
+        index += 1;
+    }
+    ev.push(named(
+        "content_block_start",
+        json!({"type": "content_block_start", "index": index,
+        "content_block": {"type": "text", "text": ""}}),
+    ));
+    ev.push(named("ping", json!({"type": "ping"})));
+    for t in &a.text {
+        ev.push(named(
+            "content_block_delta",
+            json!({"type": "content_block_delta", "index": index,
+            "delta": {"type": "text_delta", "text": t}}),
+        ));
+    }
+    ev.push(named(
+        "content_block_stop",
+        json!({"type": "content_block_stop", "index": index}),
+    ));
+    for c in &a.calls {
+        index += 1;
+        ev.push(named(
+            "content_block_start",
+            json!({"type": "content_block_start", "index": index,
+            "content_block": {"type": "tool_use", "id": c.id, "name": c.name, "input": {}}}),
+        ));
+        for f in fragments(&c.args, c.fragments) {
+            ev.push(named(
+                "content_block_delta",
+                json!({"type": "content_block_delta", "index": index,
+                "delta": {"type": "input_json_delta", "partial_json": f}}),
+            ));
+        }
+        ev.push(named(
+            "content_block_stop",
+            json!({"type": "content_block_stop", "index": index}),
+        ));
+    }
+    let stop = if a.calls.is_empty() {
+        "end_turn"
+    } else {
+        "tool_use"
+    };
+    ev.push(named(
+        "message_delta",
+        json!({"type": "message_delta",
+        "delta": {"stop_reason": stop, "stop_sequence": null}, "usage": {"output_tokens": output}}),
+    ));
+    ev.push(named("message_stop", json!({"type": "message_stop"})));
+    ev
+}
+
+/// Gemini `alt=sse` chunks in CRLF, the last one carrying `finishReason` and the calls.
+pub fn gemini_events(a: &Answer) -> Vec<String> {
+    let (input, output, cached) = a.usage.unwrap_or((0, 0, 0));
+    let crlf = |v: Value| format!("data: {v}\r\n\r\n");
+    let mut ev = Vec::new();
+    let parts = a
+        .thinking
+        .iter()
+        .map(|t| json!({"text": t, "thought": true}))
+        .chain(a.text.iter().map(|t| json!({"text": t})));
+    for p in parts {
+        ev.push(crlf(
+            json!({"candidates": [{"content": {"role": "model", "parts": [p]}, "index": 0}],
+            "usageMetadata": {"promptTokenCount": input, "totalTokenCount": input},
+            "modelVersion": a.model}),
+        ));
+    }
+    let calls: Vec<Value> = a
+        .calls
+        .iter()
+        .map(|c| {
+            let args: Value = serde_json::from_str(&c.args).unwrap_or(json!({}));
+            json!({"functionCall": {"name": c.name, "args": args}})
+        })
+        .collect();
+    let mut last = json!({"candidates": [{"content": {"role": "model", "parts": calls},
+        "finishReason": "STOP", "index": 0}], "modelVersion": a.model});
+    if a.usage.is_some() {
+        last["usageMetadata"] = json!({"promptTokenCount": input, "candidatesTokenCount": output,
+            "cachedContentTokenCount": cached, "totalTokenCount": input + output});
+    }
+    ev.push(crlf(last));
+    ev
+}
+
+/// A chunk that is not JSON, in the wire's framing.
+pub fn malformed_event(gemini: bool) -> String {
+    if gemini {
+        "data: {\"candidates\":[{\"content\":\r\n\r\n".into()
+    } else {
+        "data: {\"choices\":[{\"delta\":{\"content\":\"oops\"\n\n".into()
+    }
+}
+
+/// Anthropic's in-stream error event.
+pub fn anthropic_error_event(kind: &str, message: &str) -> String {
+    named(
+        "error",
+        json!({"type": "error", "error": {"type": kind, "message": message}}),
+    )
+}
+
+pub fn openai_error(code: &str, message: &str) -> String {
+    json!({"error": {"message": message, "type": code, "code": code, "param": null}}).to_string()
+}
+
+pub fn anthropic_error(kind: &str, message: &str) -> String {
+    json!({"type": "error", "error": {"type": kind, "message": message}}).to_string()
+}
+
+pub fn gemini_error(code: u16, status: &str, message: &str, retry_delay: Option<&str>) -> String {
+    let mut e = json!({"error": {"code": code, "message": message, "status": status}});
+    if let Some(d) = retry_delay {
+        e["error"]["details"] =
+            json!([{"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": d}]);
+    }
+    e.to_string()
+}

@@ -1,0 +1,136 @@
+//! Snapshots of the screen as a person would see it (text only; styles are checked in
+//! `tui_render.rs`): every pane, the whole screen at each level and size, live and finished,
+//! and the layers over it. Review changes with `cargo insta review`.
+
+use conclave::model::{AutonomyLevel, RunState};
+use conclave::tui::panes::Pane;
+use conclave::tui::test_support::*;
+use conclave::tui::*;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+
+fn ui() -> Ui {
+    Ui::new(Theme::default(), Keymap::default())
+}
+
+fn live() -> RunState {
+    state_of(&live_run())
+}
+
+fn finished() -> RunState {
+    state_of(&finished_run())
+}
+
+fn pane_text(pane: &dyn Pane, state: &RunState, view: &ViewState, w: u16, h: u16) -> String {
+    let area = Rect::new(0, 0, w, h);
+    let mut buf = Buffer::empty(area);
+    pane.render(area, &mut buf, state, view, &Theme::default());
+    buffer_text(&buf)
+}
+
+#[test]
+fn whole_screen_at_every_level_size_and_phase() {
+    for (phase, log) in [("live", live_run()), ("finished", finished_run())] {
+        for level in AutonomyLevel::ALL {
+            let state = state_of(&with_level(log.clone(), level));
+            assert_eq!(state.anomaly_count, 0, "{:?}", state.anomalies);
+            for (w, h) in [(80, 24), (160, 50)] {
+                let name = format!("screen_{phase}_l{}_{w}x{h}", level.number());
+                insta::assert_snapshot!(name, screen_text(&ui(), &state, w, h));
+            }
+        }
+    }
+}
+
+#[test]
+fn each_pane_live_and_finished() {
+    let u = ui();
+    let view = ViewState::default();
+    for (phase, state) in [("live", live()), ("finished", finished())] {
+        let p = u.panes();
+        let panes: [(&str, &dyn Pane); 5] = [
+            ("tasks", &p.tasks),
+            ("transcript", &p.transcript),
+            ("approvals", &p.approvals),
+            ("diff", &p.diff),
+            ("metrics", &p.metrics),
+        ];
+        for (name, pane) in panes {
+            insta::assert_snapshot!(
+                format!("pane_{name}_{phase}"),
+                pane_text(pane, &state, &view, 72, 16)
+            );
+        }
+    }
+}
+
+#[test]
+fn empty_state_and_too_small() {
+    let empty = RunState::default();
+    insta::assert_snapshot!("screen_empty_80x24", screen_text(&ui(), &empty, 80, 24));
+    insta::assert_snapshot!("screen_too_small", screen_text(&ui(), &live(), 50, 12));
+}
+
+#[test]
+fn layers_over_the_screen() {
+    let state = live();
+    let mut u = ui();
+    u.handle_key(key("r"), &state);
+    type_text(&mut u, &state, "use our own limiter, no new deps");
+    insta::assert_snapshot!("layer_reject_80x24", screen_text(&u, &state, 80, 24));
+
+    let mut u = ui();
+    u.handle_key(key("g"), &state);
+    insta::assert_snapshot!("layer_add_goal_80x24", screen_text(&u, &state, 80, 24));
+
+    let mut u = ui();
+    u.handle_key(key("+"), &state);
+    u.handle_key(key("+"), &state);
+    let l3 = state_of(&with_level(live_run(), AutonomyLevel::Strategic));
+    u.handle_key(key("+"), &l3);
+    insta::assert_snapshot!("layer_confirm_l4_80x24", screen_text(&u, &l3, 80, 24));
+
+    let mut u = ui();
+    u.handle_key(key("q"), &state);
+    insta::assert_snapshot!("layer_confirm_quit_80x24", screen_text(&u, &state, 80, 24));
+
+    let mut u = ui();
+    u.handle_key(key("?"), &state);
+    insta::assert_snapshot!("layer_help_80x24", screen_text(&u, &state, 80, 24));
+    insta::assert_snapshot!("layer_help_160x50", screen_text(&u, &state, 160, 50));
+
+    let mut u = ui();
+    let problems = Keymap::from_text(
+        std::path::Path::new("/home/ana/.config/conclave/keymaps/mine.toml"),
+        "[global]\n\"a\" = \"aprove\"\n",
+        None,
+    )
+    .problems;
+    u.show_problems(&problems);
+    insta::assert_snapshot!("layer_notice_80x24", screen_text(&u, &state, 80, 24));
+}
+
+#[test]
+fn zoomed_diff_with_a_dropped_hunk_and_unfolded_calls() {
+    let state = live();
+    let mut u = ui();
+    u.handle_key(key("4"), &state);
+    u.handle_key(key("n"), &state);
+    u.handle_key(key("space"), &state);
+    u.handle_key(key("z"), &state);
+    insta::assert_snapshot!("zoom_diff_dropped_80x24", screen_text(&u, &state, 80, 24));
+
+    let mut u = ui();
+    u.handle_key(key("2"), &state);
+    u.handle_key(key("e"), &state);
+    u.handle_key(key("z"), &state);
+    insta::assert_snapshot!(
+        "zoom_transcript_unfolded_80x24",
+        screen_text(&u, &state, 80, 24)
+    );
+
+    let mut u = ui();
+    u.handle_key(key("5"), &state);
+    u.handle_key(key("z"), &state);
+    insta::assert_snapshot!("zoom_metrics_160x50", screen_text(&u, &state, 160, 50));
+}
