@@ -63,7 +63,7 @@ async fn live_terminal() {
         for (i, e) in events.into_iter().enumerate() {
             let ms = if i < quick { 5 } else { 60 };
             tokio::time::sleep(Duration::from_millis(ms)).await;
-            if tx.send(FeedMsg::Event(e)).await.is_err() {
+            if tx.send(FeedMsg::Event(Box::new(e))).await.is_err() {
                 return;
             }
         }

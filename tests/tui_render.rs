@@ -334,7 +334,7 @@ async fn the_event_feed_folds_batches_and_resets() {
     let mut feed = conclave::tui::EventFeed::new(rx, RunState::default());
     let events = live_run();
     for e in &events[..10] {
-        tx.send(FeedMsg::Event(e.clone())).await.unwrap();
+        tx.send(FeedMsg::Event(Box::new(e.clone()))).await.unwrap();
     }
     tx.send(FeedMsg::Events(events[10..].to_vec()))
         .await

@@ -37,10 +37,7 @@ pub fn run(ctx: &Context, a: &DemoArgs) -> Outcome {
     let config = crate::demo::config(base, &cassette);
     eprintln!("demo repository: {}", dir.display());
     if !a.headless {
-        return super::pending(
-            "the demo's live screen",
-            "the TUI (issue #7); `conclave demo --headless` runs it without",
-        );
+        super::screen::needs_terminal("the demo's live screen")?;
     }
     let store = ctx.open_store()?;
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -49,15 +46,25 @@ pub fn run(ctx: &Context, a: &DemoArgs) -> Outcome {
         .build()
         .map_err(|e| Failure::failed(e.to_string()))?;
     let (tx, rx) = unbounded_channel();
+    // In the TUI the person answers where the level says; headless, the demo approves.
+    let stand = if a.headless {
+        Stand::Approve
+    } else {
+        Stand::Person
+    };
     let opts = RunOptions {
-        config,
+        config: config.clone(),
         data_dir: ctx.paths.data_dir.clone(),
-        stand: Stand::Approve,
+        stand,
         watcher: Some(tx),
     };
     rt.block_on(async {
         let handle = engine::start(&store, &dir, crate::demo::GOAL, opts)
             .map_err(|e| Failure::failed(e.to_string()))?;
-        super::live::headless(handle, rx).await
+        if a.headless {
+            super::live::headless(handle, rx).await
+        } else {
+            super::screen::live(ctx, &config, handle, rx, crate::model::RunState::default()).await
+        }
     })
 }

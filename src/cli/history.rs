@@ -14,13 +14,24 @@ pub fn replay(ctx: &Context, a: &ReplayArgs) -> Outcome {
     }
     let store = ctx.open_store()?;
     let run = store.resolve(&a.run)?;
-    let state = store.state_at(run, None)?;
     if !a.headless {
-        return super::pending(
-            "the replay screen",
-            "the TUI (issues #7 and #8); `--headless` prints the replayed state",
-        );
+        super::screen::needs_terminal("the replay screen")?;
+        let config = ctx.load_config()?.config;
+        let events = store.all_events(run)?;
+        drop(store);
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .map_err(|e| Failure::failed(e.to_string()))?;
+        return rt.block_on(super::screen::replay(
+            ctx,
+            &config,
+            events,
+            a.speed.clamp(0.25, 100.0),
+        ));
     }
+    let state = store.state_at(run, None)?;
     let json = serde_json::to_string_pretty(&state).map_err(|e| Failure::failed(e.to_string()))?;
     println!("{json}");
     Ok(0)

@@ -68,51 +68,67 @@ fn goal(a: &RunArgs) -> Result<String, Failure> {
 pub fn run(ctx: &Context, a: &RunArgs) -> Outcome {
     let goal = goal(a)?;
     let config = overrides(ctx.load_config()?.config, a)?;
-    if !a.headless.headless {
-        return super::pending(
-            "the live run screen",
-            "the TUI (issue #7); add --headless to run without it",
-        );
+    let tui = !a.headless.headless;
+    if tui {
+        super::screen::needs_terminal("the live run screen")?;
     }
     let store = ctx.open_store()?;
     let rt = runtime()?;
     let (tx, rx) = unbounded_channel();
+    // In the TUI a person answers; headless, --on-approval does.
+    let stand = if tui {
+        Stand::Person
+    } else {
+        stand(&a.headless)
+    };
     let opts = RunOptions {
-        config,
+        config: config.clone(),
         data_dir: ctx.paths.data_dir.clone(),
-        stand: stand(&a.headless),
+        stand,
         watcher: Some(tx),
     };
     let repo = ctx.repo_dir();
     rt.block_on(async {
         let handle =
             engine::start(&store, &repo, &goal, opts).map_err(|e| Failure::usage(e.to_string()))?;
-        headless(handle, rx).await
+        if tui {
+            super::screen::live(ctx, &config, handle, rx, crate::model::RunState::default()).await
+        } else {
+            headless(handle, rx).await
+        }
     })
 }
 
 pub fn resume(ctx: &Context, a: &ResumeArgs) -> Outcome {
     let config = ctx.load_config()?.config;
-    if !a.headless.headless {
-        return super::pending(
-            "the live run screen",
-            "the TUI (issue #7); add --headless to resume without it",
-        );
+    let tui = !a.headless.headless;
+    if tui {
+        super::screen::needs_terminal("the live run screen")?;
     }
     let store = ctx.open_store()?;
     let run = store.resolve(&a.run)?;
     let rt = runtime()?;
     let (tx, rx) = unbounded_channel();
+    let stand = if tui {
+        Stand::Person
+    } else {
+        stand(&a.headless)
+    };
     let opts = RunOptions {
-        config,
+        config: config.clone(),
         data_dir: ctx.paths.data_dir.clone(),
-        stand: stand(&a.headless),
+        stand,
         watcher: Some(tx),
     };
+    let before = store.state_at(run, None)?;
     rt.block_on(async {
         let handle =
             engine::resume(&store, run, opts).map_err(|e| Failure::usage(e.to_string()))?;
-        headless(handle, rx).await
+        if tui {
+            super::screen::live(ctx, &config, handle, rx, before).await
+        } else {
+            headless(handle, rx).await
+        }
     })
 }
 

@@ -11,6 +11,7 @@ mod history;
 mod live;
 mod logging;
 mod runs;
+mod screen;
 
 use crate::config::{self, ConfigError, ConfigSources, Paths};
 use crate::store::{Store, StoreError};

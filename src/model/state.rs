@@ -282,6 +282,8 @@ pub struct RunState {
     pub errors: Vec<ProviderErrorRecord>,
     pub findings: Vec<Finding>,
     pub lessons: Vec<LessonRecord>,
+    /// Gates run on the integration branch itself (before a land).
+    pub run_gates: Vec<GateOutcome>,
     /// Where and how the run landed, once it did.
     pub landed: Option<LandRecord>,
     pub usage: UsageTotals,

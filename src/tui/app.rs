@@ -43,7 +43,7 @@ pub trait StateFeed {
 /// What an `EventFeed` receives.
 #[derive(Debug)]
 pub enum FeedMsg {
-    Event(Event),
+    Event(Box<Event>),
     Events(Vec<Event>),
     /// Replace the state, e.g. after a replay seek: a state made by `model::fold` (or one
     /// whose `rebuild_index` was called).

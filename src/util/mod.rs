@@ -36,6 +36,15 @@ pub fn shorten(s: &str, max: usize) -> String {
     out
 }
 
+/// Milliseconds since the epoch, now (the engine stamps events with it; the reducer never
+/// reads a clock).
+pub fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -53,13 +62,4 @@ mod tests {
         assert_eq!(shorten("abcdefgh", 5), "abcd…");
         assert_eq!(shorten("ab\ncd", 5), "ab…");
     }
-}
-
-/// Milliseconds since the epoch, now (the engine stamps events with it; the reducer never
-/// reads a clock).
-pub fn now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
 }
