@@ -5,12 +5,15 @@
 //! its `RunLog`. `start` and `resume` return a `RunHandle`: the log to watch, a sender for
 //! the person's commands, and the task that drives the run.
 
+pub mod adaptation;
 pub mod approvals;
 pub mod command_risk;
 mod commands;
 pub mod context;
+pub mod detection;
 pub mod gates;
 mod learning;
+pub mod lessons;
 mod merging;
 pub mod orchestrator;
 pub mod policy;
