@@ -6,7 +6,6 @@
 use super::context::Ctx;
 use crate::model::{EventKind, Role, Verdict};
 use crate::providers::{CallMeta, ChatRequest, EventSink, Message, Turn};
-use serde_json::json;
 use std::sync::Arc;
 
 const SYSTEM: &str =
@@ -71,14 +70,72 @@ pub async fn distill_lessons(ctx: &Arc<Ctx>) {
         }
         let kind = ctx.log.with_state(|s| s.task(&task).map(|t| t.kind));
         let persisted = ctx.memory.as_ref().is_some_and(|m| {
-            let key = format!("lesson/{}", ulid::Ulid::new());
-            let value = json!({"text": text, "source": format!("task {task}"), "kind": kind, "agent": strategist, "created_ms": crate::util::now_ms()});
-            m.put(&key, &value).is_ok()
+            super::lessons::LessonStore::new(m.clone())
+                .add(super::lessons::NewLesson {
+                    text: text.clone(),
+                    source: format!("task {task}"),
+                    kind,
+                    agent: Some(strategist.clone()),
+                    created_ms: ctx.log.with_state(|s| s.last_at_ms),
+                })
+                .is_ok()
         });
         ctx.log.emit(EventKind::Lesson {
             text,
             source: format!("task {task}"),
             persisted,
         });
+    }
+}
+
+/// What each finished task teaches the router: recorded from level 4, used from level 5.
+pub fn record_outcome(ctx: &Ctx, task: &str, done: bool) {
+    if ctx.log.with_state(|s| s.level_or_default()) < crate::model::AutonomyLevel::Full {
+        return;
+    }
+    let Some(memory) = &ctx.memory else { return };
+    let Some((agent, kind, outcome)) = ctx.log.with_state(|s| {
+        let t = s.task(task)?;
+        let reviews = |v: Verdict| t.reviews.iter().filter(|r| r.verdict == v).count() as u32;
+        Some((
+            t.agent.clone()?,
+            t.kind,
+            super::adaptation::Outcome {
+                done,
+                first_pass: !t.first_round_failed && !t.gates.is_empty(),
+                approvals: reviews(Verdict::Approve),
+                change_requests: reviews(Verdict::RequestChanges),
+                retries: t.retries(),
+                cost_usd: t.usage.cost_usd,
+                ms: t.finished_at_ms.unwrap_or(s.last_at_ms).saturating_sub(t.started_at_ms.unwrap_or(s.last_at_ms)),
+            },
+        ))
+    }) else {
+        return;
+    };
+    if let Err(e) = super::adaptation::OutcomeStats::record(memory, &agent, kind, &outcome) {
+        tracing::warn!(error = %e, "outcome not recorded");
+    }
+}
+
+/// Level 5: router scores from recorded outcomes (a little exploration, seeded by the task).
+pub fn router_scores(ctx: &Ctx, task: &str, kind: crate::model::TaskKind) -> Vec<(String, f64)> {
+    if ctx.log.with_state(|s| s.level_or_default()) < crate::model::AutonomyLevel::Evolutionary {
+        return Vec::new();
+    }
+    let Some(memory) = &ctx.memory else { return Vec::new() };
+    let names: Vec<&str> = ctx.config.agents.iter().filter(|a| a.role == Role::Implementer).map(|a| a.name.as_str()).collect();
+    let seed = task.bytes().fold(0u64, |h, b| h.wrapping_mul(31).wrapping_add(b as u64));
+    let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(seed);
+    super::adaptation::score_agents(memory, &names, kind, 0.1, &mut rng)
+        .map(|v| v.into_iter().map(|(n, s, _)| (n, s)).collect())
+        .unwrap_or_default()
+}
+
+/// Lessons worth putting in an agent's prompt for this task.
+pub fn lessons_for(ctx: &Ctx, kind: crate::model::TaskKind, hint: &str) -> Vec<String> {
+    match &ctx.memory {
+        Some(m) => super::lessons::LessonStore::new(m.clone()).relevant(kind, hint, 5).unwrap_or_default(),
+        None => Vec::new(),
     }
 }

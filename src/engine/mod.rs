@@ -12,7 +12,7 @@ mod commands;
 pub mod context;
 pub mod detection;
 pub mod gates;
-mod learning;
+pub mod learning;
 pub mod lessons;
 mod merging;
 pub mod orchestrator;

@@ -30,6 +30,7 @@ pub async fn drive(ctx: Arc<Ctx>) -> DriveEnd {
             _ => RunOutcome::Finished,
         });
     }
+    detect_work(&ctx).await;
     if !plan(&ctx).await {
         return end(&ctx, RunOutcome::Failed);
     }
@@ -317,4 +318,45 @@ async fn land(ctx: &Arc<Ctx>) -> Option<()> {
         )),
     }
     Some(())
+}
+
+/// Work detection before the first plan: TODO-style comments always (shown as suggestions),
+/// and from level 4 gates failing on the base commit too, all turned into goals.
+async fn detect_work(ctx: &Arc<Ctx>) {
+    use super::detection::{detect_todos, failing_gate_finding, goals_from_findings, MAX_DETECTED_GOALS};
+    let fresh = ctx.log.with_state(|s| s.plans_proposed == 0 && s.findings.is_empty() && s.goals.len() == 1);
+    if !fresh {
+        return;
+    }
+    let level = ctx.log.with_state(|s| s.level_or_default());
+    let root = ctx.repo.root.clone();
+    let mut findings = tokio::task::spawn_blocking(move || detect_todos(&root)).await.unwrap_or_default();
+    if level >= crate::model::AutonomyLevel::Full {
+        if let Ok(w) = ctx.repo.task_worktree("_base") {
+            for g in &ctx.config.gates {
+                let spec = crate::runner::CommandSpec {
+                    command: g.command.clone(),
+                    cwd: w.path.clone(),
+                    timeout: std::time::Duration::from_secs(g.timeout_s),
+                    output_cap: super::gates::GATE_OUTPUT_CAP,
+                    env_remove: ctx.env_remove.clone(),
+                };
+                if let Ok(o) = ctx.runner.run(spec, ctx.cancel.clone()).await {
+                    if !o.success() {
+                        findings.push(failing_gate_finding(&g.name, &o.output_tail));
+                    }
+                    findings.extend(super::detection::findings_from_gate_output(&g.name, &o.output_tail));
+                }
+            }
+        }
+    }
+    if findings.is_empty() {
+        return;
+    }
+    ctx.log.emit(EventKind::WorkDetected { findings: findings.clone() });
+    if level >= crate::model::AutonomyLevel::Full {
+        for goal in goals_from_findings(&findings, MAX_DETECTED_GOALS) {
+            ctx.log.emit(EventKind::GoalAdded { text: goal, source: crate::model::GoalSource::Detected });
+        }
+    }
 }

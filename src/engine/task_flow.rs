@@ -185,10 +185,14 @@ pub async fn run_task(ctx: Arc<Ctx>, task: String) -> TaskEnd {
         let mut problem: Option<String> = None;
         if step == Step::Implement {
             status(&ctx, &task, TaskStatus::Running);
+            if !feedback.is_empty() {
+                // The person sees what the agent is told.
+                note(&ctx, &agent, &task, format!("feedback for attempt {attempt}:\n{}", feedback.join("\n")));
+            }
             let brief = prompt::Brief {
                 goal: goal.clone(),
                 task: Some((task.clone(), title.clone(), description.clone())),
-                lessons: ctx.lessons.clone(),
+                lessons: super::learning::lessons_for(&ctx, kind, &title),
                 feedback: feedback.clone(),
                 material: None,
             };
@@ -302,11 +306,16 @@ pub async fn run_task(ctx: Arc<Ctx>, task: String) -> TaskEnd {
             }
             Some(false) => {
                 status(&ctx, &task, TaskStatus::Failed);
+                super::learning::record_outcome(&ctx, &task, false);
                 return TaskEnd::Failed;
             }
         }
     }
-    super::merging::merge_task(&ctx, &task, &agent, &wt, attempt).await
+    let end = super::merging::merge_task(&ctx, &task, &agent, &wt, attempt).await;
+    if end != TaskEnd::Stopped {
+        super::learning::record_outcome(&ctx, &task, end == TaskEnd::Done);
+    }
+    end
 }
 
 fn stopped_or(ctx: &Ctx, task: &str, end: TaskEnd) -> TaskEnd {
