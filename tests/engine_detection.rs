@@ -20,18 +20,33 @@ fn detect(level: AutonomyLevel) -> (Vec<conclave::model::Finding>, Vec<String>) 
     conclave::demo::write_cassette(&cassette).unwrap();
     let store = Store::open(&dir.path().join("data")).unwrap();
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let opts = RunOptions { config: demo_config(&repo, &cassette, level), data_dir: dir.path().join("data"), stand: Stand::Person, watcher: Some(tx) };
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let opts = RunOptions {
+        config: demo_config(&repo, &cassette, level),
+        data_dir: dir.path().join("data"),
+        stand: Stand::Person,
+        watcher: Some(tx),
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
     rt.block_on(async {
         let h = engine::start(&store, &repo, "improve calc", opts).unwrap();
         let mut findings = Vec::new();
         let mut goals = Vec::new();
         // Detection runs before planning; the plan approval (a person's, at L3 none) or the
         // first task marks its end.
-        while let Some(e) = tokio::time::timeout(std::time::Duration::from_secs(60), rx.recv()).await.unwrap() {
+        while let Some(e) = tokio::time::timeout(std::time::Duration::from_secs(60), rx.recv())
+            .await
+            .unwrap()
+        {
             match e.kind {
                 EventKind::WorkDetected { findings: f } => findings = f,
-                EventKind::GoalAdded { text, source: GoalSource::Detected } => goals.push(text),
+                EventKind::GoalAdded {
+                    text,
+                    source: GoalSource::Detected,
+                } => goals.push(text),
                 EventKind::PlanProposed { .. } => break,
                 _ => {}
             }
@@ -45,12 +60,24 @@ fn detect(level: AutonomyLevel) -> (Vec<conclave::model::Finding>, Vec<String>) 
 #[test]
 fn level_4_turns_findings_into_goals() {
     let (findings, goals) = detect(AutonomyLevel::Full);
-    let todo = findings.iter().find(|f| f.kind == FindingKind::Todo).expect("the planted TODO");
+    let todo = findings
+        .iter()
+        .find(|f| f.kind == FindingKind::Todo)
+        .expect("the planted TODO");
     assert_eq!(todo.location.as_deref(), Some("calc.py:11"));
-    assert!(findings.iter().any(|f| f.kind == FindingKind::FailingGate), "{findings:?}");
+    assert!(
+        findings.iter().any(|f| f.kind == FindingKind::FailingGate),
+        "{findings:?}"
+    );
     assert!(!goals.is_empty());
-    assert!(goals[0].contains("unittest"), "failing gates come first: {goals:?}");
-    assert!(goals.iter().any(|g| g.contains("ZeroDivisionError")), "{goals:?}");
+    assert!(
+        goals[0].contains("unittest"),
+        "failing gates come first: {goals:?}"
+    );
+    assert!(
+        goals.iter().any(|g| g.contains("ZeroDivisionError")),
+        "{goals:?}"
+    );
 }
 
 #[test]

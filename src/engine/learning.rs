@@ -107,7 +107,10 @@ pub fn record_outcome(ctx: &Ctx, task: &str, done: bool) {
                 change_requests: reviews(Verdict::RequestChanges),
                 retries: t.retries(),
                 cost_usd: t.usage.cost_usd,
-                ms: t.finished_at_ms.unwrap_or(s.last_at_ms).saturating_sub(t.started_at_ms.unwrap_or(s.last_at_ms)),
+                ms: t
+                    .finished_at_ms
+                    .unwrap_or(s.last_at_ms)
+                    .saturating_sub(t.started_at_ms.unwrap_or(s.last_at_ms)),
             },
         ))
     }) else {
@@ -123,9 +126,19 @@ pub fn router_scores(ctx: &Ctx, task: &str, kind: crate::model::TaskKind) -> Vec
     if ctx.log.with_state(|s| s.level_or_default()) < crate::model::AutonomyLevel::Evolutionary {
         return Vec::new();
     }
-    let Some(memory) = &ctx.memory else { return Vec::new() };
-    let names: Vec<&str> = ctx.config.agents.iter().filter(|a| a.role == Role::Implementer).map(|a| a.name.as_str()).collect();
-    let seed = task.bytes().fold(0u64, |h, b| h.wrapping_mul(31).wrapping_add(b as u64));
+    let Some(memory) = &ctx.memory else {
+        return Vec::new();
+    };
+    let names: Vec<&str> = ctx
+        .config
+        .agents
+        .iter()
+        .filter(|a| a.role == Role::Implementer)
+        .map(|a| a.name.as_str())
+        .collect();
+    let seed = task
+        .bytes()
+        .fold(0u64, |h, b| h.wrapping_mul(31).wrapping_add(b as u64));
     let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(seed);
     super::adaptation::score_agents(memory, &names, kind, 0.1, &mut rng)
         .map(|v| v.into_iter().map(|(n, s, _)| (n, s)).collect())
@@ -135,7 +148,9 @@ pub fn router_scores(ctx: &Ctx, task: &str, kind: crate::model::TaskKind) -> Vec
 /// Lessons worth putting in an agent's prompt for this task.
 pub fn lessons_for(ctx: &Ctx, kind: crate::model::TaskKind, hint: &str) -> Vec<String> {
     match &ctx.memory {
-        Some(m) => super::lessons::LessonStore::new(m.clone()).relevant(kind, hint, 5).unwrap_or_default(),
+        Some(m) => super::lessons::LessonStore::new(m.clone())
+            .relevant(kind, hint, 5)
+            .unwrap_or_default(),
         None => Vec::new(),
     }
 }

@@ -323,14 +323,20 @@ async fn land(ctx: &Arc<Ctx>) -> Option<()> {
 /// Work detection before the first plan: TODO-style comments always (shown as suggestions),
 /// and from level 4 gates failing on the base commit too, all turned into goals.
 async fn detect_work(ctx: &Arc<Ctx>) {
-    use super::detection::{detect_todos, failing_gate_finding, goals_from_findings, MAX_DETECTED_GOALS};
-    let fresh = ctx.log.with_state(|s| s.plans_proposed == 0 && s.findings.is_empty() && s.goals.len() == 1);
+    use super::detection::{
+        detect_todos, failing_gate_finding, goals_from_findings, MAX_DETECTED_GOALS,
+    };
+    let fresh = ctx
+        .log
+        .with_state(|s| s.plans_proposed == 0 && s.findings.is_empty() && s.goals.len() == 1);
     if !fresh {
         return;
     }
     let level = ctx.log.with_state(|s| s.level_or_default());
     let root = ctx.repo.root.clone();
-    let mut findings = tokio::task::spawn_blocking(move || detect_todos(&root)).await.unwrap_or_default();
+    let mut findings = tokio::task::spawn_blocking(move || detect_todos(&root))
+        .await
+        .unwrap_or_default();
     if level >= crate::model::AutonomyLevel::Full {
         if let Ok(w) = ctx.repo.task_worktree("_base") {
             for g in &ctx.config.gates {
@@ -345,7 +351,10 @@ async fn detect_work(ctx: &Arc<Ctx>) {
                     if !o.success() {
                         findings.push(failing_gate_finding(&g.name, &o.output_tail));
                     }
-                    findings.extend(super::detection::findings_from_gate_output(&g.name, &o.output_tail));
+                    findings.extend(super::detection::findings_from_gate_output(
+                        &g.name,
+                        &o.output_tail,
+                    ));
                 }
             }
         }
@@ -353,10 +362,15 @@ async fn detect_work(ctx: &Arc<Ctx>) {
     if findings.is_empty() {
         return;
     }
-    ctx.log.emit(EventKind::WorkDetected { findings: findings.clone() });
+    ctx.log.emit(EventKind::WorkDetected {
+        findings: findings.clone(),
+    });
     if level >= crate::model::AutonomyLevel::Full {
         for goal in goals_from_findings(&findings, MAX_DETECTED_GOALS) {
-            ctx.log.emit(EventKind::GoalAdded { text: goal, source: crate::model::GoalSource::Detected });
+            ctx.log.emit(EventKind::GoalAdded {
+                text: goal,
+                source: crate::model::GoalSource::Detected,
+            });
         }
     }
 }

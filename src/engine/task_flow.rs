@@ -187,7 +187,12 @@ pub async fn run_task(ctx: Arc<Ctx>, task: String) -> TaskEnd {
             status(&ctx, &task, TaskStatus::Running);
             if !feedback.is_empty() {
                 // The person sees what the agent is told.
-                note(&ctx, &agent, &task, format!("feedback for attempt {attempt}:\n{}", feedback.join("\n")));
+                note(
+                    &ctx,
+                    &agent,
+                    &task,
+                    format!("feedback for attempt {attempt}:\n{}", feedback.join("\n")),
+                );
             }
             let brief = prompt::Brief {
                 goal: goal.clone(),

@@ -1,0 +1,190 @@
+//! The real binary in a real terminal (tmux), used as a person would: `conclave demo`, lower
+//! the level, approve the plan with `a`, reject a diff with a reason and see the agent get it,
+//! raise the level, open help, resize, quit; the terminal is restored.
+
+mod support;
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn cmd(&self, args: &[&str]) -> String {
+        let out = Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .expect("tmux runs");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn screen(&self) -> String {
+        self.cmd(&["capture-pane", "-p", "-t", "e2e"])
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", "e2e"];
+        args.extend_from_slice(keys);
+        self.cmd(&args);
+    }
+
+    fn text(&self, s: &str) {
+        self.cmd(&["send-keys", "-t", "e2e", "-l", s]);
+    }
+
+    /// Waits until the screen shows `what`; the screen on failure.
+    fn wait_for(&self, what: &str, secs: u64) -> Result<String, String> {
+        let end = Instant::now() + Duration::from_secs(secs);
+        loop {
+            let s = self.screen();
+            if s.contains(what) {
+                return Ok(s);
+            }
+            if Instant::now() > end {
+                return Err(s);
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        self.cmd(&["kill-server"]);
+    }
+}
+
+fn must(r: Result<String, String>, what: &str) -> String {
+    r.unwrap_or_else(|screen| panic!("never saw {what}; the screen was:\n{screen}"))
+}
+
+#[test]
+fn a_person_drives_the_demo_in_a_terminal() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        panic!("tmux is needed for this test (.ci/run installs it)");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let bin = env!("CARGO_BIN_EXE_conclave");
+    let script = format!(
+        "env CONCLAVE_DATA_DIR={} XDG_CONFIG_HOME={} {bin} demo --dir {}; echo EXITED; stty -a | tr ' ;' '\\n\\n' | grep -x -e '-*icanon' -e '-*echo'; sleep 60",
+        data.display(),
+        dir.path().join("cfg").display(),
+        dir.path().join("calc").display()
+    );
+    let t = Tmux {
+        socket: format!("conclave-e2e-{}", std::process::id()),
+    };
+    t.cmd(&[
+        "new-session",
+        "-d",
+        "-s",
+        "e2e",
+        "-x",
+        "120",
+        "-y",
+        "40",
+        &script,
+    ]);
+    must(
+        t.wait_for("plan of 4 tasks", 30),
+        "the plan waiting for approval",
+    );
+    // Lower the level first, so every diff waits for the person.
+    t.keys(&["-"]);
+    must(t.wait_for("L1 Assisted", 5), "level 1");
+    t.keys(&["a"]);
+    must(t.wait_for("✓ plan", 10), "the plan approved");
+    // Approve whatever comes until a diff waits; then reject it with a reason.
+    let end = Instant::now() + Duration::from_secs(60);
+    loop {
+        let s = t.screen();
+        if s.lines().any(|l| l.starts_with("▶ diff")) {
+            break;
+        }
+        assert!(Instant::now() < end, "no diff approval came:\n{s}");
+        if s.lines().any(|l| l.starts_with("▶ ")) {
+            t.keys(&["a"]);
+        }
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    t.keys(&["r"]);
+    must(
+        t.wait_for("the agent gets this as feedback", 5),
+        "the reject dialog",
+    );
+    t.text("please also test negative numbers");
+    t.keys(&["Enter"]);
+    must(t.wait_for("✗ diff", 10), "the rejection recorded");
+    // The agent gets the reason: it shows in its transcript.
+    t.keys(&["2"]);
+    let mut seen = false;
+    for _ in 0..5 {
+        if t.wait_for("rejected: please also test negative numbers", 2)
+            .is_ok()
+        {
+            seen = true;
+            break;
+        }
+        t.keys(&["]"]);
+    }
+    assert!(
+        seen,
+        "the reason never reached a transcript:\n{}",
+        t.screen()
+    );
+    // Raise the level, open help, resize.
+    t.keys(&["+"]);
+    must(t.wait_for("L2 Semi-autonomous", 5), "level 2 again");
+    t.keys(&["?"]);
+    must(
+        t.wait_for("Show every key of the active keymap", 5),
+        "the help overlay",
+    );
+    t.keys(&["Escape"]);
+    t.cmd(&["resize-window", "-t", "e2e", "-x", "80", "-y", "24"]);
+    must(
+        t.wait_for("L2 Semi-autonomous", 5),
+        "the status bar at 80x24",
+    );
+    t.cmd(&["resize-window", "-t", "e2e", "-x", "50", "-y", "12"]);
+    must(t.wait_for("too small", 5), "the too-small notice");
+    t.cmd(&["resize-window", "-t", "e2e", "-x", "120", "-y", "40"]);
+    must(t.wait_for("L2 Semi-autonomous", 5), "the screen back");
+    // Quit (confirming, since agents may still work); the terminal is restored.
+    t.keys(&["q"]);
+    std::thread::sleep(Duration::from_millis(500));
+    if t.screen().contains("Quit while agents work?") {
+        t.keys(&["y"]);
+    }
+    let s = must(t.wait_for("EXITED", 10), "the program's exit");
+    let after: Vec<&str> = s.lines().skip_while(|l| !l.starts_with("EXITED")).collect();
+    assert!(
+        after.contains(&"icanon") && after.contains(&"echo"),
+        "terminal not restored: {after:?}"
+    );
+    // The log says the same: a person rejected a diff with that reason.
+    let out = support::runs::conclave(Path::new(&data))
+        .args(["runs", "--json"])
+        .output()
+        .unwrap();
+    let runs: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let run = runs[0]["id"].as_str().unwrap().to_string();
+    let export = support::runs::conclave(Path::new(&data))
+        .args(["export", &run])
+        .output()
+        .unwrap();
+    let log = String::from_utf8_lossy(&export.stdout);
+    assert!(log.lines().any(|l| l.contains("\"ApprovalDecided\"")
+        && l.contains("\"rejected\"")
+        && l.contains("please also test negative numbers")
+        && l.contains("\"person\"")));
+    assert!(log
+        .lines()
+        .any(|l| l.contains("\"LevelChanged\"") && l.contains("\"to\":1")));
+}
