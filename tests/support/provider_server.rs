@@ -119,7 +119,8 @@ impl Recorded {
 struct Shared {
     wire: WireKind,
     expect_key: Option<String>,
-    replies: Mutex<VecDeque<Reply>>,
+    /// Replies in order; one with a matcher answers only a request whose body contains it.
+    replies: Mutex<VecDeque<(Option<String>, Reply)>>,
     requests: Mutex<Vec<Recorded>>,
     rng: Mutex<StdRng>,
 }
@@ -177,7 +178,17 @@ impl ProviderServer {
 
     /// Queues the answer to the next request.
     pub fn push(&self, reply: Reply) {
-        self.shared.replies.lock().unwrap().push_back(reply);
+        self.shared.replies.lock().unwrap().push_back((None, reply));
+    }
+
+    /// Queues an answer for the next request whose body contains `matcher` (so parallel
+    /// sessions on one server each get their own script, whatever order they ask in).
+    pub fn push_when(&self, matcher: &str, reply: Reply) {
+        self.shared
+            .replies
+            .lock()
+            .unwrap()
+            .push_back((Some(matcher.to_string()), reply));
     }
 
     pub fn requests(&self) -> Vec<Recorded> {
@@ -310,11 +321,13 @@ fn route(shared: &Shared, req: &Recorded) -> Reply {
             r#"{"type":"error","error":{"type":"invalid_request_error","message":"anthropic-version header is required"}}"#,
         );
     }
-    shared
-        .replies
-        .lock()
-        .unwrap()
-        .pop_front()
+    let body = req.body.to_string();
+    let mut replies = shared.replies.lock().unwrap();
+    let hit = replies
+        .iter()
+        .position(|(m, _)| m.as_ref().is_none_or(|m| body.contains(m.as_str())));
+    hit.and_then(|i| replies.remove(i))
+        .map(|(_, r)| r)
         .unwrap_or_else(|| {
             Reply::status(
                 400,
