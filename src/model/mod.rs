@@ -13,6 +13,8 @@ pub mod state;
 pub mod synthetic;
 
 #[cfg(test)]
+mod kpi_tests;
+#[cfg(test)]
 mod reducer_tests;
 
 pub use command::Command;
