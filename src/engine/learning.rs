@@ -154,3 +154,70 @@ pub fn lessons_for(ctx: &Ctx, kind: crate::model::TaskKind, hint: &str) -> Vec<S
         None => Vec::new(),
     }
 }
+
+/// Level 5, before a run starts: the retry budget and parallelism tuned from earlier runs'
+/// outcomes (failure and conflict rates). Returns the adaptations to record.
+pub fn tune(store: &crate::store::Store, config: &mut crate::config::Config) -> Vec<EventKind> {
+    if config.run.level < crate::model::AutonomyLevel::Evolutionary {
+        return Vec::new();
+    }
+    let Ok(memory) = store.memory() else {
+        return Vec::new();
+    };
+    let mut total = super::adaptation::OutcomeStats::default();
+    for (_, st) in memory
+        .scan::<super::adaptation::OutcomeStats>("stats/")
+        .unwrap_or_default()
+    {
+        total.attempts += st.attempts;
+        total.done += st.done;
+        total.first_pass += st.first_pass;
+        total.approvals += st.approvals;
+        total.change_requests += st.change_requests;
+        total.retries += st.retries;
+        total.cost_usd += st.cost_usd;
+        total.ms += st.ms;
+    }
+    let runs = store.summaries().unwrap_or_default();
+    let (merges, conflicts) = runs
+        .iter()
+        .fold((0u64, 0u64), |(m, c), r| (m + r.merges, c + r.conflicts));
+    let conflict_rate = if merges == 0 {
+        0.0
+    } else {
+        conflicts as f64 / merges as f64
+    };
+    let failure_rate = if total.attempts == 0 {
+        0.0
+    } else {
+        1.0 - total.done as f64 / total.attempts as f64
+    };
+    let mut out = Vec::new();
+    let retry = super::adaptation::tune_retry_budget(&total, config.run.max_retries);
+    if retry.value != config.run.max_retries {
+        out.push(EventKind::Adapted {
+            what: "max_retries".into(),
+            from: config.run.max_retries,
+            to: retry.value,
+            why: retry.reason.clone(),
+        });
+        config.run.max_retries = retry.value;
+    }
+    if total.attempts > 0 {
+        let par = super::adaptation::tune_parallelism(
+            conflict_rate,
+            failure_rate,
+            config.run.max_parallel,
+        );
+        if par.value != config.run.max_parallel {
+            out.push(EventKind::Adapted {
+                what: "max_parallel".into(),
+                from: config.run.max_parallel,
+                to: par.value,
+                why: par.reason.clone(),
+            });
+            config.run.max_parallel = par.value;
+        }
+    }
+    out
+}

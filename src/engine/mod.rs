@@ -236,6 +236,7 @@ pub fn start(
     }
     let run = RunId::new_at(crate::util::now_ms());
     let rr = RunRepo::start(repo, &run.to_string(), &opts.data_dir)?;
+    let adaptations = learning::tune(store, &mut opts.config);
     let writer = store.create_run(run)?;
     let log = Arc::new(RunLog::new(writer));
     if let Some(w) = opts.watcher.take() {
@@ -267,6 +268,9 @@ pub fn start(
         parent: None,
         config: serde_json::to_value(&opts.config).ok(),
     })?;
+    for a in adaptations {
+        log.append(a)?;
+    }
     launch(store, log, rr, opts)
 }
 

@@ -60,9 +60,10 @@ pub(super) async fn assign(ctx: &Arc<Ctx>, task: &str, kind: TaskKind) -> Option
     {
         return Some(a);
     }
+    let scores = super::learning::router_scores(ctx, task, kind);
     let (agent, why) = ctx
         .log
-        .with_state(|s| super::router::route(&ctx.config.agents, s, kind, &[]))?;
+        .with_state(|s| super::router::route(&ctx.config.agents, s, kind, &scores))?;
     let req = Request {
         id: format!("assign-{task}"),
         what: ApprovalWhat::Assign,

@@ -371,6 +371,13 @@ pub enum EventKind {
         #[serde(default = "yes")]
         persisted: bool,
     },
+    /// Level 5 changed how the run works, from recorded outcomes (so a person sees why).
+    Adapted {
+        what: String,
+        from: u32,
+        to: u32,
+        why: String,
+    },
     /// The integration branch landed on the user's branch.
     Landed {
         branch: String,
@@ -407,6 +414,7 @@ impl EventKind {
             EventKind::ProviderError { .. } => "ProviderError",
             EventKind::WorkDetected { .. } => "WorkDetected",
             EventKind::Lesson { .. } => "Lesson",
+            EventKind::Adapted { .. } => "Adapted",
             EventKind::Landed { .. } => "Landed",
             EventKind::RunPaused {} => "RunPaused",
             EventKind::RunResumed {} => "RunResumed",

@@ -20,6 +20,9 @@ pub struct KpiCounters {
     pub router_assignments: u64,
     pub conflicts: u64,
     pub conflicts_auto: u64,
+    /// Merge attempts (clean or not), for the conflict rate level 5 tunes from.
+    #[serde(default)]
+    pub merges: u64,
     pub gated_tasks: u64,
     pub first_pass_tasks: u64,
     pub ended_tasks: u64,

@@ -298,6 +298,7 @@ fn apply_kind(s: &mut RunState, e: &Event) {
                 commit: commit.clone(),
             });
             let k = &mut s.kpi_counters;
+            k.merges += 1;
             if !ok && !conflicts.is_empty() && !t.conflict_open {
                 t.conflict_open = true;
                 t.person_in_conflict = false;
@@ -384,6 +385,18 @@ fn apply_kind(s: &mut RunState, e: &Event) {
                 s.kpi_counters.lessons_persisted += 1;
             }
         }
+        EventKind::Adapted {
+            what,
+            from,
+            to,
+            why,
+        } => s.adaptations.push(AdaptationRecord {
+            what: what.clone(),
+            from: *from,
+            to: *to,
+            why: why.clone(),
+            seq: e.seq,
+        }),
         EventKind::Landed {
             branch,
             commit,

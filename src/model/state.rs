@@ -245,6 +245,15 @@ pub struct LessonRecord {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AdaptationRecord {
+    pub what: String,
+    pub from: u32,
+    pub to: u32,
+    pub why: String,
+    pub seq: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LandRecord {
     pub branch: String,
     pub commit: String,
@@ -282,6 +291,8 @@ pub struct RunState {
     pub errors: Vec<ProviderErrorRecord>,
     pub findings: Vec<Finding>,
     pub lessons: Vec<LessonRecord>,
+    /// What level 5 changed, and why.
+    pub adaptations: Vec<AdaptationRecord>,
     /// Gates run on the integration branch itself (before a land).
     pub run_gates: Vec<GateOutcome>,
     /// Where and how the run landed, once it did.

@@ -24,6 +24,11 @@ pub struct RunSummary {
     pub parent: Option<ForkOrigin>,
     #[serde(default)]
     pub kpis: Kpis,
+    /// Merge attempts and conflicts, for the conflict rate across runs.
+    #[serde(default)]
+    pub merges: u64,
+    #[serde(default)]
+    pub conflicts: u64,
 }
 
 impl RunSummary {
@@ -44,6 +49,8 @@ impl RunSummary {
             events: s.next_seq,
             parent: s.parent.clone(),
             kpis: s.kpis,
+            merges: s.kpi_counters.merges,
+            conflicts: s.kpi_counters.conflicts,
         }
     }
 }
