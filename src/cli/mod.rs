@@ -130,14 +130,6 @@ pub fn dispatch(cli: Cli) -> Outcome {
         Some(Command::Run(a)) => live::run(&ctx, &a),
         Some(Command::Resume(a)) => live::resume(&ctx, &a),
         Some(Command::Demo(a)) => demo::run(&ctx, &a),
-        None => pending("conclave (the TUI home screen)", "the TUI (issue #7)"),
+        None => screen::home(&ctx),
     }
-}
-
-/// What a command that later issues fill in says meanwhile. It starts nothing.
-fn pending(what: &str, missing: &str) -> Outcome {
-    Err(Failure::failed(format!(
-        "{what} needs {missing}, which this build does not have yet; nothing was started. \
-         `conclave runs`, `replay --headless`, `export`, `import` and `doctor` work now."
-    )))
 }

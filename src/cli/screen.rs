@@ -110,3 +110,71 @@ pub async fn replay(ctx: &Context, config: &Config, events: Vec<Event>, speed: f
     .map_err(|e| Failure::failed(format!("terminal: {e}")))?;
     Ok(0)
 }
+
+/// `conclave` alone: the home screen, then what the person chose, then home again.
+pub fn home(ctx: &Context) -> Outcome {
+    needs_terminal("the home screen")?;
+    let config = ctx.load_config()?.config;
+    let opts = options(ctx, &config);
+    let cwd = ctx.repo_dir();
+    let root = git2::Repository::discover(&cwd)
+        .ok()
+        .and_then(|r| r.workdir().map(|w| w.to_path_buf()));
+    let canon = |p: &std::path::Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    let label = match &root {
+        Some(r) => r.display().to_string(),
+        None => format!("{} (not a git repository: all runs)", cwd.display()),
+    };
+    let store = ctx.open_store()?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::failed(e.to_string()))?;
+    loop {
+        let mut runs = store.summaries()?;
+        if let Some(r) = &root {
+            let want = canon(r);
+            runs.retain(|s| canon(std::path::Path::new(&s.repo)) == want);
+        }
+        let choice = rt
+            .block_on(tui::home::home(runs, label.clone(), &opts))
+            .map_err(|e| Failure::failed(format!("terminal: {e}")))?;
+        match choice {
+            tui::home::HomeChoice::Quit => return Ok(0),
+            tui::home::HomeChoice::Replay(id) => {
+                let events = store.all_events(id)?;
+                rt.block_on(replay(ctx, &config, events, 10.0))?;
+            }
+            tui::home::HomeChoice::Resume(id) => {
+                let (tx, rx) = mpsc::unbounded_channel();
+                let before = store.state_at(id, None)?;
+                let opts = crate::engine::RunOptions {
+                    config: config.clone(),
+                    data_dir: ctx.paths.data_dir.clone(),
+                    stand: crate::engine::Stand::Person,
+                    watcher: Some(tx),
+                };
+                rt.block_on(async {
+                    let handle = crate::engine::resume(&store, id, opts)
+                        .map_err(|e| Failure::usage(e.to_string()))?;
+                    live(ctx, &config, handle, rx, before).await
+                })?;
+            }
+            tui::home::HomeChoice::NewRun(goal) => {
+                let (tx, rx) = mpsc::unbounded_channel();
+                let opts = crate::engine::RunOptions {
+                    config: config.clone(),
+                    data_dir: ctx.paths.data_dir.clone(),
+                    stand: crate::engine::Stand::Person,
+                    watcher: Some(tx),
+                };
+                rt.block_on(async {
+                    let handle = crate::engine::start(&store, &cwd, &goal, opts)
+                        .map_err(|e| Failure::usage(e.to_string()))?;
+                    live(ctx, &config, handle, rx, RunState::default()).await
+                })?;
+            }
+        }
+    }
+}

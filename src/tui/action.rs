@@ -74,6 +74,9 @@ actions! {
     PrevHunk = "prev_hunk", [Diff], "Jump to the previous hunk";
     ToggleHunk = "toggle_hunk", [Diff], "Keep or drop the current hunk before approving";
     KeepAllHunks = "keep_all_hunks", [Diff], "Keep every hunk again";
+    OpenRun = "open_run", [Global], "Home: replay the selected run";
+    ResumeRun = "resume_run", [Global], "Home: resume the selected (unfinished) run";
+    NewRun = "new_run", [Global], "Home: start a new run on this repository";
     Submit = "submit", [Dialog], "Send what was typed";
     Newline = "newline", [Dialog], "Start a new line in the text";
     Confirm = "confirm", [Confirm], "Yes, do it";

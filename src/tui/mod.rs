@@ -15,6 +15,7 @@ pub mod action;
 pub mod app;
 pub mod diff_cache;
 pub mod highlight;
+pub mod home;
 pub mod keymap;
 pub mod layout;
 pub mod overlays;
