@@ -2,7 +2,7 @@
 
 use super::args::DemoArgs;
 use super::{Context, Failure, Outcome};
-use crate::config::{self, ConfigSources};
+use crate::config;
 use crate::engine::{self, RunOptions, Stand};
 use tokio::sync::mpsc::unbounded_channel;
 
@@ -28,12 +28,11 @@ pub fn run(ctx: &Context, a: &DemoArgs) -> Outcome {
     }
     crate::demo::write_cassette(&cassette)
         .map_err(|e| Failure::failed(format!("{}: {e}", cassette.display())))?;
-    let base = config::load(&ConfigSources {
-        user_file: None,
-        user_file_required: false,
-        repo: Some(dir.clone()),
-    })?
-    .config;
+    // The person's config counts for the screen (theme, keymap); the demo brings its own
+    // agents and profiles.
+    let mut sources = ctx.config_sources();
+    sources.repo = Some(dir.clone());
+    let base = config::load(&sources)?.config;
     let config = crate::demo::config(base, &cassette);
     eprintln!("demo repository: {}", dir.display());
     if !a.headless {
