@@ -75,3 +75,63 @@ async fn raising_the_level_decides_what_waits() {
         }
     )));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_person_cancels_a_running_task_and_its_dependents_follow() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path().join("calc");
+    conclave::demo::sample::create(&repo).unwrap();
+    let cassette = dir.path().join("c.jsonl");
+    conclave::demo::write_cassette(&cassette).unwrap();
+    let store = Store::open(&dir.path().join("data")).unwrap();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let opts = RunOptions {
+        config: demo_config(&repo, &cassette, AutonomyLevel::Assisted),
+        data_dir: dir.path().join("data"),
+        stand: Stand::Person,
+        watcher: Some(tx),
+    };
+    let h = engine::start(&store, &repo, conclave::demo::GOAL, opts).unwrap();
+    let mut cancelled = Vec::new();
+    // Approve what t1 needs to start; cancel it once it waits on its first command or diff.
+    loop {
+        let e = tokio::time::timeout(Duration::from_secs(30), rx.recv())
+            .await
+            .unwrap()
+            .unwrap();
+        match &e.kind {
+            EventKind::ApprovalRequested { approval, task, .. }
+                if approval == "plan-1"
+                    || approval == "assign-t1"
+                    || approval == "assign-t2"
+                    || (task.as_deref() == Some("t2")) =>
+            {
+                h.commands
+                    .send(Command::Approve {
+                        approval: approval.clone(),
+                        keep_hunks: None,
+                    })
+                    .unwrap();
+            }
+            EventKind::ApprovalRequested { task: Some(t), .. } if t == "t1" => {
+                h.commands.send(Command::CancelTask("t1".into())).unwrap();
+            }
+            EventKind::TaskStatus {
+                task,
+                status: conclave::model::TaskStatus::Cancelled,
+            } => {
+                cancelled.push(task.clone());
+                if cancelled.len() == 3 {
+                    break;
+                }
+            }
+            _ => {}
+        }
+    }
+    cancelled.sort();
+    assert_eq!(cancelled, ["t1", "t3", "t4"]);
+    h.commands.send(Command::CancelRun).unwrap();
+    let _ = tokio::time::timeout(Duration::from_secs(30), h.driver)
+        .await
+        .unwrap();
+}

@@ -121,6 +121,23 @@ impl Desk {
             });
         }
         let answer = decide(req.what, self.level(), &req.facts);
+        // A person may answer the moment the request shows: be listening before it does.
+        let mut rx = None;
+        if !answer.is_auto() && self.stand == Stand::Person {
+            let (tx, r) = oneshot::channel();
+            self.waiting
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .insert(
+                    req.id.clone(),
+                    Waiting {
+                        what: req.what,
+                        facts: req.facts.clone(),
+                        tx,
+                    },
+                );
+            rx = Some(r);
+        }
         if seen.is_none() {
             self.log.emit(EventKind::ApprovalRequested {
                 approval: req.id.clone(),
@@ -169,18 +186,7 @@ impl Desk {
             }
             Stand::Person => {}
         }
-        let (tx, rx) = oneshot::channel();
-        self.waiting
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(
-                req.id.clone(),
-                Waiting {
-                    what: req.what,
-                    facts: req.facts,
-                    tx,
-                },
-            );
+        let rx = rx?;
         tokio::select! {
             v = rx => v.ok(),
             _ = self.stop.cancelled() => None,

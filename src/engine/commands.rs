@@ -52,15 +52,29 @@ pub async fn serve(ctx: Arc<Ctx>, mut rx: UnboundedReceiver<Command>, paused: wa
                 }
             }
             Command::CancelTask(task) => {
-                let waiting = ctx.log.with_state(|s| {
-                    s.task(&task)
-                        .map(|t| matches!(t.status, TaskStatus::Pending | TaskStatus::Ready))
+                let (state, waiting): (Option<TaskStatus>, Vec<String>) = ctx.log.with_state(|s| {
+                    let pending = s
+                        .pending()
+                        .filter(|a| a.task.as_deref() == Some(task.as_str()))
+                        .map(|a| a.id.clone())
+                        .collect();
+                    (s.task(&task).map(|t| t.status), pending)
                 });
-                if waiting == Some(true) {
-                    ctx.log.emit(EventKind::TaskStatus {
-                        task,
-                        status: TaskStatus::Cancelled,
-                    });
+                match state {
+                    Some(TaskStatus::Pending | TaskStatus::Ready) => {
+                        ctx.log.emit(EventKind::TaskStatus {
+                            task,
+                            status: TaskStatus::Cancelled,
+                        })
+                    }
+                    Some(s) if !s.is_terminal() => {
+                        // Stop its agent, gates and commands; what it waits on is refused.
+                        ctx.token_for(Some(&task)).cancel();
+                        for id in waiting {
+                            let _ = ctx.desk.answer(&id, false, "the task was cancelled");
+                        }
+                    }
+                    _ => {}
                 }
             }
             Command::CancelRun => {

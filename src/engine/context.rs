@@ -34,12 +34,32 @@ pub struct Ctx {
     pub lessons: Vec<String>,
     /// Where lessons and outcome statistics are kept across runs.
     pub memory: Option<crate::store::Memory>,
+    /// One cancel token per running task (children of `cancel`), so a person can stop one
+    /// task without stopping the run.
+    pub task_tokens: std::sync::Mutex<HashMap<String, CancellationToken>>,
     /// Held while a task is routed and assigned, so two tasks starting together see each
     /// other's assignment.
     pub assigning: tokio::sync::Mutex<()>,
 }
 
 impl Ctx {
+    /// The token that stops work on `task` (the run's own when the task has none).
+    pub fn token_for(&self, task: Option<&str>) -> CancellationToken {
+        let tokens = self.task_tokens.lock().unwrap_or_else(|p| p.into_inner());
+        task.and_then(|t| tokens.get(t).cloned())
+            .unwrap_or_else(|| self.cancel.clone())
+    }
+
+    /// A fresh token for a task starting now.
+    pub fn start_task_token(&self, task: &str) -> CancellationToken {
+        let token = self.cancel.child_token();
+        self.task_tokens
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(task.to_string(), token.clone());
+        token
+    }
+
     pub fn goal(&self) -> String {
         self.log.with_state(|s| {
             s.goals
@@ -144,7 +164,7 @@ impl Ctx {
             token_budget: 2_000_000,
             max_tokens: 8192,
         };
-        run.run(system, first, self.cancel.clone()).await
+        run.run(system, first, self.token_for(task)).await
     }
 }
 

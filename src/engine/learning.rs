@@ -169,14 +169,7 @@ pub fn tune(store: &crate::store::Store, config: &mut crate::config::Config) -> 
         .scan::<super::adaptation::OutcomeStats>("stats/")
         .unwrap_or_default()
     {
-        total.attempts += st.attempts;
-        total.done += st.done;
-        total.first_pass += st.first_pass;
-        total.approvals += st.approvals;
-        total.change_requests += st.change_requests;
-        total.retries += st.retries;
-        total.cost_usd += st.cost_usd;
-        total.ms += st.ms;
+        total.merge(&st);
     }
     let runs = store.summaries().unwrap_or_default();
     let (merges, conflicts) = runs

@@ -196,6 +196,7 @@ fn launch(
         paused: pause_rx,
         lessons,
         memory: store.memory().ok(),
+        task_tokens: std::sync::Mutex::new(HashMap::new()),
         assigning: tokio::sync::Mutex::new(()),
     });
     let (tx, rx) = unbounded_channel();

@@ -143,6 +143,7 @@ pub async fn run_task(ctx: Arc<Ctx>, task: String) -> TaskEnd {
     if !ctx.wait_unpaused().await {
         return TaskEnd::Stopped;
     }
+    ctx.start_task_token(&task);
     let Some(agent) = assign(&ctx, &task, kind).await else {
         return stopped_or(&ctx, &task, TaskEnd::Failed);
     };
@@ -215,7 +216,7 @@ pub async fn run_task(ctx: Arc<Ctx>, task: String) -> TaskEnd {
                 .await
             {
                 AgentEnd::Finished { .. } => {}
-                AgentEnd::Cancelled => return TaskEnd::Stopped,
+                AgentEnd::Cancelled => return cancelled_or_stopped(&ctx, &task),
                 other => problem = Some(format!("the implementer did not finish: {other:?}")),
             }
         }
@@ -235,11 +236,14 @@ pub async fn run_task(ctx: Arc<Ctx>, task: String) -> TaskEnd {
                 &task,
                 &wt.path,
                 &ctx.env_remove,
-                &ctx.cancel,
+                &ctx.token_for(Some(&task)),
             )
             .await;
             if ctx.cancel.is_cancelled() {
                 return TaskEnd::Stopped;
+            }
+            if ctx.token_for(Some(&task)).is_cancelled() {
+                return cancelled(&ctx, &task);
             }
             if !gates.passed {
                 feedback = gates.feedback.clone();
@@ -300,6 +304,9 @@ pub async fn run_task(ctx: Arc<Ctx>, task: String) -> TaskEnd {
                 }
             }
         }
+        if ctx.token_for(Some(&task)).is_cancelled() {
+            return cancelled_or_stopped(&ctx, &task);
+        }
         let why = problem.unwrap_or_default();
         note(&ctx, &agent, &task, format!("attempt {attempt}: {why}"));
         let changed = diff.as_ref().map_or(0, |d| d.changed_lines());
@@ -309,6 +316,9 @@ pub async fn run_task(ctx: Arc<Ctx>, task: String) -> TaskEnd {
                 attempt += 1;
                 step = Step::Implement;
                 diff = None;
+            }
+            Some(false) if ctx.token_for(Some(&task)).is_cancelled() => {
+                return cancelled_or_stopped(&ctx, &task)
             }
             Some(false) => {
                 status(&ctx, &task, TaskStatus::Failed);
@@ -322,6 +332,20 @@ pub async fn run_task(ctx: Arc<Ctx>, task: String) -> TaskEnd {
         super::learning::record_outcome(&ctx, &task, end == TaskEnd::Done);
     }
     end
+}
+
+/// A person cancelled this task (not the run): it ends cancelled, and so do its dependents.
+fn cancelled(ctx: &Ctx, task: &str) -> TaskEnd {
+    status(ctx, task, TaskStatus::Cancelled);
+    TaskEnd::Failed
+}
+
+fn cancelled_or_stopped(ctx: &Ctx, task: &str) -> TaskEnd {
+    if ctx.cancel.is_cancelled() {
+        TaskEnd::Stopped
+    } else {
+        cancelled(ctx, task)
+    }
 }
 
 fn stopped_or(ctx: &Ctx, task: &str, end: TaskEnd) -> TaskEnd {

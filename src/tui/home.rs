@@ -148,7 +148,7 @@ pub async fn home(
     repo: String,
     opts: &AppOptions,
 ) -> std::io::Result<HomeChoice> {
-    runs.sort_by(|a, b| b.id.cmp(&a.id));
+    runs.sort_by_key(|r| std::cmp::Reverse(r.id));
     let (mut term, _guard) = terminal::enter()?;
     let mut h = Home {
         runs,
