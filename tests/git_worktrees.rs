@@ -148,3 +148,40 @@ fn a_committed_symlink_out_of_the_worktree_leads_nowhere() {
     assert!(c.existing("link").is_err());
     assert_eq!(std::fs::read_dir(&outside).unwrap().count(), 1);
 }
+
+#[test]
+fn keeping_some_hunks_rewrites_the_task_to_just_those() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("repo");
+    let body: String = (0..30).map(|i| format!("line {i}\n")).collect();
+    repo_with(&root, &[("a.txt", body.as_bytes()), ("b.txt", b"one\n")]);
+    let rr = RunRepo::start(&root, "01RUN", &tmp.path().join("data")).unwrap();
+    let w = rr.task_worktree("t1").unwrap();
+    let changed = body
+        .replace("line 2\n", "line two\n")
+        .replace("line 25\n", "line twenty-five\n");
+    std::fs::write(w.path.join("a.txt"), changed).unwrap();
+    std::fs::write(w.path.join("b.txt"), "uno\n").unwrap();
+    let tip = w.commit_all("impl-1", "t1").unwrap();
+    assert_eq!(
+        task_diff(&root, w.base, tip)
+            .unwrap()
+            .patch
+            .matches("\n@@")
+            .count(),
+        3,
+        "three hunks to choose from"
+    );
+    // Keep the first and the third (b.txt); drop the change at line 25.
+    let kept = conclave::git::keep_only_hunks(&w, &[0, 2]).unwrap();
+    let text = std::fs::read_to_string(w.path.join("a.txt")).unwrap();
+    assert!(
+        text.contains("line two\n") && text.contains("line 25\n") && !text.contains("twenty-five")
+    );
+    assert_eq!(
+        std::fs::read_to_string(w.path.join("b.txt")).unwrap(),
+        "uno\n"
+    );
+    let d = task_diff(&root, w.base, kept).unwrap();
+    assert_eq!((d.added, d.removed), (2, 2));
+}

@@ -30,6 +30,9 @@ pub struct Verdict {
     pub approved: bool,
     pub reason: String,
     pub by: DecidedBy,
+    /// For a diff a person approved with some hunks dropped: the hunks kept (numbered in
+    /// patch order from 0, as the diff pane counts them).
+    pub keep_hunks: Option<Vec<usize>>,
 }
 
 /// The run must stop because a person is needed and `--on-approval fail` was given.
@@ -102,6 +105,7 @@ impl Desk {
             approved,
             reason: reason.to_string(),
             by,
+            keep_hunks: kept_from_reason(reason),
         }
     }
 
@@ -118,6 +122,7 @@ impl Desk {
                 approved: d.decision == Decision::Approved,
                 reason: d.reason.clone(),
                 by: d.by,
+                keep_hunks: kept_from_reason(&d.reason),
             });
         }
         let answer = decide(req.what, self.level(), &req.facts);
@@ -195,6 +200,17 @@ impl Desk {
 
     /// A person's answer. Err when nothing with that id waits.
     pub fn answer(&self, id: &str, approved: bool, reason: &str) -> Result<(), String> {
+        self.answer_keeping(id, approved, reason, None)
+    }
+
+    /// A person's answer, with the hunks kept when only some of a diff's are approved.
+    pub fn answer_keeping(
+        &self,
+        id: &str,
+        approved: bool,
+        reason: &str,
+        keep_hunks: Option<Vec<usize>>,
+    ) -> Result<(), String> {
         let w = self
             .waiting
             .lock()
@@ -203,7 +219,8 @@ impl Desk {
         let Some(w) = w else {
             return Err(format!("approval {id} is not waiting for an answer"));
         };
-        let v = self.record(id, approved, reason, DecidedBy::Person);
+        let mut v = self.record(id, approved, reason, DecidedBy::Person);
+        v.keep_hunks = keep_hunks;
         let _ = w.tx.send(v);
         Ok(())
     }
@@ -240,4 +257,13 @@ impl Desk {
             .cloned()
             .collect()
     }
+}
+
+/// The hunks a person kept, as the decision's reason records them ("approved keeping hunks
+/// [0, 2]"), so a resumed run applies the same choice.
+pub fn kept_from_reason(reason: &str) -> Option<Vec<usize>> {
+    let list = reason
+        .strip_prefix("approved keeping hunks [")?
+        .strip_suffix(']')?;
+    list.split(',').map(|n| n.trim().parse().ok()).collect()
 }

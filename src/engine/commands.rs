@@ -14,11 +14,14 @@ pub async fn serve(ctx: Arc<Ctx>, mut rx: UnboundedReceiver<Command>, paused: wa
                 approval,
                 keep_hunks,
             } => {
-                let reason = match keep_hunks {
+                let reason = match &keep_hunks {
                     Some(h) => format!("approved keeping hunks {h:?}"),
                     None => String::new(),
                 };
-                if let Err(e) = ctx.desk.answer(&approval, true, &reason) {
+                if let Err(e) = ctx
+                    .desk
+                    .answer_keeping(&approval, true, &reason, keep_hunks)
+                {
                     tracing::warn!("{e}");
                 }
             }

@@ -297,7 +297,12 @@ pub async fn run_task(ctx: Arc<Ctx>, task: String) -> TaskEnd {
             };
             match ctx.desk.ask(req).await {
                 None => return TaskEnd::Stopped,
-                Some(v) if v.approved => break,
+                Some(v) if v.approved => {
+                    if let Some(keep) = &v.keep_hunks {
+                        keep_hunks(&ctx, &task, &agent, &wt, attempt, keep);
+                    }
+                    break;
+                }
                 Some(v) => {
                     feedback = vec![format!("A person rejected your change: {}", v.reason)];
                     problem = Some(format!("rejected: {}", v.reason));
@@ -457,4 +462,38 @@ fn render_comments(summary: &str, comments: &[ReviewComment]) -> String {
         s.push_str(&format!("- {}:{}: {}\n", c.path, c.line, c.body));
     }
     s
+}
+
+/// Only the hunks the person kept go on: the task's branch is rewritten to them and the
+/// smaller diff is logged (so the log shows what was merged).
+fn keep_hunks(
+    ctx: &Ctx,
+    task: &str,
+    agent: &str,
+    wt: &crate::git::TaskWorktree,
+    attempt: u32,
+    keep: &[usize],
+) {
+    let id = format!("{task}-{attempt}-kept");
+    if ctx.log.with_state(|s| s.diff(&id).is_some()) {
+        return;
+    }
+    let result = crate::git::keep_only_hunks(wt, keep)
+        .and_then(|tip| task_diff(&ctx.repo.root, wt.base, tip));
+    match result {
+        Ok(d) => ctx.log.emit(EventKind::DiffProposed {
+            task: task.to_string(),
+            diff: id,
+            files: d.files,
+            added: d.added,
+            removed: d.removed,
+            patch: d.patch,
+        }),
+        Err(e) => note(
+            ctx,
+            agent,
+            task,
+            format!("could not keep only hunks {keep:?}: {e}; the whole change goes on"),
+        ),
+    }
 }

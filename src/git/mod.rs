@@ -9,7 +9,7 @@ mod diff;
 mod merge;
 mod worktree;
 
-pub use diff::{task_diff, TaskDiff};
+pub use diff::{keep_only_hunks, task_diff, TaskDiff};
 pub use merge::{Landed, MergeOutcome};
 pub use worktree::{valid_task_id, RunRepo, TaskWorktree};
 
