@@ -308,5 +308,31 @@ pub fn turns() -> Vec<CassetteTurn> {
         "Test statistics functions on both odd and even input sizes before finishing.",
         vec![],
     );
+    // At level 5 the router may pick either implementer for t1–t3 (it explores): each gets
+    // the other's turns for the tasks it has none for, so the story plays the same either way.
+    let mut extra = Vec::new();
+    for (from, to) in [("impl-1", "impl-2"), ("impl-2", "impl-1")] {
+        for task in ["t1", "t2", "t3"] {
+            if s.turns
+                .iter()
+                .any(|t| t.agent == to && t.task.as_deref() == Some(task))
+            {
+                continue;
+            }
+            for t in s
+                .turns
+                .iter()
+                .filter(|t| t.agent == from && t.task.as_deref() == Some(task))
+            {
+                let mut copy = t.clone();
+                copy.agent = to.to_string();
+                extra.push(copy);
+            }
+        }
+    }
+    for mut t in extra {
+        t.turn = s.turns.iter().filter(|x| x.agent == t.agent).count() as u32;
+        s.turns.push(t);
+    }
     s.turns
 }
