@@ -2,28 +2,15 @@
 
 mod support;
 
-use conclave::engine::{self, RunOptions, Stand};
+use conclave::engine::{self, Stand};
 use conclave::model::{AutonomyLevel, Command, DecidedBy, EventKind};
-use conclave::store::Store;
 use std::time::Duration;
-use support::engine::demo_config;
+use support::engine::start_demo;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn raising_the_level_decides_what_waits() {
-    let dir = tempfile::tempdir().unwrap();
-    let repo = dir.path().join("calc");
-    conclave::demo::sample::create(&repo).unwrap();
-    let cassette = dir.path().join("c.jsonl");
-    conclave::demo::write_cassette(&cassette).unwrap();
-    let store = Store::open(&dir.path().join("data")).unwrap();
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let opts = RunOptions {
-        config: demo_config(&repo, &cassette, AutonomyLevel::Assisted),
-        data_dir: dir.path().join("data"),
-        stand: Stand::Person,
-        watcher: Some(tx),
-    };
-    let h = engine::start(&store, &repo, conclave::demo::GOAL, opts).unwrap();
+    let started = start_demo(AutonomyLevel::Assisted, Stand::Person);
+    let (store, h, mut rx) = (&started.store, started.handle, started.events);
     // At level 1 the plan waits for a person.
     loop {
         let e = tokio::time::timeout(Duration::from_secs(30), rx.recv())
@@ -78,20 +65,8 @@ async fn raising_the_level_decides_what_waits() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_person_cancels_a_running_task_and_its_dependents_follow() {
-    let dir = tempfile::tempdir().unwrap();
-    let repo = dir.path().join("calc");
-    conclave::demo::sample::create(&repo).unwrap();
-    let cassette = dir.path().join("c.jsonl");
-    conclave::demo::write_cassette(&cassette).unwrap();
-    let store = Store::open(&dir.path().join("data")).unwrap();
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let opts = RunOptions {
-        config: demo_config(&repo, &cassette, AutonomyLevel::Assisted),
-        data_dir: dir.path().join("data"),
-        stand: Stand::Person,
-        watcher: Some(tx),
-    };
-    let h = engine::start(&store, &repo, conclave::demo::GOAL, opts).unwrap();
+    let started = start_demo(AutonomyLevel::Assisted, Stand::Person);
+    let (h, mut rx) = (started.handle, started.events);
     let mut cancelled = Vec::new();
     // Approve what t1 needs to start; cancel it once it waits on its first command or diff.
     loop {

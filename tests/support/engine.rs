@@ -64,3 +64,37 @@ pub fn run_demo(level: AutonomyLevel, stand: Stand) -> DemoRun {
         events,
     }
 }
+
+/// A demo run started (inside a tokio runtime) and still going: its store, its handle and
+/// every event from the first.
+pub struct Started {
+    pub dir: tempfile::TempDir,
+    pub store: Store,
+    pub handle: engine::RunHandle,
+    pub events: tokio::sync::mpsc::UnboundedReceiver<Event>,
+}
+
+/// Creates the sample repo and starts the demo session at `level`; call from a runtime.
+pub fn start_demo(level: AutonomyLevel, stand: Stand) -> Started {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let repo = dir.path().join("calc");
+    conclave::demo::sample::create(&repo).expect("sample repo");
+    let cassette = dir.path().join("demo.cassette.jsonl");
+    conclave::demo::write_cassette(&cassette).expect("cassette");
+    let data = dir.path().join("data");
+    let store = Store::open(&data).expect("store");
+    let (tx, events) = tokio::sync::mpsc::unbounded_channel();
+    let opts = RunOptions {
+        config: demo_config(&repo, &cassette, level),
+        data_dir: data,
+        stand,
+        watcher: Some(tx),
+    };
+    let handle = engine::start(&store, &repo, conclave::demo::GOAL, opts).expect("start");
+    Started {
+        dir,
+        store,
+        handle,
+        events,
+    }
+}
