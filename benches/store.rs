@@ -11,6 +11,17 @@ use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughpu
 const APPEND_EVENTS: u64 = 20_000;
 const BATCH: usize = 64;
 
+/// An empty sled database in a new temp dir (the raw baselines' setup).
+fn fresh_db() -> (tempfile::TempDir, sled::Db) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = sled::Config::new()
+        .path(dir.path())
+        .cache_capacity(32 << 20)
+        .open()
+        .unwrap();
+    (dir, db)
+}
+
 fn append(c: &mut Criterion) {
     let run = RunId::new_at(1_700_000_000_000);
     let events = realistic_run(run, APPEND_EVENTS, 1);
@@ -23,15 +34,7 @@ fn append(c: &mut Criterion) {
     g.sample_size(10);
     g.bench_function("raw_sled_insert", |b| {
         b.iter_batched(
-            || {
-                let dir = tempfile::tempdir().unwrap();
-                let db = sled::Config::new()
-                    .path(dir.path())
-                    .cache_capacity(32 << 20)
-                    .open()
-                    .unwrap();
-                (dir, db)
-            },
+            fresh_db,
             |(_dir, db)| {
                 let t = db.open_tree("log").unwrap();
                 for (i, v) in bytes.iter().enumerate() {
@@ -44,15 +47,7 @@ fn append(c: &mut Criterion) {
     });
     g.bench_function("raw_sled_batch64", |b| {
         b.iter_batched(
-            || {
-                let dir = tempfile::tempdir().unwrap();
-                let db = sled::Config::new()
-                    .path(dir.path())
-                    .cache_capacity(32 << 20)
-                    .open()
-                    .unwrap();
-                (dir, db)
-            },
+            fresh_db,
             |(_dir, db)| {
                 let t = db.open_tree("log").unwrap();
                 for (ci, chunk) in bytes.chunks(BATCH).enumerate() {
