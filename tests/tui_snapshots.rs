@@ -99,6 +99,22 @@ fn layers_over_the_screen() {
     insta::assert_snapshot!("layer_help_80x24", screen_text(&u, &state, 80, 24));
     insta::assert_snapshot!("layer_help_160x50", screen_text(&u, &state, 160, 50));
 
+    // Editing the waiting plan: the whole plan as text, with the error of a bad edit.
+    let planning = state_of(&plan_waiting());
+    let mut u = ui();
+    u.handle_key(key("E"), &planning);
+    insta::assert_snapshot!(
+        "layer_edit_plan_160x50",
+        screen_text(&u, &planning, 160, 50)
+    );
+    u.handle_key(key("alt-enter"), &planning);
+    type_text(&mut u, &planning, "t6 test after t9 check it");
+    u.handle_key(key("enter"), &planning);
+    insta::assert_snapshot!(
+        "layer_edit_plan_bad_80x24",
+        screen_text(&u, &planning, 80, 24)
+    );
+
     let mut u = ui();
     let problems = Keymap::from_text(
         std::path::Path::new("/home/ana/.config/conclave/keymaps/mine.toml"),

@@ -45,6 +45,14 @@ pub(super) fn check(c: &Config) -> Vec<(String, String)> {
         let key = |f: &str| format!("agents[{i}].{f}");
         if a.name.trim().is_empty() {
             bad(key("name"), "an agent needs a name".into());
+        } else if a.name == crate::model::PERSON {
+            bad(
+                key("name"),
+                format!(
+                    "`{}` is reserved for what the supervising person does; pick another name",
+                    a.name
+                ),
+            );
         } else if !seen.insert(a.name.as_str()) {
             bad(
                 key("name"),

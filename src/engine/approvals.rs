@@ -225,6 +225,37 @@ impl Desk {
         Ok(())
     }
 
+    /// A person's approval that first records something else (an edited plan): the item
+    /// leaves the waiting list before `first` runs, so no other answer (the policy after a
+    /// level change) slips in between. If `first` refuses, the item waits on unanswered.
+    pub fn approve_after(
+        &self,
+        id: &str,
+        what: ApprovalWhat,
+        reason: &str,
+        first: impl FnOnce() -> Result<(), String>,
+    ) -> Result<(), String> {
+        let mut waiting = self.waiting.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(w) = waiting.remove(id) else {
+            return Err(format!("approval {id} is not waiting for an answer"));
+        };
+        if w.what != what {
+            waiting.insert(id.to_string(), w);
+            return Err(format!("approval {id} is not a {what:?} approval"));
+        }
+        drop(waiting);
+        if let Err(e) = first() {
+            self.waiting
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .insert(id.to_string(), w);
+            return Err(e);
+        }
+        let v = self.record(id, true, reason, DecidedBy::Person);
+        let _ = w.tx.send(v);
+        Ok(())
+    }
+
     /// After a level change: lets the policy decide what the new level decides itself.
     pub fn redecide(&self) {
         let level = self.level();

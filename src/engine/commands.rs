@@ -1,7 +1,11 @@
 //! The person's commands (from the TUI or a script) turned into answers and events.
 
 use super::context::Ctx;
-use crate::model::{Command, DecidedBy, EventKind, RunOutcome, RunStatus, TaskStatus};
+use crate::agents::tools::validate_plan;
+use crate::model::{
+    ApprovalWhat, Command, DecidedBy, EventKind, PlannedTask, RunOutcome, RunStatus, TaskStatus,
+    PERSON,
+};
 use crate::providers::EventSink;
 use std::sync::Arc;
 use tokio::sync::mpsc::UnboundedReceiver;
@@ -28,6 +32,11 @@ pub async fn serve(ctx: Arc<Ctx>, mut rx: UnboundedReceiver<Command>, paused: wa
             Command::Reject { approval, reason } => {
                 if let Err(e) = ctx.desk.answer(&approval, false, &reason) {
                     tracing::warn!("{e}");
+                }
+            }
+            Command::EditPlan { approval, tasks } => {
+                if let Err(e) = edit_plan(&ctx, &approval, tasks) {
+                    tracing::warn!("edited plan for {approval} refused: {e}");
                 }
             }
             Command::SetLevel(to) => {
@@ -90,4 +99,31 @@ pub async fn serve(ctx: Arc<Ctx>, mut rx: UnboundedReceiver<Command>, paused: wa
             }
         }
     }
+}
+
+/// The person's version of a waiting plan: checked like a strategist's, recorded as proposed
+/// by the person, then approved. The TUI checks the same way first, so a refusal here means
+/// the plan changed underneath (a task started meanwhile) or the command came from a script.
+fn edit_plan(ctx: &Ctx, approval: &str, tasks: Vec<PlannedTask>) -> Result<(), String> {
+    ctx.desk.approve_after(
+        approval,
+        ApprovalWhat::Plan,
+        "approved as edited by a person",
+        || {
+            // Tasks already under way stay whatever the plan says; new deps may point at them.
+            let existing: Vec<String> = ctx.log.with_state(|s| {
+                s.tasks
+                    .iter()
+                    .filter(|t| t.attempts > 0 || t.status.is_terminal())
+                    .map(|t| t.id.clone())
+                    .collect()
+            });
+            validate_plan(&tasks, &existing)?;
+            ctx.log.emit(EventKind::PlanProposed {
+                agent: PERSON.into(),
+                tasks,
+            });
+            Ok(())
+        },
+    )
 }

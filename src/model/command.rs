@@ -3,6 +3,7 @@
 //! Owns the command vocabulary only; the engine decides what a command means and answers with
 //! events. An approval is answered by the command carrying its id.
 
+use super::event::PlannedTask;
 use super::level::AutonomyLevel;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -16,6 +17,12 @@ pub enum Command {
     Reject {
         approval: String,
         reason: String,
+    },
+    /// Approve a waiting plan as the person edited it: the engine checks it like a proposed
+    /// plan, records it as proposed by the person, then approves.
+    EditPlan {
+        approval: String,
+        tasks: Vec<PlannedTask>,
     },
     SetLevel(AutonomyLevel),
     AddGoal(String),

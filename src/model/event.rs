@@ -70,6 +70,10 @@ pub enum Risk {
     High,
 }
 
+/// The `agent` of a `PlanProposed` a person wrote (an edited plan); no agent has this name
+/// (config validation reserves it).
+pub const PERSON: &str = "person";
+
 /// A task as the strategist's `submit_plan` describes it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PlannedTask {

@@ -50,6 +50,7 @@ actions! {
     Zoom = "zoom", [Global], "Zoom the focused pane to the whole screen, or back";
     Approve = "approve", [Global], "Approve the selected waiting item (with the kept hunks)";
     Reject = "reject", [Global], "Reject the selected waiting item, with a reason for the agent";
+    EditPlan = "edit_plan", [Global], "Edit the waiting plan's tasks, then approve it as edited";
     LevelUp = "level_up", [Global], "Raise the autonomy level (asks first for L4 and L5)";
     LevelDown = "level_down", [Global], "Lower the autonomy level";
     AddGoal = "add_goal", [Global], "Add a goal to the run";

@@ -21,6 +21,7 @@ pub mod layout;
 pub mod overlays;
 pub mod panes;
 pub mod patch;
+pub mod plan_text;
 pub mod problem;
 pub mod screen;
 pub mod terminal;

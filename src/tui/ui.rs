@@ -191,6 +191,7 @@ impl Ui {
             action,
             Action::Approve
                 | Action::Reject
+                | Action::EditPlan
                 | Action::LevelUp
                 | Action::LevelDown
                 | Action::AddGoal
@@ -242,6 +243,14 @@ impl Ui {
                     self.open(Layer::Text(Box::new(d)))
                 }
                 None => self.flash("nothing waits for a decision"),
+            },
+            Action::EditPlan => match self.view.current_approval(state) {
+                Some(a) if a.what == ApprovalWhat::Plan => {
+                    let d = TextDialog::edit_plan(a.id.clone(), state, &self.theme);
+                    self.open(Layer::Text(Box::new(d)))
+                }
+                Some(_) => self.flash("the selected item is not a plan: only plans can be edited"),
+                None => self.flash("no plan waits for a decision"),
             },
             Action::LevelUp => {
                 let now = state.level_or_default();

@@ -1,14 +1,16 @@
 //! A dialog with a text area (tui-textarea): the reason for a rejection (it goes back to the
-//! agent as feedback) or a new goal for the run.
+//! agent as feedback), a new goal for the run, or a waiting plan to edit before approving.
 //!
 //! Owns typing and submitting. Keys bound in the `dialog` mode (submit, newline, cancel) act;
 //! every other key is text. The run keeps changing while it is open: a rejection whose
 //! approval got decided meanwhile says so instead of sending a stale command.
 
 use super::{dialog_box, key_hints, put_wrapped, LayerCtx, LayerOutcome};
-use crate::model::{Command, RunState};
+use crate::agents::tools::validate_plan;
+use crate::model::{Command, PlannedTask, RunState};
 use crate::tui::action::Action;
 use crate::tui::keymap::Mode;
+use crate::tui::plan_text;
 use crate::tui::theme::Theme;
 use crate::tui::ui::Effect;
 use crossterm::event::KeyEvent;
@@ -16,12 +18,20 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::widgets::Widget;
-use tui_textarea::TextArea;
+use tui_textarea::{CursorMove, TextArea};
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum TextPurpose {
-    Reject { approval: String },
+    Reject {
+        approval: String,
+    },
     AddGoal,
+    /// The plan as text (`plan_text`); `before` is the plan as proposed, for the fields the
+    /// text does not show.
+    EditPlan {
+        approval: String,
+        before: Vec<PlannedTask>,
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -37,20 +47,41 @@ impl TextDialog {
     /// it each frame).
     pub fn new(purpose: TextPurpose, theme: &Theme) -> Self {
         let mut input = TextArea::default();
-        let body = theme.style("ui.dialog");
-        input.set_cursor_line_style(Style::default());
-        input.set_style(body.add_modifier(Modifier::UNDERLINED));
-        input.set_cursor_style(body.add_modifier(Modifier::REVERSED));
-        input.set_placeholder_style(dim_on(theme, body));
         input.set_placeholder_text(match purpose {
             TextPurpose::Reject { .. } => "why? the agent gets this as feedback",
             TextPurpose::AddGoal => "what should the agents do next?",
+            TextPurpose::EditPlan { .. } => "one task per line: ID KIND [p1-p3] [after IDS] TITLE",
         });
-        TextDialog {
+        let mut d = TextDialog {
             purpose,
             input,
             hint: None,
-        }
+        };
+        d.style_input(theme);
+        d
+    }
+
+    fn style_input(&mut self, theme: &Theme) {
+        let body = theme.style("ui.dialog");
+        self.input.set_cursor_line_style(Style::default());
+        self.input
+            .set_style(body.add_modifier(Modifier::UNDERLINED));
+        self.input
+            .set_cursor_style(body.add_modifier(Modifier::REVERSED));
+        self.input.set_placeholder_style(dim_on(theme, body));
+    }
+
+    /// The waiting plan `approval` as editable text.
+    pub fn edit_plan(approval: String, state: &RunState, theme: &Theme) -> Self {
+        let before = plan_text::planned(state);
+        let text = plan_text::to_text(&before);
+        let mut d = TextDialog::new(TextPurpose::EditPlan { approval, before }, theme);
+        d.input = TextArea::from(text.lines());
+        // Ready to add a task under the last one.
+        d.input.move_cursor(CursorMove::Bottom);
+        d.input.move_cursor(CursorMove::End);
+        d.style_input(theme);
+        d
     }
 
     /// The typed text, lines joined, trimmed.
@@ -105,6 +136,37 @@ impl TextDialog {
                 }
                 LayerOutcome::Close(Effect::Command(Command::AddGoal(text)))
             }
+            TextPurpose::EditPlan { approval, before } => {
+                if !state.approval(approval).is_some_and(|a| a.is_pending()) {
+                    return LayerOutcome::Close(Effect::Flash(format!(
+                        "{approval} was already decided; the edit was not sent"
+                    )));
+                }
+                let tasks = match plan_text::parse(&self.input.lines().join("\n"), before) {
+                    Ok(t) => t,
+                    Err(e) => {
+                        self.input
+                            .move_cursor(CursorMove::Jump((e.line - 1) as u16, 0));
+                        self.hint = Some(e.to_string());
+                        return LayerOutcome::Keep(Effect::None);
+                    }
+                };
+                // The engine checks the same way; checking here keeps the text for fixing.
+                let existing: Vec<String> = state
+                    .tasks
+                    .iter()
+                    .filter(|t| t.attempts > 0 || t.status.is_terminal())
+                    .map(|t| t.id.clone())
+                    .collect();
+                if let Err(e) = validate_plan(&tasks, &existing) {
+                    self.hint = Some(e);
+                    return LayerOutcome::Keep(Effect::None);
+                }
+                LayerOutcome::Close(Effect::Command(Command::EditPlan {
+                    approval: approval.clone(),
+                    tasks,
+                }))
+            }
         }
     }
 
@@ -146,8 +208,21 @@ impl TextDialog {
                 let lines = vec![format!("Goal now: {}", ctx.state.goal), String::new()];
                 ("Add a goal".to_string(), lines, None)
             }
+            TextPurpose::EditPlan { approval, .. } => {
+                let warning = match ctx.state.approval(approval) {
+                    Some(a) if a.is_pending() => None,
+                    _ => Some(format!("⚠ {approval} was decided while this was open")),
+                };
+                let line = "Submitting approves the plan as edited.".to_string();
+                (format!("Edit plan {approval}"), vec![line], warning)
+            }
         };
-        let inner = dialog_box(area, buf, 68, 12, &title, theme);
+        // A plan needs room: most of the screen; a reason or a goal a small box.
+        let (w, h, max_text) = match self.purpose {
+            TextPurpose::EditPlan { .. } => (110, 40, u16::MAX),
+            _ => (68, 12, 4),
+        };
+        let inner = dialog_box(area, buf, w, h, &title, theme);
         if inner.height == 0 {
             return;
         }
@@ -161,7 +236,7 @@ impl TextDialog {
         }
         // The text area takes what is left above the hint row.
         let hint_row = inner.bottom().saturating_sub(1);
-        let text_h = hint_row.saturating_sub(y).clamp(1, 4);
+        let text_h = hint_row.saturating_sub(y).clamp(1, max_text.max(1));
         let text_area = Rect::new(
             inner.x,
             y.min(hint_row.saturating_sub(1)),

@@ -49,6 +49,12 @@ pub fn hints(keymap: &Keymap, state: &RunState, view: &ViewState) -> Vec<String>
         if let Some(k) = key(Action::Reject) {
             out.push(format!("{k} reject"));
         }
+        let plan = view
+            .current_approval(state)
+            .is_some_and(|a| a.what == crate::model::ApprovalWhat::Plan);
+        if let (true, Some(k)) = (plan, key(Action::EditPlan)) {
+            out.push(format!("{k} edit plan"));
+        }
     }
     if live {
         match (key(Action::LevelUp), key(Action::LevelDown)) {

@@ -391,6 +391,19 @@ pub fn finished_run() -> Vec<Event> {
     b.events()
 }
 
+/// The live run's beginning, while its plan (`a1`) waits for a person.
+pub fn plan_waiting() -> Vec<Event> {
+    let mut events = live_run();
+    let asked = events
+        .iter()
+        .position(|e| {
+            matches!(&e.kind, EventKind::ApprovalRequested { approval, .. } if approval == "a1")
+        })
+        .expect("the live run asks about its plan");
+    events.truncate(asked + 1);
+    events
+}
+
 /// A log with a person's level change appended (no event when already at `level`).
 pub fn with_level(events: Vec<Event>, level: AutonomyLevel) -> Vec<Event> {
     let from = crate::model::fold(&events).level_or_default();

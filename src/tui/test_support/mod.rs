@@ -11,7 +11,7 @@ mod patches;
 
 pub use big::big_state;
 pub use builder::{LogBuilder, RUN_ID};
-pub use logs::{finished_run, live_run, with_level};
+pub use logs::{finished_run, live_run, plan_waiting, with_level};
 
 use super::keymap::Key;
 use super::ui::Ui;
