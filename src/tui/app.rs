@@ -8,6 +8,7 @@
 use super::highlight;
 use super::keymap::Keymap;
 use super::problem::LoadProblem;
+use super::replay::{ReplayControl, ReplayStatus};
 use super::terminal;
 use super::theme::Theme;
 use super::ui::{Effect, Ui};
@@ -38,6 +39,11 @@ pub trait StateFeed {
     /// Waits for the next change.
     fn next(&mut self) -> impl Future<Output = Change>;
     fn state(&self) -> &RunState;
+
+    /// Where a replay stands, for a feed that plays a stored run.
+    fn replay(&self) -> Option<&ReplayStatus> {
+        None
+    }
 }
 
 /// What an `EventFeed` receives.
@@ -48,6 +54,8 @@ pub enum FeedMsg {
     /// Replace the state, e.g. after a replay seek: a state made by `model::fold` (or one
     /// whose `rebuild_index` was called).
     Reset(Box<RunState>),
+    /// A replay moved, or its play state or speed changed.
+    Replay(ReplayStatus),
 }
 
 /// Most messages applied before a frame is drawn, so a flood of events still shows progress.
@@ -57,11 +65,16 @@ const BATCH: usize = 4096;
 pub struct EventFeed {
     rx: mpsc::Receiver<FeedMsg>,
     state: RunState,
+    replay: Option<ReplayStatus>,
 }
 
 impl EventFeed {
     pub fn new(rx: mpsc::Receiver<FeedMsg>, initial: RunState) -> Self {
-        EventFeed { rx, state: initial }
+        EventFeed {
+            rx,
+            state: initial,
+            replay: None,
+        }
     }
 
     fn take(&mut self, m: FeedMsg) -> Change {
@@ -72,6 +85,7 @@ impl EventFeed {
                 self.state = *s;
                 return Change::Reset;
             }
+            FeedMsg::Replay(r) => self.replay = Some(r),
         }
         Change::Updated
     }
@@ -99,6 +113,10 @@ impl StateFeed for EventFeed {
 
     fn state(&self) -> &RunState {
         &self.state
+    }
+
+    fn replay(&self) -> Option<&ReplayStatus> {
+        self.replay.as_ref()
     }
 }
 
@@ -166,6 +184,31 @@ pub struct LoopStats {
     pub commands: u64,
 }
 
+/// Where what the person asks goes: commands to the engine of a live run, controls to the
+/// player of a replay.
+pub struct Outbox {
+    pub commands: mpsc::UnboundedSender<Command>,
+    pub replay: Option<mpsc::UnboundedSender<ReplayControl>>,
+}
+
+impl Outbox {
+    /// For a live run.
+    pub fn live(commands: mpsc::UnboundedSender<Command>) -> Outbox {
+        Outbox {
+            commands,
+            replay: None,
+        }
+    }
+
+    /// For a replay: it takes no commands (the receiver is gone, so one would say so).
+    pub fn replay(controls: mpsc::UnboundedSender<ReplayControl>) -> Outbox {
+        Outbox {
+            commands: mpsc::unbounded_channel().0,
+            replay: Some(controls),
+        }
+    }
+}
+
 /// Runs the UI on the real terminal until the person quits, the input ends, or SIGTERM /
 /// SIGHUP arrives; the terminal is restored on every path, panics included.
 pub async fn run<F: StateFeed>(
@@ -173,6 +216,11 @@ pub async fn run<F: StateFeed>(
     commands: mpsc::UnboundedSender<Command>,
     opts: AppOptions,
 ) -> io::Result<()> {
+    run_with(feed, Outbox::live(commands), opts).await
+}
+
+/// `run` for any outbox (a replay's).
+pub async fn run_with<F: StateFeed>(feed: F, out: Outbox, opts: AppOptions) -> io::Result<()> {
     // Syntax sets take tens of milliseconds to load: do it while the first frame draws.
     std::thread::spawn(highlight::warm_up);
     let (mut term, guard) = terminal::enter()?;
@@ -184,7 +232,7 @@ pub async fn run<F: StateFeed>(
         &mut ui,
         &mut feed,
         EventStream::new(),
-        &commands,
+        &out,
         shutdown_signal(),
     )
     .await;
@@ -213,13 +261,14 @@ async fn shutdown_signal() {
 }
 
 /// The loop itself, on any backend and input stream (tests use `TestBackend` and a stream of
-/// crossterm events). Draws once at start, then only after a change.
+/// crossterm events). Draws once at start, then only after a change. A fork asked of a
+/// replay ends the loop: the caller starts the fork.
 pub async fn drive<B, S, F>(
     term: &mut Terminal<B>,
     ui: &mut Ui,
     feed: &mut F,
     mut input: S,
-    commands: &mpsc::UnboundedSender<Command>,
+    out: &Outbox,
     shutdown: impl Future<Output = ()>,
 ) -> io::Result<LoopStats>
 where
@@ -230,6 +279,7 @@ where
     let mut stats = LoopStats::default();
     let mut feed_open = true;
     let mut dirty = true;
+    ui.view.replay = feed.replay().cloned();
     tokio::pin!(shutdown);
     loop {
         if dirty {
@@ -244,27 +294,28 @@ where
                     Change::Reset => ui.forget_caches(),
                     Change::Updated => {}
                 }
+                ui.view.replay = feed.replay().cloned();
                 dirty = true;
             }
             ev = input.next() => match ev {
                 Some(Ok(TermEvent::Key(k))) => {
-                    match ui.handle_key(k, feed.state()) {
-                        Effect::Quit => break,
-                        Effect::Command(c) => {
-                            stats.commands += 1;
-                            if commands.send(c).is_err() {
-                                ui.view.flash = Some("the engine is not listening: command dropped".into());
-                            }
-                        }
-                        Effect::None | Effect::Flash(_) => {}
+                    let e = ui.handle_key(k, feed.state());
+                    if send(e, ui, out, &mut stats) == Sent::Quit {
+                        break;
                     }
                     dirty = true;
                 }
                 Some(Ok(TermEvent::Mouse(m))) => {
-                    // Pointer motion changes nothing on screen: no frame for it.
-                    if !matches!(m.kind, MouseEventKind::Moved | MouseEventKind::Drag(_)) {
-                        ui.handle_mouse(m, feed.state());
-                        dirty = true;
+                    // Pointer motion changes nothing on screen: no frame for it. A drag only
+                    // matters on a replay's timeline (it seeks).
+                    let drag = matches!(m.kind, MouseEventKind::Drag(_));
+                    if !matches!(m.kind, MouseEventKind::Moved) && (!drag || ui.view.replay.is_some()) {
+                        let e = ui.handle_mouse(m, feed.state());
+                        if send(e, ui, out, &mut stats) == Sent::Quit {
+                            break;
+                        }
+                        // A drag's seek redraws when the player answers.
+                        dirty = !drag;
                     }
                 }
                 Some(Ok(TermEvent::Resize(..))) => dirty = true,
@@ -276,4 +327,37 @@ where
         }
     }
     Ok(stats)
+}
+
+#[derive(PartialEq)]
+enum Sent {
+    Quit,
+    Stay,
+}
+
+/// Sends what an input asked for; says whether the loop ends.
+fn send(e: Effect, ui: &mut Ui, out: &Outbox, stats: &mut LoopStats) -> Sent {
+    match e {
+        Effect::Quit => return Sent::Quit,
+        Effect::Command(c) => {
+            stats.commands += 1;
+            if out.commands.send(c).is_err() {
+                ui.view.flash = Some("the engine is not listening: command dropped".into());
+            }
+        }
+        Effect::Replay(c) => {
+            stats.commands += 1;
+            let fork = matches!(c, ReplayControl::Fork { .. });
+            match &out.replay {
+                Some(tx) if tx.send(c).is_ok() => {
+                    if fork {
+                        return Sent::Quit;
+                    }
+                }
+                _ => ui.view.flash = Some("nothing is playing: control dropped".into()),
+            }
+        }
+        Effect::None | Effect::Flash(_) => {}
+    }
+    Sent::Stay
 }

@@ -1,5 +1,6 @@
 //! Where each pane goes (design §10): tasks over approvals on the left, transcript over diff
-//! on the right, metrics across the bottom, the status bar last; or one pane zoomed.
+//! on the right, metrics across the bottom, a replay's timeline, the status bar last; or one
+//! pane zoomed.
 //!
 //! Owns the geometry only, as a pure function of the screen size, the zoom and the number of
 //! agents; the mouse uses the same function to find the pane under a click. Must not draw.
@@ -15,6 +16,8 @@ pub const MIN_HEIGHT: u16 = 16;
 pub struct ScreenLayout {
     pub panes: Vec<(PaneId, Rect)>,
     pub status: Rect,
+    /// A replay's timeline bar, the row above the status bar.
+    pub timeline: Option<Rect>,
     /// The column between left and right panes, when both columns show.
     pub divider: Option<Rect>,
 }
@@ -38,8 +41,14 @@ pub fn too_small(area: Rect) -> bool {
     area.width < MIN_WIDTH || area.height < MIN_HEIGHT
 }
 
-/// The layout of a screen of `area`; `None` when it is too small.
-pub fn layout(area: Rect, zoom: Option<PaneId>, agents: usize) -> Option<ScreenLayout> {
+/// The layout of a screen of `area` (with a timeline row for a replay); `None` when it is
+/// too small.
+pub fn layout(
+    area: Rect,
+    zoom: Option<PaneId>,
+    agents: usize,
+    timeline: bool,
+) -> Option<ScreenLayout> {
     if too_small(area) {
         return None;
     }
@@ -48,14 +57,21 @@ pub fn layout(area: Rect, zoom: Option<PaneId>, agents: usize) -> Option<ScreenL
         height: 1,
         ..area
     };
+    let bars = 1 + u16::from(timeline);
+    let timeline = timeline.then(|| Rect {
+        y: area.bottom() - 2,
+        height: 1,
+        ..area
+    });
     let main = Rect {
-        height: area.height - 1,
+        height: area.height - bars,
         ..area
     };
     if let Some(p) = zoom {
         return Some(ScreenLayout {
             panes: vec![(p, main)],
             status,
+            timeline,
             divider: None,
         });
     }
@@ -101,6 +117,7 @@ pub fn layout(area: Rect, zoom: Option<PaneId>, agents: usize) -> Option<ScreenL
     Some(ScreenLayout {
         panes,
         status,
+        timeline,
         divider,
     })
 }
@@ -111,9 +128,15 @@ mod tests {
 
     #[test]
     fn panes_tile_the_screen_without_overlap() {
-        for (w, h) in [(80, 24), (160, 50), (60, 16), (300, 100)] {
+        for (w, h, replay) in [
+            (80, 24, false),
+            (160, 50, true),
+            (60, 16, true),
+            (300, 100, false),
+        ] {
             let area = Rect::new(0, 0, w, h);
-            let l = layout(area, None, 8).unwrap();
+            let l = layout(area, None, 8, replay).unwrap();
+            assert_eq!(l.timeline.is_some(), replay);
             let mut cells = 0u32;
             for (_, r) in &l.panes {
                 cells += r.area();
@@ -123,11 +146,13 @@ mod tests {
                     }
                 }
             }
-            cells += l.status.area() + l.divider.map_or(0, |d| d.area());
+            cells += l.status.area()
+                + l.divider.map_or(0, |d| d.area())
+                + l.timeline.map_or(0, |t| t.area());
             assert_eq!(cells, area.area(), "{w}x{h}");
         }
-        assert!(layout(Rect::new(0, 0, 59, 30), None, 1).is_none());
-        let z = layout(Rect::new(0, 0, 80, 24), Some(PaneId::Diff), 1).unwrap();
+        assert!(layout(Rect::new(0, 0, 59, 30), None, 1, false).is_none());
+        let z = layout(Rect::new(0, 0, 80, 24), Some(PaneId::Diff), 1, true).unwrap();
         assert_eq!(z.pane_at(10, 10), Some(PaneId::Diff));
     }
 }

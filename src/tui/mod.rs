@@ -23,6 +23,7 @@ pub mod panes;
 pub mod patch;
 pub mod plan_text;
 pub mod problem;
+pub mod replay;
 pub mod screen;
 pub mod terminal;
 pub mod text;
@@ -35,7 +36,7 @@ pub mod view;
 pub mod test_support;
 
 pub use action::Action;
-pub use app::{run, AppOptions, EventFeed, FeedMsg, StateFeed, WatchFeed};
+pub use app::{run, run_with, AppOptions, EventFeed, FeedMsg, Outbox, StateFeed, WatchFeed};
 pub use keymap::{Key, Keymap, Mode};
 pub use problem::{LoadProblem, Loaded};
 pub use theme::Theme;

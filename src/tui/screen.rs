@@ -8,6 +8,7 @@ use super::keymap::Keymap;
 use super::layout::{layout, ScreenLayout, MIN_HEIGHT, MIN_WIDTH};
 use super::overlays::LayerCtx;
 use super::panes::status::StatusBar;
+use super::panes::timeline::Timeline;
 use super::panes::Panes;
 use super::text::{paint, put};
 use super::theme::Theme;
@@ -30,6 +31,7 @@ impl Screen<'_> {
             area,
             self.view.zoomed.then_some(self.view.focus),
             self.state.agents.len(),
+            self.view.replay.is_some(),
         )
     }
 
@@ -51,6 +53,9 @@ impl Screen<'_> {
         if let Some(d) = l.divider {
             self.draw_divider(buf, &l, d);
         }
+        if let (Some(r), Some(replay)) = (l.timeline, &self.view.replay) {
+            Timeline.render(r, buf, replay, self.theme);
+        }
         StatusBar.render(
             l.status,
             buf,
@@ -64,6 +69,7 @@ impl Screen<'_> {
             keymap: self.keymap,
             theme: self.theme,
             focus: self.view.focus,
+            replay: self.view.replay.as_ref(),
         };
         let over = Rect {
             height: area.height - 1,

@@ -6,12 +6,14 @@
 //! not do I/O: the app loop sends the commands it returns.
 
 use super::action::Action;
-use super::keymap::{Key, Keymap};
+use super::keymap::{Key, Keymap, Mode};
 use super::layout::ScreenLayout;
 use super::overlays::{
     Ask, ConfirmDialog, HelpOverlay, Layer, LayerOutcome, NoticeOverlay, TextDialog, TextPurpose,
 };
+use super::panes::timeline::Timeline;
 use super::panes::Panes;
+use super::replay::{ReplayControl, ReplayStatus};
 use super::problem::LoadProblem;
 use super::screen::Screen;
 use super::theme::Theme;
@@ -33,6 +35,8 @@ pub enum Effect {
     Quit,
     /// Show a short message in the status bar (handled inside `Ui`; never returned).
     Flash(String),
+    /// Ask the replay player for something (replays only).
+    Replay(ReplayControl),
 }
 
 /// Lines a mouse wheel notch scrolls.
@@ -130,13 +134,20 @@ impl Ui {
                 LayerOutcome::Pass => continue,
             }
         }
-        match self.keymap.lookup(self.view.focus.mode(), key) {
+        let mode = self.view.focus.mode();
+        let action = if self.view.replay.is_some() {
+            self.keymap.lookup_replay(mode, key)
+        } else {
+            self.keymap.lookup(mode, key)
+        };
+        match action {
             Some(action) => self.handle_action(action, state),
             None => Effect::None,
         }
     }
 
-    /// Clicks focus the pane under the pointer; the wheel scrolls it.
+    /// Clicks focus the pane under the pointer; the wheel scrolls it. On a replay's timeline,
+    /// a click or a drag seeks.
     pub fn handle_mouse(&mut self, ev: MouseEvent, state: &RunState) -> Effect {
         if !self.view.layers.is_empty() {
             return Effect::None;
@@ -144,6 +155,19 @@ impl Ui {
         let Some(l) = self.layout(state) else {
             return Effect::None;
         };
+        if let (Some(bar), Some(r)) = (l.timeline, &self.view.replay) {
+            let on_bar = ev.row == bar.y;
+            let press = matches!(
+                ev.kind,
+                MouseEventKind::Down(MouseButton::Left) | MouseEventKind::Drag(MouseButton::Left)
+            );
+            if on_bar && press {
+                return match Timeline::position_at(bar, r, ev.column) {
+                    Some(p) => Effect::Replay(ReplayControl::Seek(p)),
+                    None => Effect::None,
+                };
+            }
+        }
         let Some(pane) = l.pane_at(ev.column, ev.row) else {
             return Effect::None;
         };
@@ -186,6 +210,13 @@ impl Ui {
 
     /// What an action does with no layer open.
     pub fn handle_action(&mut self, action: Action, state: &RunState) -> Effect {
+        if let Some(r) = &self.view.replay {
+            if let Some(e) = self.replay_action(action, state, r.clone()) {
+                return e;
+            }
+        } else if super::replay::is_replay_action(action) {
+            return self.flash("only in a replay");
+        }
         let over = state.status.is_over() || state.status == RunStatus::Empty;
         let needs_run = matches!(
             action,
@@ -297,6 +328,57 @@ impl Ui {
                 Effect::None
             }
         }
+    }
+
+    /// In a replay: the replay's own actions, quitting without a question, and a word for
+    /// what only a live run takes. `None`: the action means what it means anywhere.
+    fn replay_action(
+        &mut self,
+        action: Action,
+        state: &RunState,
+        r: ReplayStatus,
+    ) -> Option<Effect> {
+        let twentieth = (r.total / 20).max(1);
+        let control = match action {
+            Action::ReplayPlay | Action::PauseResume => ReplayControl::TogglePlay,
+            Action::ReplayFaster => ReplayControl::Faster,
+            Action::ReplaySlower => ReplayControl::Slower,
+            Action::ReplayStepForward => ReplayControl::Step(1),
+            Action::ReplayStepBack => ReplayControl::Step(-1),
+            Action::ReplayNextDecision => ReplayControl::Decision(1),
+            Action::ReplayPrevDecision => ReplayControl::Decision(-1),
+            Action::ReplaySeekForward => ReplayControl::Seek((r.position + twentieth).min(r.total)),
+            Action::ReplaySeekBack => ReplayControl::Seek(r.position.saturating_sub(twentieth)),
+            Action::ReplayStart => ReplayControl::Seek(0),
+            Action::ReplayEnd => ReplayControl::Seek(r.total),
+            Action::Fork => {
+                if state.status == RunStatus::Empty {
+                    return Some(self.flash("nothing to fork yet: step past the run's start"));
+                }
+                let ask = Ask::Fork {
+                    at: r.position,
+                    level: state.level_or_default(),
+                };
+                return Some(self.open(Layer::Confirm(ConfirmDialog::new(ask))));
+            }
+            Action::Quit => return Some(Effect::Quit),
+            Action::Approve
+            | Action::Reject
+            | Action::EditPlan
+            | Action::LevelUp
+            | Action::LevelDown
+            | Action::AddGoal
+            | Action::CancelTask
+            | Action::CancelRun => {
+                let fork = self
+                    .keymap
+                    .hint_key(Mode::Replay, Action::Fork)
+                    .map_or(String::new(), |k| format!(": {k} forks it into a live run"));
+                return Some(self.flash(format!("a replay shows what happened{fork}")));
+            }
+            _ => return None,
+        };
+        Some(Effect::Replay(control))
     }
 
     fn focus(&mut self, p: PaneId) -> Effect {

@@ -8,6 +8,7 @@
 
 use super::keymap::Mode;
 use super::overlays::Layer;
+use super::replay::ReplayStatus;
 use crate::model::{ApprovalState, ApprovalWhat, DiffState, RunState, TaskState};
 use std::collections::{BTreeSet, HashMap, HashSet};
 
@@ -170,6 +171,8 @@ pub struct ViewState {
     pub layers: Vec<Layer>,
     /// A one-line message in the status bar until the next key.
     pub flash: Option<String>,
+    /// Where a replay stands; `None` for a live run.
+    pub replay: Option<ReplayStatus>,
 }
 
 impl ViewState {

@@ -32,10 +32,12 @@ pub enum Mode {
     Confirm,
     /// The help overlay.
     Help,
+    /// A replay: looked up before the focused pane's table and the global one.
+    Replay,
 }
 
 impl Mode {
-    pub const ALL: [Mode; 9] = [
+    pub const ALL: [Mode; 10] = [
         Mode::Global,
         Mode::Tasks,
         Mode::Transcript,
@@ -45,6 +47,7 @@ impl Mode {
         Mode::Dialog,
         Mode::Confirm,
         Mode::Help,
+        Mode::Replay,
     ];
 
     /// The table name in keymap files.
@@ -59,6 +62,7 @@ impl Mode {
             Mode::Dialog => "dialog",
             Mode::Confirm => "confirm",
             Mode::Help => "help",
+            Mode::Replay => "replay",
         }
     }
 
@@ -97,6 +101,12 @@ impl Keymap {
             }
             _ => None,
         })
+    }
+
+    /// As `lookup`, in a replay: the replay table goes first.
+    pub fn lookup_replay(&self, mode: Mode, key: Key) -> Option<Action> {
+        self.get(Mode::Replay, key)
+            .or_else(|| self.lookup(mode, key))
     }
 
     pub fn bind(&mut self, mode: Mode, key: Key, action: Action) {

@@ -1,5 +1,6 @@
 //! A yes/no question before something hard to undo: raising the level to L4 or L5, quitting
-//! while agents work, cancelling a task or the run.
+//! while agents work, cancelling a task or the run, forking a replay into a live run (whose
+//! level the person can pick in the question).
 //!
 //! Owns the questions' wording and what a yes sends. Must not decide when to ask: the global
 //! actions in `ui` do.
@@ -8,6 +9,7 @@ use super::{dialog_box, key_hints, put_wrapped, LayerCtx, LayerOutcome};
 use crate::model::{AutonomyLevel, Command};
 use crate::tui::action::Action;
 use crate::tui::keymap::Mode;
+use crate::tui::replay::ReplayControl;
 use crate::tui::ui::Effect;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -19,6 +21,8 @@ pub enum Ask {
     Quit,
     CancelTask(String),
     CancelRun,
+    /// A new live run from the state after `at` events of the replayed run.
+    Fork { at: u64, level: AutonomyLevel },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -38,6 +42,10 @@ impl ConfirmDialog {
             Ask::Quit => Effect::Quit,
             Ask::CancelTask(t) => Effect::Command(Command::CancelTask(t.clone())),
             Ask::CancelRun => Effect::Command(Command::CancelRun),
+            Ask::Fork { at, level } => Effect::Replay(ReplayControl::Fork {
+                at: *at,
+                level: *level,
+            }),
         }
     }
 
@@ -45,6 +53,16 @@ impl ConfirmDialog {
         match action {
             Some(Action::Confirm) => LayerOutcome::Close(self.effect()),
             Some(Action::Cancel) => LayerOutcome::Close(Effect::None),
+            Some(a @ (Action::LevelUp | Action::LevelDown)) => {
+                if let Ask::Fork { level, .. } = &mut self.ask {
+                    *level = if a == Action::LevelUp {
+                        level.raised()
+                    } else {
+                        level.lowered()
+                    };
+                }
+                LayerOutcome::Keep(Effect::None)
+            }
             // Modal: other keys do nothing rather than act on the screen behind.
             _ => LayerOutcome::Keep(Effect::None),
         }
@@ -94,6 +112,21 @@ impl ConfirmDialog {
                 "Cancel the whole run?".to_string(),
                 "Every agent stops and the run ends as cancelled.".to_string(),
             ),
+            Ask::Fork { at, level } => {
+                let run = s.run.map_or(String::new(), |r| r.short());
+                let keys = key_hints(
+                    ctx.keymap,
+                    Mode::Confirm,
+                    &[(Action::LevelUp, "raise"), (Action::LevelDown, "lower")],
+                );
+                (
+                    format!("Fork run {run} after event {at} at {}?", level.label()),
+                    format!(
+                        "A new run starts from this point and goes on live; agents work on \
+                         new branches and run {run} stays as it is. Level: {keys}."
+                    ),
+                )
+            }
         }
     }
 

@@ -30,19 +30,28 @@ fn section_title(mode: Mode) -> String {
         Mode::Dialog => "In a text dialog (other keys type)".into(),
         Mode::Confirm => "In a question".into(),
         Mode::Help => "In this help".into(),
+        Mode::Replay => "In a replay (before the keys above)".into(),
         m => format!("In the {} pane", m.name()),
     }
 }
 
-/// The rows for a keymap, with the focused pane's section right after the global one.
-pub fn help_rows(keymap: &Keymap, focus: PaneId) -> Vec<HelpRow> {
-    let mut modes = vec![Mode::Global, focus.mode()];
+/// The rows for a keymap, with the focused pane's section right after the global one; in a
+/// replay, the replay's keys come first.
+pub fn help_rows(keymap: &Keymap, focus: PaneId, replay: bool) -> Vec<HelpRow> {
+    let mut modes = if replay {
+        vec![Mode::Replay, Mode::Global, focus.mode()]
+    } else {
+        vec![Mode::Global, focus.mode()]
+    };
     for p in PaneId::ORDER {
         if p != focus {
             modes.push(p.mode());
         }
     }
     modes.extend([Mode::Dialog, Mode::Confirm, Mode::Help]);
+    if !replay {
+        modes.push(Mode::Replay);
+    }
     let mut rows = Vec::new();
     for mode in modes {
         let mut section = Vec::new();
@@ -93,7 +102,7 @@ impl HelpOverlay {
         if inner.height < 2 {
             return;
         }
-        let rows = help_rows(ctx.keymap, ctx.focus);
+        let rows = help_rows(ctx.keymap, ctx.focus, ctx.replay.is_some());
         let list_h = (inner.height - 1) as usize;
         let top = self.scroll.min(rows.len().saturating_sub(list_h));
         let key_w: u16 = 16;

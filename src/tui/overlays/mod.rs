@@ -54,6 +54,7 @@ pub struct LayerCtx<'a> {
     pub keymap: &'a Keymap,
     pub theme: &'a Theme,
     pub focus: PaneId,
+    pub replay: Option<&'a crate::tui::replay::ReplayStatus>,
 }
 
 impl Layer {

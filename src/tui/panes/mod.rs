@@ -11,6 +11,7 @@ pub mod diff;
 pub mod metrics;
 pub mod status;
 pub mod tasks;
+pub mod timeline;
 pub mod transcript;
 
 use super::action::Action;

@@ -41,6 +41,22 @@ pub fn hints(keymap: &Keymap, state: &RunState, view: &ViewState) -> Vec<String>
     if let Some(k) = key(Action::Help) {
         out.push(format!("{k} help"));
     }
+    if view.replay.is_some() {
+        let rkey = |a: Action| keymap.hint_key(Mode::Replay, a).map(|k| k.to_string());
+        let pair = |a: Action, b: Action, label: &str| match (rkey(a), rkey(b)) {
+            (Some(x), Some(y)) => Some(format!("{x}/{y} {label}")),
+            _ => None,
+        };
+        let hints = [
+            rkey(Action::ReplayPlay).map(|k| format!("{k} play/pause")),
+            pair(Action::ReplayStepBack, Action::ReplayStepForward, "step"),
+            pair(Action::ReplayPrevDecision, Action::ReplayNextDecision, "decision"),
+            pair(Action::ReplaySlower, Action::ReplayFaster, "speed"),
+            rkey(Action::Fork).map(|k| format!("{k} fork")),
+        ];
+        out.extend(hints.into_iter().flatten());
+        return out;
+    }
     let live = !state.status.is_over() && state.status != RunStatus::Empty;
     if state.pending_approvals > 0 && live {
         if let Some(k) = key(Action::Approve) {
@@ -114,6 +130,9 @@ impl StatusBar {
         let mut facts: Vec<String> = Vec::new();
         if let Some(run) = state.run {
             facts.push(format!("run {}…", &run.to_string()[..5]));
+        }
+        if view.replay.is_some() {
+            facts.push("replay".into());
         }
         match state.status {
             RunStatus::Empty | RunStatus::Running => {}
