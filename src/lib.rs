@@ -11,6 +11,7 @@ pub mod engine;
 pub mod git;
 pub mod model;
 pub mod providers;
+pub mod replay;
 pub mod runner;
 pub mod secrets;
 pub mod store;

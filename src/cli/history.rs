@@ -17,19 +17,18 @@ pub fn replay(ctx: &Context, a: &ReplayArgs) -> Outcome {
     if !a.headless {
         super::screen::needs_terminal("the replay screen")?;
         let config = ctx.load_config()?.config;
-        let events = store.all_events(run)?;
-        drop(store);
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
             .build()
             .map_err(|e| Failure::failed(e.to_string()))?;
-        return rt.block_on(super::screen::replay(
-            ctx,
-            &config,
-            events,
-            a.speed.clamp(0.25, 100.0),
-        ));
+        let speed = a.speed.clamp(0.25, 100.0);
+        return rt.block_on(async {
+            match super::screen::replay(ctx, &config, &store, run, speed).await? {
+                Some(fork) => super::screen::start_fork(ctx, &config, &store, run, fork).await,
+                None => Ok(0),
+            }
+        });
     }
     let state = store.state_at(run, None)?;
     let json = serde_json::to_string_pretty(&state).map_err(|e| Failure::failed(e.to_string()))?;

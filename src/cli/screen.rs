@@ -4,7 +4,10 @@
 use super::{Context, Failure, Outcome};
 use crate::config::Config;
 use crate::engine::RunHandle;
-use crate::model::{Command, Event, RunState};
+use crate::model::{Event, RunId, RunState};
+use crate::replay::{ForkRequest, Player};
+use crate::store::Store;
+use crate::tui::replay::{ReplayControl, Speed};
 use crate::tui::{self, AppOptions, EventFeed, FeedMsg};
 use std::io::IsTerminal;
 use tokio::sync::mpsc;
@@ -36,12 +39,15 @@ pub async fn live(
     initial: RunState,
 ) -> Outcome {
     let (tx, rx) = mpsc::channel::<FeedMsg>(1024);
+    // Events already in `initial` (a resumed or forked run's log) are not applied twice.
+    let start = initial.next_seq;
     tokio::spawn(async move {
         while let Some(e) = events.recv().await {
             let mut batch = vec![e];
             while let Ok(more) = events.try_recv() {
                 batch.push(more);
             }
+            batch.retain(|e| e.seq >= start);
             if tx.send(FeedMsg::Events(batch)).await.is_err() {
                 return;
             }
@@ -66,49 +72,56 @@ pub async fn live(
     Ok(0)
 }
 
-/// Replays stored events into the screen at `speed`× their recorded pace (waits capped at
-/// two seconds, so idle stretches do not stall the replay).
-pub async fn replay(ctx: &Context, config: &Config, events: Vec<Event>, speed: f64) -> Outcome {
+/// Replays a stored run on the screen, playing from the start at `speed`× its recorded pace
+/// (the person pauses, steps, seeks and changes speed from there). Returns the fork the
+/// person asked for, if any.
+pub async fn replay(
+    ctx: &Context,
+    config: &Config,
+    store: &Store,
+    run: RunId,
+    speed: f64,
+) -> Result<Option<ForkRequest>, Failure> {
     let (tx, rx) = mpsc::channel::<FeedMsg>(1024);
-    let (cmd_tx, mut cmd_rx) = mpsc::unbounded_channel::<Command>();
-    tokio::spawn(async move {
-        let mut paused = false;
-        let mut last: Option<u64> = None;
-        for e in events {
-            while let Ok(c) = cmd_rx.try_recv() {
-                match c {
-                    Command::Pause => paused = true,
-                    Command::Resume => paused = false,
-                    _ => {}
-                }
-            }
-            while paused {
-                match cmd_rx.recv().await {
-                    Some(Command::Resume) => paused = false,
-                    None => return,
-                    _ => {}
-                }
-            }
-            if let Some(prev) = last {
-                let wait = (e.at_ms.saturating_sub(prev) as f64 / speed).min(2000.0);
-                if wait >= 1.0 {
-                    tokio::time::sleep(std::time::Duration::from_millis(wait as u64)).await;
-                }
-            }
-            last = Some(e.at_ms);
-            if tx.send(FeedMsg::Event(Box::new(e))).await.is_err() {
-                return;
-            }
-        }
-    });
-    tui::run(
-        EventFeed::new(rx, RunState::default()),
-        cmd_tx,
-        options(ctx, config),
-    )
-    .await
-    .map_err(|e| Failure::failed(format!("terminal: {e}")))?;
-    Ok(0)
+    let (ctl_tx, ctl_rx) = mpsc::unbounded_channel::<ReplayControl>();
+    let player = Player::new(store.clone(), run, Speed::nearest(speed), true, tx)
+        .map_err(|e| Failure::failed(e.to_string()))?;
+    let initial = player.status().clone();
+    let playing = tokio::spawn(player.run(ctl_rx));
+    let mut feed = EventFeed::new(rx, RunState::default());
+    feed.set_replay(initial);
+    let shown = tui::run_with(feed, tui::Outbox::replay(ctl_tx), options(ctx, config)).await;
+    let fork = playing
+        .await
+        .map_err(|e| Failure::failed(format!("replay: {e}")))?
+        .map_err(|e| Failure::failed(format!("replay: {e}")))?;
+    shown.map_err(|e| Failure::failed(format!("terminal: {e}")))?;
+    Ok(fork)
+}
+
+/// A fork the person asked for in a replay: the new run goes on live on this screen.
+pub async fn start_fork(
+    ctx: &Context,
+    config: &Config,
+    store: &Store,
+    parent: RunId,
+    fork: ForkRequest,
+) -> Outcome {
+    let (tx, rx) = mpsc::unbounded_channel();
+    let opts = crate::engine::RunOptions {
+        config: config.clone(),
+        data_dir: ctx.paths.data_dir.clone(),
+        stand: crate::engine::Stand::Person,
+        watcher: Some(tx),
+    };
+    let changes = crate::engine::ForkChanges {
+        level: Some(fork.level),
+        ..Default::default()
+    };
+    let handle = crate::engine::fork(store, parent, fork.at_seq, changes, opts)
+        .map_err(|e| Failure::usage(e.to_string()))?;
+    // The watcher gets the copied log too, from its first event.
+    live(ctx, config, handle, rx, RunState::default()).await
 }
 
 /// `conclave` alone: the home screen, then what the person chose, then home again.
@@ -143,8 +156,9 @@ pub fn home(ctx: &Context) -> Outcome {
         match choice {
             tui::home::HomeChoice::Quit => return Ok(0),
             tui::home::HomeChoice::Replay(id) => {
-                let events = store.all_events(id)?;
-                rt.block_on(replay(ctx, &config, events, 10.0))?;
+                if let Some(fork) = rt.block_on(replay(ctx, &config, &store, id, 10.0))? {
+                    rt.block_on(start_fork(ctx, &config, &store, id, fork))?;
+                }
             }
             tui::home::HomeChoice::Resume(id) => {
                 let (tx, rx) = mpsc::unbounded_channel();

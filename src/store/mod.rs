@@ -18,6 +18,7 @@ mod writer;
 
 pub use export::{export_run, import_file, ExportHeader, EXPORT_FORMAT, EXPORT_VERSION};
 pub use memory::Memory;
+pub use reader::EventHead;
 pub use summary::RunSummary;
 pub use writer::{RunWriter, SNAPSHOT_EVERY};
 
@@ -66,6 +67,9 @@ pub enum StoreError {
 
 pub type Result<T> = std::result::Result<T, StoreError>;
 
+/// Cheap to clone: clones share the open database (a replay reads on a blocking thread while
+/// the screen's caller keeps its handle).
+#[derive(Clone)]
 pub struct Store {
     db: sled::Db,
     runs: sled::Tree,

@@ -7,6 +7,15 @@ use super::summary::RunSummary;
 use super::{key_seq, seq_key, Result, Store, StoreError};
 use crate::model::{apply, Event, RunId, RunState};
 
+/// What `event_heads` reads of an event.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EventHead {
+    pub seq: u64,
+    pub at_ms: u64,
+    /// The `kind` tag (`"ApprovalDecided"`).
+    pub kind: String,
+}
+
 impl Store {
     /// Events `from..to` (`to` = the end when `None`), decoded in order.
     pub fn events(
@@ -28,6 +37,47 @@ impl Store {
                 reason: e.to_string(),
             })
         }))
+    }
+
+    /// Each event's seq, time and kind name in `from..to`, backwards when `reverse`, decoding
+    /// nothing else: a replay indexes a million-event run's decisions with this.
+    pub fn event_heads(
+        &self,
+        run: RunId,
+        from: u64,
+        to: Option<u64>,
+        reverse: bool,
+    ) -> Result<Box<dyn Iterator<Item = Result<EventHead>>>> {
+        #[derive(serde::Deserialize)]
+        struct Head<'a> {
+            at_ms: u64,
+            #[serde(borrow)]
+            kind: std::borrow::Cow<'a, str>,
+        }
+        let tree = self.log_tree(run)?;
+        let range = match to {
+            Some(to) => tree.range(seq_key(from)..seq_key(to)),
+            None => tree.range(seq_key(from)..),
+        };
+        let decode = move |kv: sled::Result<(sled::IVec, sled::IVec)>| {
+            let (k, v) = kv?;
+            let seq = key_seq(&k);
+            let h: Head = serde_json::from_slice(&v).map_err(|e| StoreError::Corrupt {
+                run,
+                seq,
+                reason: e.to_string(),
+            })?;
+            Ok(EventHead {
+                seq,
+                at_ms: h.at_ms,
+                kind: h.kind.into_owned(),
+            })
+        };
+        Ok(if reverse {
+            Box::new(range.rev().map(decode))
+        } else {
+            Box::new(range.map(decode))
+        })
     }
 
     /// All events of a run.

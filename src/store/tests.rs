@@ -256,3 +256,25 @@ fn memory_survives_reopening() {
     );
     assert_eq!(m.scan::<String>("lesson/").unwrap().len(), 1);
 }
+
+#[test]
+fn event_heads_read_seq_time_and_kind_both_ways() {
+    let (_d, s) = store();
+    let (run, events) = write_run(&s, 50);
+    let fwd: Vec<_> = s
+        .event_heads(run, 10, Some(20), false)
+        .unwrap()
+        .map(|h| h.unwrap())
+        .collect();
+    assert_eq!(fwd.len(), 10);
+    for h in &fwd {
+        let e = &events[h.seq as usize];
+        assert_eq!((h.at_ms, h.kind.as_str()), (e.at_ms, e.kind.name()));
+    }
+    let back: Vec<u64> = s
+        .event_heads(run, 0, None, true)
+        .unwrap()
+        .map(|h| h.unwrap().seq)
+        .collect();
+    assert_eq!(back, (0..50).rev().collect::<Vec<_>>());
+}

@@ -77,6 +77,11 @@ impl EventFeed {
         }
     }
 
+    /// Shows a replay's position from the first frame on.
+    pub fn set_replay(&mut self, r: ReplayStatus) {
+        self.replay = Some(r);
+    }
+
     fn take(&mut self, m: FeedMsg) -> Change {
         match m {
             FeedMsg::Event(e) => apply(&mut self.state, &e),
