@@ -2,6 +2,7 @@
 //!
 //! Owns names, flags and help texts only; what each command does lives beside it in `cli/`.
 
+use crate::model::Role;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
@@ -43,6 +44,9 @@ pub enum Command {
     Replay(ReplayArgs),
     /// Continue an interrupted run from its last event
     Resume(ResumeArgs),
+    /// Start a new run from a past run's events up to one of them, optionally at another
+    /// level or with another provider for one role
+    Fork(ForkArgs),
     /// Write a run's events as JSONL
     Export(ExportArgs),
     /// Read a run exported with `conclave export`
@@ -115,6 +119,44 @@ pub struct ResumeArgs {
     pub run: String,
     #[command(flatten)]
     pub headless: HeadlessArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ForkArgs {
+    /// Run id or a unique prefix of it
+    pub run: String,
+    /// The parent's last event to copy [default: its last event]; its RunFinished is never
+    /// copied
+    #[arg(long, value_name = "SEQ")]
+    pub at: Option<u64>,
+    /// Autonomy level of the fork, 1 to 5 [default: the parent's]
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=5))]
+    pub level: Option<u8>,
+    /// Give every agent of ROLE (strategist, implementer, reviewer) the provider profile
+    /// NAME; repeat for several roles
+    #[arg(long = "profile", value_name = "ROLE=NAME", value_parser = role_profile)]
+    pub profiles: Vec<(Role, String)>,
+    #[command(flatten)]
+    pub headless: HeadlessArgs,
+}
+
+/// `implementer=claude` → (Role::Implementer, "claude").
+fn role_profile(s: &str) -> Result<(Role, String), String> {
+    let roles: Vec<&str> = Role::ALL.iter().map(|r| r.name()).collect();
+    let Some((role, name)) = s.split_once('=') else {
+        return Err(format!(
+            "`{s}` is not ROLE=NAME (roles: {})",
+            roles.join(", ")
+        ));
+    };
+    let role = Role::ALL
+        .into_iter()
+        .find(|r| r.name() == role.trim())
+        .ok_or_else(|| format!("`{role}` is not a role ({})", roles.join(", ")))?;
+    if name.trim().is_empty() {
+        return Err(format!("`{s}` names no provider profile after `=`"));
+    }
+    Ok((role, name.trim().to_string()))
 }
 
 #[derive(Debug, Args)]

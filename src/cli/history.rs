@@ -30,8 +30,9 @@ pub fn replay(ctx: &Context, a: &ReplayArgs) -> Outcome {
             }
         });
     }
+    // Canonical (sorted keys), so the bytes equal the live run's and an import's elsewhere.
     let state = store.state_at(run, None)?;
-    let json = serde_json::to_string_pretty(&state).map_err(|e| Failure::failed(e.to_string()))?;
+    let json = crate::model::canonical_json(&state).map_err(|e| Failure::failed(e.to_string()))?;
     println!("{json}");
     Ok(0)
 }

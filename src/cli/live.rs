@@ -1,5 +1,6 @@
-//! `conclave run` and `conclave resume`: a live run, headless (one JSON event per line on
-//! stdout, `--on-approval` answering for the person) or in the TUI.
+//! `conclave run` and `conclave resume` (and, through `go`, `conclave fork`): a live run,
+//! headless (one JSON event per line on stdout, `--on-approval` answering for the person) or
+//! in the TUI.
 
 use super::args::{HeadlessArgs, OnApproval, ResumeArgs, RunArgs};
 use super::{Context, Failure, Outcome};
@@ -68,64 +69,54 @@ fn goal(a: &RunArgs) -> Result<String, Failure> {
 pub fn run(ctx: &Context, a: &RunArgs) -> Outcome {
     let goal = goal(a)?;
     let config = overrides(ctx.load_config()?.config, a)?;
-    let tui = !a.headless.headless;
-    if tui {
+    if !a.headless.headless {
         super::screen::needs_terminal("the live run screen")?;
     }
     let store = ctx.open_store()?;
-    let rt = runtime()?;
-    let (tx, rx) = unbounded_channel();
-    // In the TUI a person answers; headless, --on-approval does.
-    let stand = if tui {
-        Stand::Person
-    } else {
-        stand(&a.headless)
-    };
-    let opts = RunOptions {
-        config: config.clone(),
-        data_dir: ctx.paths.data_dir.clone(),
-        stand,
-        watcher: Some(tx),
-    };
     let repo = ctx.repo_dir();
-    rt.block_on(async {
-        let handle =
-            engine::start(&store, &repo, &goal, opts).map_err(|e| Failure::usage(e.to_string()))?;
-        if tui {
-            super::screen::live(ctx, &config, handle, rx, crate::model::RunState::default()).await
-        } else {
-            headless(handle, rx).await
-        }
+    let before = crate::model::RunState::default();
+    go(ctx, &config, &a.headless, before, |opts| {
+        engine::start(&store, &repo, &goal, opts)
     })
 }
 
 pub fn resume(ctx: &Context, a: &ResumeArgs) -> Outcome {
     let config = ctx.load_config()?.config;
-    let tui = !a.headless.headless;
-    if tui {
+    if !a.headless.headless {
         super::screen::needs_terminal("the live run screen")?;
     }
     let store = ctx.open_store()?;
     let run = store.resolve(&a.run)?;
+    let before = store.state_at(run, None)?;
+    go(ctx, &config, &a.headless, before, |opts| {
+        engine::resume(&store, run, opts)
+    })
+}
+
+/// Starts a run with `begin` (inside the async runtime) and follows it to its end: headless,
+/// `--on-approval` answering for the person, or in the TUI from the state `before` (what the
+/// run's log held before the events the engine will send).
+pub(super) fn go(
+    ctx: &Context,
+    config: &Config,
+    h: &HeadlessArgs,
+    before: crate::model::RunState,
+    begin: impl FnOnce(RunOptions) -> Result<RunHandle, engine::EngineError>,
+) -> Outcome {
+    let tui = !h.headless;
     let rt = runtime()?;
     let (tx, rx) = unbounded_channel();
-    let stand = if tui {
-        Stand::Person
-    } else {
-        stand(&a.headless)
-    };
+    // In the TUI a person answers; headless, --on-approval does.
     let opts = RunOptions {
         config: config.clone(),
         data_dir: ctx.paths.data_dir.clone(),
-        stand,
+        stand: if tui { Stand::Person } else { stand(h) },
         watcher: Some(tx),
     };
-    let before = store.state_at(run, None)?;
     rt.block_on(async {
-        let handle =
-            engine::resume(&store, run, opts).map_err(|e| Failure::usage(e.to_string()))?;
+        let handle = begin(opts).map_err(|e| Failure::usage(e.to_string()))?;
         if tui {
-            super::screen::live(ctx, &config, handle, rx, before).await
+            super::screen::live(ctx, config, handle, rx, before).await
         } else {
             headless(handle, rx).await
         }

@@ -7,6 +7,7 @@
 pub mod args;
 mod demo;
 mod doctor;
+mod fork;
 mod history;
 mod live;
 mod logging;
@@ -129,6 +130,7 @@ pub fn dispatch(cli: Cli) -> Outcome {
         Some(Command::Doctor(a)) => doctor::run(&ctx, &a),
         Some(Command::Run(a)) => live::run(&ctx, &a),
         Some(Command::Resume(a)) => live::resume(&ctx, &a),
+        Some(Command::Fork(a)) => fork::run(&ctx, &a),
         Some(Command::Demo(a)) => demo::run(&ctx, &a),
         None => screen::home(&ctx),
     }

@@ -8,7 +8,7 @@ use crate::agents::tools::{CommandGate, Confined, ToolBox};
 use crate::agents::{AgentEnd, AgentRun};
 use crate::config::{AgentConfig, Config};
 use crate::git::RunRepo;
-use crate::model::{ApprovalWhat, Role};
+use crate::model::{ApprovalWhat, EventKind, Role};
 use crate::providers::{EventSink, ResilientClient};
 use crate::runner::Runner;
 use std::collections::HashMap;
@@ -110,6 +110,21 @@ impl Ctx {
             minor_diff_lines: self.config.run.minor_diff_lines,
             max_retries: self.config.run.max_retries,
             ..Facts::default()
+        }
+    }
+
+    /// Logs where the task's branch is now, if it moved since the log last said (a fork
+    /// restores branches from these records).
+    pub fn record_commit(&self, task: &str, tip: git2::Oid) {
+        let tip = tip.to_string();
+        let known = self
+            .log
+            .with_state(|s| s.task(task).and_then(|t| t.commit.clone()));
+        if known.as_deref() != Some(tip.as_str()) {
+            self.log.emit(EventKind::TaskCommitted {
+                task: task.to_string(),
+                commit: tip,
+            });
         }
     }
 

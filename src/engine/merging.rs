@@ -190,12 +190,15 @@ async fn resolve(
             }
         }
     }
-    if let Err(e) = ctx.repo.commit_resolution(wt) {
-        return failed(
-            ctx,
-            task,
-            format!("the resolution of {task} cannot be committed: {e}"),
-        );
+    match ctx.repo.commit_resolution(wt) {
+        Ok(tip) => ctx.record_commit(task, tip),
+        Err(e) => {
+            return failed(
+                ctx,
+                task,
+                format!("the resolution of {task} cannot be committed: {e}"),
+            )
+        }
     }
     status(ctx, task, TaskStatus::Merging);
     match ctx.repo.merge_into_integration(task) {

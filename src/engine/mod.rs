@@ -2,8 +2,9 @@
 //! policy, and records every step as an event (design §3).
 //!
 //! Owns decisions and their order. Must not draw anything or write the store except through
-//! its `RunLog`. `start` and `resume` return a `RunHandle`: the log to watch, a sender for
-//! the person's commands, and the task that drives the run.
+//! its `RunLog` (and, for a fork, the copy of the parent's log it starts from). `start`,
+//! `resume` and `fork` return a `RunHandle`: the log to watch, a sender for the person's
+//! commands, and the task that drives the run.
 
 pub mod adaptation;
 pub mod approvals;
@@ -11,6 +12,7 @@ pub mod command_risk;
 mod commands;
 pub mod context;
 pub mod detection;
+mod fork;
 pub mod gates;
 pub mod learning;
 pub mod lessons;
@@ -19,9 +21,11 @@ pub mod orchestrator;
 pub mod policy;
 pub mod router;
 pub mod run_log;
+mod sessions;
 mod task_flow;
 
 pub use approvals::Stand;
+pub use fork::{fork, ForkChanges, ForkError};
 pub use orchestrator::DriveEnd;
 
 use crate::config::Config;
@@ -31,7 +35,7 @@ use crate::providers::{
     ProviderError, ProviderKind, ResilientClient, RetryPolicy, ScriptedProvider,
 };
 use crate::runner::{scrubbed_env, LocalRunner};
-use crate::store::{Store, StoreError};
+use crate::store::{RunWriter, Store, StoreError};
 use context::Ctx;
 use run_log::RunLog;
 use std::collections::HashMap;
@@ -53,6 +57,8 @@ pub enum EngineError {
     },
     #[error("{0}")]
     Setup(String),
+    #[error(transparent)]
+    Fork(#[from] ForkError),
 }
 
 pub struct RunOptions {
@@ -75,7 +81,7 @@ pub struct RunHandle {
 /// skips the turns this agent already took (a resumed run goes on in the cassette).
 fn clients(
     config: &Config,
-    taken: &Taken,
+    taken: &sessions::Taken,
 ) -> Result<HashMap<String, ResilientClient>, EngineError> {
     let prices = Arc::new(config.price_table());
     let mut out = HashMap::new();
@@ -114,59 +120,6 @@ fn clients(
     Ok(out)
 }
 
-/// Model calls each agent already completed, per task (None: run-level calls).
-type Taken = HashMap<(String, Option<String>), usize>;
-
-/// Model calls of sessions that completed, per agent and task. A session cut by a crash
-/// left no outcome in the log, so it is replayed from its start on resume; its calls do not
-/// count. A session's outcome is any later event that only comes after it ended: a plan, a
-/// diff, a review, a status past running, a non-command approval, a merge, a lesson.
-fn taken(store: &Store, run: RunId) -> Result<Taken, EngineError> {
-    use crate::model::{ApprovalWhat, TaskStatus};
-    let mut pending = Taken::new();
-    let mut done = Taken::new();
-    let settle = |pending: &mut Taken, done: &mut Taken, task: Option<&str>| {
-        let keys: Vec<_> = pending
-            .keys()
-            .filter(|(_, t)| t.as_deref() == task)
-            .cloned()
-            .collect();
-        for k in keys {
-            let n = pending.remove(&k).unwrap_or(0);
-            *done.entry(k).or_default() += n;
-        }
-    };
-    for e in store.events(run, 0, None)? {
-        match e?.kind {
-            EventKind::Usage { agent, task, .. } => *pending.entry((agent, task)).or_default() += 1,
-            EventKind::PlanProposed { .. } => settle(&mut pending, &mut done, None),
-            EventKind::DiffProposed { task, .. }
-            | EventKind::Review { task, .. }
-            | EventKind::MergeResult { task, .. } => settle(&mut pending, &mut done, Some(&task)),
-            EventKind::TaskStatus { task, status }
-                if !matches!(
-                    status,
-                    TaskStatus::Running | TaskStatus::Ready | TaskStatus::Pending
-                ) =>
-            {
-                settle(&mut pending, &mut done, Some(&task))
-            }
-            EventKind::ApprovalRequested {
-                what,
-                task: Some(task),
-                ..
-            } if what != ApprovalWhat::Command => settle(&mut pending, &mut done, Some(&task)),
-            EventKind::Lesson { source, .. } => {
-                if let Some(task) = source.strip_prefix("task ") {
-                    settle(&mut pending, &mut done, Some(task))
-                }
-            }
-            _ => {}
-        }
-    }
-    Ok(done)
-}
-
 fn launch(
     store: &Store,
     log: Arc<RunLog>,
@@ -174,7 +127,7 @@ fn launch(
     opts: RunOptions,
 ) -> Result<RunHandle, EngineError> {
     let lessons = lessons(store);
-    let clients = clients(&opts.config, &taken(store, log.run())?)?;
+    let clients = clients(&opts.config, &sessions::taken(store.events(log.run(), 0, None)?)?)?;
     let cancel = CancellationToken::new();
     let desk = Arc::new(approvals::Desk::new(
         log.clone(),
@@ -276,8 +229,19 @@ pub fn start(
 }
 
 /// Continues an interrupted run from its last event.
-pub fn resume(store: &Store, run: RunId, mut opts: RunOptions) -> Result<RunHandle, EngineError> {
-    let writer = store.open_writer(run)?;
+pub fn resume(store: &Store, run: RunId, opts: RunOptions) -> Result<RunHandle, EngineError> {
+    continue_live(store, store.open_writer(run)?, opts)
+}
+
+/// Goes on live from the end of the log `writer` holds (resume, fork): with the agents and
+/// profiles the log's `RunStarted` recorded, at the level the log ends at, in the repo and
+/// branches it names; a `RunResumed` marks where the live part begins.
+fn continue_live(
+    store: &Store,
+    writer: RunWriter,
+    mut opts: RunOptions,
+) -> Result<RunHandle, EngineError> {
+    let run = writer.run();
     let log = Arc::new(RunLog::new(writer));
     if let Some(w) = opts.watcher.take() {
         log.watch(w);
@@ -295,18 +259,7 @@ pub fn resume(store: &Store, run: RunId, mut opts: RunOptions) -> Result<RunHand
             "run {run} never started; nothing to resume"
         )));
     }
-    // The run goes on with the agents and profiles it started with.
-    let recorded = store
-        .events(run, 0, Some(1))?
-        .next()
-        .and_then(|e| e.ok())
-        .and_then(|e| match e.kind {
-            EventKind::RunStarted {
-                config: Some(c), ..
-            } => serde_json::from_value::<Config>(c).ok(),
-            _ => None,
-        });
-    if let Some(c) = recorded {
+    if let Some(c) = recorded_config(store, run)? {
         opts.config = c;
     }
     if let Some(l) = level {
@@ -321,6 +274,17 @@ pub fn resume(store: &Store, run: RunId, mut opts: RunOptions) -> Result<RunHand
     )?;
     log.append(EventKind::RunResumed {})?;
     launch(store, log, rr, opts)
+}
+
+/// The configuration a run's `RunStarted` recorded, if it recorded one that still loads.
+fn recorded_config(store: &Store, run: RunId) -> Result<Option<Config>, EngineError> {
+    let first = store.events(run, 0, Some(1))?.next().transpose()?;
+    Ok(first.and_then(|e| match e.kind {
+        EventKind::RunStarted {
+            config: Some(c), ..
+        } => serde_json::from_value::<Config>(c).ok(),
+        _ => None,
+    }))
 }
 
 /// What a goal added mid-run looks like in the log.

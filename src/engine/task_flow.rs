@@ -375,6 +375,7 @@ fn propose_diff(
     title: &str,
 ) -> Result<TaskDiff, crate::git::GitError> {
     let tip = wt.commit_all(agent, &format!("{task}: {title} (attempt {attempt})"))?;
+    ctx.record_commit(task, tip);
     let d = task_diff(&ctx.repo.root, wt.base, tip)?;
     let already = ctx.log.with_state(|s| {
         s.task(task)
@@ -478,8 +479,10 @@ fn keep_hunks(
     if ctx.log.with_state(|s| s.diff(&id).is_some()) {
         return;
     }
-    let result = crate::git::keep_only_hunks(wt, keep)
-        .and_then(|tip| task_diff(&ctx.repo.root, wt.base, tip));
+    let result = crate::git::keep_only_hunks(wt, keep).and_then(|tip| {
+        ctx.record_commit(task, tip);
+        task_diff(&ctx.repo.root, wt.base, tip)
+    });
     match result {
         Ok(d) => ctx.log.emit(EventKind::DiffProposed {
             task: task.to_string(),

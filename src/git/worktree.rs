@@ -107,6 +107,43 @@ impl RunRepo {
         Ok(rr)
     }
 
+    /// Puts this (new) run's branches where another run's stood (a fork): the integration
+    /// branch at `integration`, and each task's branch at its commit. Nothing else moves.
+    pub fn place_branches(&self, integration: Oid, tasks: &[(String, Oid)]) -> Result<()> {
+        let repo = self.repo()?;
+        for (task, _) in tasks {
+            if !valid_task_id(task) {
+                return Err(GitError::BadTaskId(task.clone()));
+            }
+        }
+        let at = repo.find_commit(integration)?;
+        repo.branch(&self.integration_branch(), &at, true)?;
+        for (task, commit) in tasks {
+            let at = repo.find_commit(*commit)?;
+            repo.branch(&self.task_branch(task), &at, true)?;
+        }
+        Ok(())
+    }
+
+    /// Whether the repository holds this commit (a fork's branches can only go where one is).
+    pub fn has_commit(&self, id: Oid) -> bool {
+        self.repo().is_ok_and(|r| r.find_commit(id).is_ok())
+    }
+
+    /// Deletes every branch of this run (a fork that could not be set up leaves none behind).
+    pub fn delete_branches(&self) -> Result<()> {
+        let repo = self.repo()?;
+        let prefix = format!("conclave/{}/", self.run);
+        for b in repo.branches(Some(BranchType::Local))? {
+            let (mut b, _) = b?;
+            let name = b.name()?.map(String::from);
+            if name.is_some_and(|n| n.starts_with(&prefix)) {
+                b.delete()?;
+            }
+        }
+        Ok(())
+    }
+
     pub fn repo(&self) -> Result<Repository> {
         open(&self.root)
     }

@@ -26,6 +26,19 @@ pub enum Role {
     Reviewer,
 }
 
+impl Role {
+    pub const ALL: [Role; 3] = [Role::Strategist, Role::Implementer, Role::Reviewer];
+
+    /// The role as config files and events spell it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Strategist => "strategist",
+            Role::Implementer => "implementer",
+            Role::Reviewer => "reviewer",
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AgentSpec {
     pub name: String,
@@ -299,6 +312,13 @@ pub enum EventKind {
         removed: u32,
         patch: String,
     },
+    /// The task's branch moved to `commit` (an attempt committed, hunks kept, a conflict
+    /// resolved), logged before the diff or merge it leads to, so a fork can put the branch
+    /// back where it was at any event.
+    TaskCommitted {
+        task: String,
+        commit: String,
+    },
     GateResult {
         task: String,
         gate: String,
@@ -409,6 +429,7 @@ impl EventKind {
             EventKind::ToolCall { .. } => "ToolCall",
             EventKind::ToolResult { .. } => "ToolResult",
             EventKind::DiffProposed { .. } => "DiffProposed",
+            EventKind::TaskCommitted { .. } => "TaskCommitted",
             EventKind::GateResult { .. } => "GateResult",
             EventKind::Review { .. } => "Review",
             EventKind::ApprovalRequested { .. } => "ApprovalRequested",

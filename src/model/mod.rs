@@ -3,6 +3,7 @@
 //! Owns everything that describes a run and must compile without the terminal, the network,
 //! git or the store: `tui/`, `engine/` and `store/` depend on this module, never the reverse.
 
+pub mod canonical;
 pub mod command;
 pub mod event;
 pub mod ids;
@@ -17,6 +18,7 @@ mod kpi_tests;
 #[cfg(test)]
 mod reducer_tests;
 
+pub use canonical::canonical_json;
 pub use command::Command;
 pub use event::*;
 pub use ids::{match_prefix, PrefixMatch, RunId};

@@ -199,6 +199,11 @@ fn apply_kind(s: &mut RunState, e: &Event) {
                 seq: e.seq,
             });
         }
+        EventKind::TaskCommitted { task, commit } => {
+            if let Some(t) = task_mut(s, task, e.seq) {
+                t.commit = Some(commit.clone());
+            }
+        }
         EventKind::GateResult {
             task,
             gate,
@@ -535,6 +540,7 @@ fn apply_plan(s: &mut RunState, tasks: &[PlannedTask]) {
             first_round_failed: false,
             reviews: Vec::new(),
             diffs: Vec::new(),
+            commit: None,
             merge: None,
             usage: UsageTotals::default(),
             started_at_ms: None,

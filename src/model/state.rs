@@ -166,6 +166,9 @@ pub struct TaskState {
     pub reviews: Vec<ReviewRecord>,
     /// Ids of the diffs this task proposed, oldest first.
     pub diffs: Vec<String>,
+    /// The task branch's last recorded commit.
+    #[serde(default)]
+    pub commit: Option<String>,
     pub merge: Option<MergeOutcome>,
     pub usage: UsageTotals,
     pub started_at_ms: Option<u64>,

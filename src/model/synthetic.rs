@@ -322,6 +322,10 @@ pub fn event_from_choice(run: RunId, seq: u64, c: (u8, u8, u8, u16)) -> Event {
             output: format!("out {n}"),
             ms: n as u64,
         },
+        10 if n % 4 == 3 => EventKind::TaskCommitted {
+            task,
+            commit: format!("{n:040x}"),
+        },
         10 => EventKind::DiffProposed {
             task,
             diff: id,

@@ -166,7 +166,7 @@ pub fn import_file(store: &Store, path: &Path) -> Result<RunId> {
         )));
     }
     let run = header.run;
-    let mut w = store.create_run(run)?.unindexed();
+    let mut w = store.create_unlisted_run(run)?;
     let mut pending = Vec::with_capacity(IMPORT_BATCH);
     let result = walk(path, |e| {
         pending.push(e);

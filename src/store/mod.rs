@@ -192,6 +192,13 @@ impl Store {
         RunWriter::create(self, run)
     }
 
+    /// Starts a new run whose log is first filled in bulk (import, fork): it stays out of the
+    /// index, so invisible to every listing, until `RunWriter::publish`: a process that dies
+    /// before that leaves no half-copied run anyone sees.
+    pub fn create_unlisted_run(&self, run: RunId) -> Result<RunWriter> {
+        Ok(self.create_run(run)?.unindexed())
+    }
+
     /// Continues an existing run's log where it ends.
     pub fn open_writer(&self, run: RunId) -> Result<RunWriter> {
         if !self.has_run(run)? {

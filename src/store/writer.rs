@@ -186,7 +186,7 @@ impl RunWriter {
     }
 
     /// Flushes everything, then makes the run visible in the index, then flushes again.
-    pub(super) fn publish(&mut self) -> Result<()> {
+    pub fn publish(&mut self) -> Result<()> {
         self.db.flush()?;
         self.indexed = true;
         self.flush()
