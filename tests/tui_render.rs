@@ -302,12 +302,13 @@ async fn the_loop_draws_on_change_only_and_sends_commands() {
         }
         key_tx
     };
+    let out = Outbox::live(tx);
     let run = drive(
         &mut term,
         &mut u,
         &mut feed,
         key_rx,
-        &tx,
+        &out,
         std::future::pending(),
     );
     let (stats, _keep_open) = tokio::join!(run, person);

@@ -38,7 +38,7 @@ pub fn index(store: &Store, run: RunId) -> crate::store::Result<(Vec<(u64, MarkK
 /// state after events `0..position`): showing decision `seq` means standing at `seq + 1`.
 pub fn jump_in(marks: &[(u64, MarkKind)], position: u64, forward: bool) -> Option<u64> {
     if forward {
-        let i = marks.partition_point(|(s, _)| s + 1 <= position);
+        let i = marks.partition_point(|(s, _)| *s < position);
         marks.get(i).map(|(s, _)| s + 1)
     } else {
         let i = marks.partition_point(|(s, _)| s + 1 < position);

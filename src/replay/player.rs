@@ -64,7 +64,10 @@ impl Player {
         feed: mpsc::Sender<FeedMsg>,
     ) -> Result<Player, PlayError> {
         let total = store.event_count(run)?;
-        let first = store.event_heads(run, 0, Some(1), false)?.next().transpose()?;
+        let first = store
+            .event_heads(run, 0, Some(1), false)?
+            .next()
+            .transpose()?;
         let last = store
             .event_heads(run, total.saturating_sub(1), None, false)?
             .next()
@@ -248,7 +251,9 @@ impl Player {
         self.clock_ms += real_ms * speed;
         let mut batch = Vec::new();
         while batch.len() < MAX_BATCH {
-            let Some(next_at) = self.peek_at()? else { break };
+            let Some(next_at) = self.peek_at()? else {
+                break;
+            };
             // A long recorded pause plays as at most MAX_GAP_MS of waiting.
             let gap = next_at as f64 - self.clock_ms;
             if gap > MAX_GAP_MS * speed {
@@ -276,10 +281,7 @@ impl Player {
         if self.ahead.is_empty() {
             let from = self.status.position;
             if from < self.status.total {
-                for e in self
-                    .store
-                    .events(self.run, from, Some(from + READ_AHEAD))?
-                {
+                for e in self.store.events(self.run, from, Some(from + READ_AHEAD))? {
                     self.ahead.push_back(e?);
                 }
             }

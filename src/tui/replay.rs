@@ -140,7 +140,10 @@ pub enum ReplayControl {
     /// Show the state after this many events.
     Seek(u64),
     /// Start a new live run from the state after `at` events, at `level`.
-    Fork { at: u64, level: AutonomyLevel },
+    Fork {
+        at: u64,
+        level: AutonomyLevel,
+    },
 }
 
 /// Whether an action means something only in a replay.

@@ -13,8 +13,8 @@ use super::overlays::{
 };
 use super::panes::timeline::Timeline;
 use super::panes::Panes;
-use super::replay::{ReplayControl, ReplayStatus};
 use super::problem::LoadProblem;
+use super::replay::{ReplayControl, ReplayStatus};
 use super::screen::Screen;
 use super::theme::Theme;
 use super::view::{PaneId, ViewState};

@@ -45,6 +45,17 @@ pub fn now_ms() -> u64 {
         .unwrap_or(0)
 }
 
+/// A span of recorded time as `m:ss`, or `h:mm:ss` from an hour on.
+pub fn format_duration_ms(ms: u64) -> String {
+    let s = ms / 1000;
+    let (h, m, s) = (s / 3600, (s / 60) % 60, s % 60);
+    if h > 0 {
+        format!("{h}:{m:02}:{s:02}")
+    } else {
+        format!("{m}:{s:02}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -61,16 +72,5 @@ mod tests {
         assert_eq!(shorten("abc", 5), "abc");
         assert_eq!(shorten("abcdefgh", 5), "abcd…");
         assert_eq!(shorten("ab\ncd", 5), "ab…");
-    }
-}
-
-/// A span of recorded time as `m:ss`, or `h:mm:ss` from an hour on.
-pub fn format_duration_ms(ms: u64) -> String {
-    let s = ms / 1000;
-    let (h, m, s) = (s / 3600, (s / 60) % 60, s % 60);
-    if h > 0 {
-        format!("{h}:{m:02}:{s:02}")
-    } else {
-        format!("{m}:{s:02}")
     }
 }

@@ -22,7 +22,10 @@ pub enum Ask {
     CancelTask(String),
     CancelRun,
     /// A new live run from the state after `at` events of the replayed run.
-    Fork { at: u64, level: AutonomyLevel },
+    Fork {
+        at: u64,
+        level: AutonomyLevel,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

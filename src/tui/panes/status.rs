@@ -50,7 +50,11 @@ pub fn hints(keymap: &Keymap, state: &RunState, view: &ViewState) -> Vec<String>
         let hints = [
             rkey(Action::ReplayPlay).map(|k| format!("{k} play/pause")),
             pair(Action::ReplayStepBack, Action::ReplayStepForward, "step"),
-            pair(Action::ReplayPrevDecision, Action::ReplayNextDecision, "decision"),
+            pair(
+                Action::ReplayPrevDecision,
+                Action::ReplayNextDecision,
+                "decision",
+            ),
             pair(Action::ReplaySlower, Action::ReplayFaster, "speed"),
             rkey(Action::Fork).map(|k| format!("{k} fork")),
         ];

@@ -174,7 +174,10 @@ mod tests {
         Timeline.render(area, &mut buf, &status(25, 100), &Theme::default());
         let row: String = (0..80).map(|x| buf[(x, 0)].symbol().to_string()).collect();
         assert!(row.starts_with(" ❚❚ 1×"), "{row}");
-        assert!(row.contains('◆') && row.contains('●') && row.contains('█'), "{row}");
+        assert!(
+            row.contains('◆') && row.contains('●') && row.contains('█'),
+            "{row}"
+        );
         assert!(row.contains(" 25/100 · 0:30/1:00"), "{row}");
     }
 }
