@@ -94,8 +94,15 @@ async fn every_move_shows_the_fold_of_the_events_before_it() {
     // Seeks to scattered points, snapshots boundaries included.
     for at in [7_000, 4_096, 4_095, 1, 11_999, N, 0, 8_193, 3_333] {
         ctl.send(ReplayControl::Seek(at)).unwrap();
-        screen.until(|s| s.position == at).await;
+        let s = screen.until(|s| s.position == at).await;
         check(&screen, &events, at);
+        let shown = at
+            .checked_sub(1)
+            .map_or("", |i| events[i as usize].kind.name());
+        assert_eq!(
+            s.last_kind, shown,
+            "the timeline names the last event shown"
+        );
     }
     // Steps forward and back across a snapshot boundary.
     ctl.send(ReplayControl::Seek(4_094)).unwrap();

@@ -25,6 +25,7 @@ fn status(state: &RunState) -> ReplayStatus {
             (70, MarkKind::Approval),
         ]),
         indexing: false,
+        last_kind: "ApprovalDecided".into(),
         ..ReplayStatus::new(state.next_seq * 2)
     }
 }

@@ -220,6 +220,16 @@ impl Player {
             .await
             .map_err(|e| PlayError::Join(e.to_string()))??;
         self.ahead.clear();
+        self.status.last_kind = match to {
+            0 => String::new(),
+            _ => self
+                .store
+                .event_heads(self.run, to - 1, Some(to), false)?
+                .next()
+                .transpose()?
+                .map(|h| h.kind)
+                .unwrap_or_default(),
+        };
         self.status.position = to;
         self.status.at_ms = if to == 0 {
             self.status.start_ms
@@ -272,6 +282,7 @@ impl Player {
 
     async fn send_events(&mut self, batch: Vec<Event>) {
         let Some(last) = batch.last() else { return };
+        self.status.last_kind = last.kind.name().to_string();
         self.status.position = last.seq + 1;
         self.status.at_ms = last.at_ms;
         let _ = self.feed.send(FeedMsg::Events(batch)).await;

@@ -103,6 +103,8 @@ pub struct ReplayStatus {
     pub marks: Arc<Vec<(u64, MarkKind)>>,
     /// True until `marks` holds every decision point of the run.
     pub indexing: bool,
+    /// The kind of the last event shown (`ApprovalDecided`), empty at the start.
+    pub last_kind: String,
 }
 
 impl ReplayStatus {
@@ -118,6 +120,7 @@ impl ReplayStatus {
             end_ms: 0,
             marks: Arc::new(Vec::new()),
             indexing: true,
+            last_kind: String::new(),
         }
     }
 

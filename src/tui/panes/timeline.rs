@@ -26,7 +26,9 @@ impl Timeline {
         let end = format_duration_ms(r.end_ms.saturating_sub(r.start_ms));
         let at = format!("{at:>width$}", width = end.len());
         let idx = if r.indexing { " · indexing…" } else { "" };
-        format!(" {:>w$}/{} · {at}/{end}{idx} ", r.position, r.total)
+        // Padded to the longest kind name, so the track does not twitch.
+        let kind = format!("{:<17}", r.last_kind);
+        format!(" {kind} {:>w$}/{} · {at}/{end}{idx} ", r.position, r.total)
     }
 
     /// The columns of the track inside `area` (x, width); width 0 when there is no room.
