@@ -139,11 +139,12 @@ async fn every_move_shows_the_fold_of_the_events_before_it() {
     assert!(stopped.position >= caught.position);
     check(&screen, &events, stopped.position);
 
-    // Instant: the end at once.
+    // Instant: the end at once, where it stops.
     ctl.send(ReplayControl::Faster).unwrap();
-    screen
+    let end = screen
         .until(|s| s.speed == Speed::Instant && s.position == N)
         .await;
+    assert!(!end.playing);
     check(&screen, &events, N);
 
     // A fork of what is shown: the last event shown is the last the fork copies.

@@ -5,69 +5,11 @@
 mod support;
 
 use std::path::Path;
-use std::process::Command;
 use std::time::{Duration, Instant};
-
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn cmd(&self, args: &[&str]) -> String {
-        let out = Command::new("tmux")
-            .arg("-L")
-            .arg(&self.socket)
-            .args(args)
-            .output()
-            .expect("tmux runs");
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn screen(&self) -> String {
-        self.cmd(&["capture-pane", "-p", "-t", "e2e"])
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys", "-t", "e2e"];
-        args.extend_from_slice(keys);
-        self.cmd(&args);
-    }
-
-    fn text(&self, s: &str) {
-        self.cmd(&["send-keys", "-t", "e2e", "-l", s]);
-    }
-
-    /// Waits until the screen shows `what`; the screen on failure.
-    fn wait_for(&self, what: &str, secs: u64) -> Result<String, String> {
-        let end = Instant::now() + Duration::from_secs(secs);
-        loop {
-            let s = self.screen();
-            if s.contains(what) {
-                return Ok(s);
-            }
-            if Instant::now() > end {
-                return Err(s);
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        self.cmd(&["kill-server"]);
-    }
-}
-
-fn must(r: Result<String, String>, what: &str) -> String {
-    r.unwrap_or_else(|screen| panic!("never saw {what}; the screen was:\n{screen}"))
-}
+use support::tmux::{must, Tmux};
 
 #[test]
 fn a_person_drives_the_demo_in_a_terminal() {
-    if Command::new("tmux").arg("-V").output().is_err() {
-        panic!("tmux is needed for this test (.ci/run installs it)");
-    }
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let bin = env!("CARGO_BIN_EXE_conclave");
@@ -77,20 +19,7 @@ fn a_person_drives_the_demo_in_a_terminal() {
         dir.path().join("cfg").display(),
         dir.path().join("calc").display()
     );
-    let t = Tmux {
-        socket: format!("conclave-e2e-{}", std::process::id()),
-    };
-    t.cmd(&[
-        "new-session",
-        "-d",
-        "-s",
-        "e2e",
-        "-x",
-        "120",
-        "-y",
-        "40",
-        &script,
-    ]);
+    let t = Tmux::start("e2e", &script, 120, 40);
     must(
         t.wait_for("plan of 4 tasks", 30),
         "the plan waiting for approval",
@@ -162,7 +91,9 @@ fn a_person_drives_the_demo_in_a_terminal() {
     if t.screen().contains("Quit while agents work?") {
         t.keys(&["y"]);
     }
-    let s = must(t.wait_for("EXITED", 10), "the program's exit");
+    must(t.wait_for("EXITED", 10), "the program's exit");
+    // stty prints right after; its lines may come a moment later than EXITED.
+    let s = must(t.wait_for("icanon", 5), "the terminal modes");
     let after: Vec<&str> = s.lines().skip_while(|l| !l.starts_with("EXITED")).collect();
     assert!(
         after.contains(&"icanon") && after.contains(&"echo"),

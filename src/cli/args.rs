@@ -30,6 +30,10 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "PATH")]
     pub repo: Option<PathBuf>,
 
+    /// With no command: the home screen lists every repository's runs, not only this one's
+    #[arg(long)]
+    pub all: bool,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }

@@ -55,7 +55,18 @@ pub fn export(ctx: &Context, a: &ExportArgs) -> Outcome {
         export_run(&store, run, now_ms(), &mut out)?;
         return Ok(0);
     };
-    // Write beside the target and rename, so a failed export never leaves half a file.
+    let n = export_to(&store, run, path)?;
+    eprintln!("exported run {run} ({n} events) to {}", path.display());
+    Ok(0)
+}
+
+/// Writes a run's JSONL to `path` beside it then renames, so a failed export never leaves
+/// half a file. Returns the number of events written.
+pub fn export_to(
+    store: &crate::store::Store,
+    run: crate::model::RunId,
+    path: &std::path::Path,
+) -> Result<u64, Failure> {
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -64,13 +75,12 @@ pub fn export(ctx: &Context, a: &ExportArgs) -> Outcome {
     let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(io)?;
     let n = {
         let mut out = std::io::BufWriter::new(tmp.as_file_mut());
-        let n = export_run(&store, run, now_ms(), &mut out)?;
+        let n = export_run(store, run, now_ms(), &mut out)?;
         out.flush().map_err(io)?;
         n
     };
     tmp.persist(path).map_err(|e| io(e.error))?;
-    eprintln!("exported run {run} ({n} events) to {}", path.display());
-    Ok(0)
+    Ok(n)
 }
 
 pub fn import(ctx: &Context, a: &ImportArgs) -> Outcome {

@@ -132,6 +132,6 @@ pub fn dispatch(cli: Cli) -> Outcome {
         Some(Command::Resume(a)) => live::resume(&ctx, &a),
         Some(Command::Fork(a)) => fork::run(&ctx, &a),
         Some(Command::Demo(a)) => demo::run(&ctx, &a),
-        None => screen::home(&ctx),
+        None => screen::home(&ctx, cli.all),
     }
 }

@@ -61,12 +61,14 @@ pub async fn live(
     .await;
     let _ = handle.log.flush();
     result.map_err(|e| Failure::failed(format!("terminal: {e}")))?;
-    let state = handle.log.state();
-    if !state.status.is_over() {
+    let (run, log) = (handle.run, handle.log.clone());
+    // Nobody watches any more: the engine stops too (the home screen may come back in this
+    // same process, and a deleted run must not be written again).
+    handle.interrupt().await;
+    if !log.state().status.is_over() {
         eprintln!(
-            "run {} is not finished; `conclave resume {}` continues it",
-            handle.run,
-            handle.run.short()
+            "run {run} is not finished; `conclave resume {}` continues it",
+            run.short()
         );
     }
     Ok(0)
@@ -125,7 +127,7 @@ pub async fn start_fork(
 }
 
 /// `conclave` alone: the home screen, then what the person chose, then home again.
-pub fn home(ctx: &Context) -> Outcome {
+pub fn home(ctx: &Context, all: bool) -> Outcome {
     needs_terminal("the home screen")?;
     let config = ctx.load_config()?.config;
     let opts = options(ctx, &config);
@@ -133,7 +135,6 @@ pub fn home(ctx: &Context) -> Outcome {
     let root = git2::Repository::discover(&cwd)
         .ok()
         .and_then(|r| r.workdir().map(|w| w.to_path_buf()));
-    let canon = |p: &std::path::Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
     let label = match &root {
         Some(r) => r.display().to_string(),
         None => format!("{} (not a git repository: all runs)", cwd.display()),
@@ -144,23 +145,32 @@ pub fn home(ctx: &Context) -> Outcome {
         .enable_all()
         .build()
         .map_err(|e| Failure::failed(e.to_string()))?;
+    let (mut show_all, mut note, mut selected) = (all, String::new(), None);
     loop {
-        let mut runs = store.summaries()?;
-        if let Some(r) = &root {
-            let want = canon(r);
-            runs.retain(|s| canon(std::path::Path::new(&s.repo)) == want);
-        }
-        let choice = rt
-            .block_on(tui::home::home(runs, label.clone(), &opts))
+        let input = tui::home::HomeInput {
+            runs: store.summaries()?,
+            repo: root.clone(),
+            label: label.clone(),
+            show_all,
+            note: std::mem::take(&mut note),
+            selected,
+        };
+        let (choice, all_now) = rt
+            .block_on(tui::home::home(input, &opts))
             .map_err(|e| Failure::failed(format!("terminal: {e}")))?;
+        show_all = all_now;
         match choice {
             tui::home::HomeChoice::Quit => return Ok(0),
             tui::home::HomeChoice::Replay(id) => {
+                selected = Some(id);
                 if let Some(fork) = rt.block_on(replay(ctx, &config, &store, id, 10.0))? {
                     rt.block_on(start_fork(ctx, &config, &store, id, fork))?;
+                    // The fork is the newest run: home selects it.
+                    selected = None;
                 }
             }
             tui::home::HomeChoice::Resume(id) => {
+                selected = Some(id);
                 let (tx, rx) = mpsc::unbounded_channel();
                 let before = store.state_at(id, None)?;
                 let opts = crate::engine::RunOptions {
@@ -189,6 +199,52 @@ pub fn home(ctx: &Context) -> Outcome {
                     live(ctx, &config, handle, rx, RunState::default()).await
                 })?;
             }
+            tui::home::HomeChoice::Delete(id) => {
+                selected = None;
+                note = match delete_run(ctx, &store, id) {
+                    Ok(()) => format!("run {} deleted", id.short()),
+                    Err(e) => format!("run {} not deleted: {}", id.short(), e.message),
+                };
+            }
+            tui::home::HomeChoice::Export { run, path } => {
+                selected = Some(run);
+                let path = if path.is_absolute() {
+                    path
+                } else {
+                    cwd.join(path)
+                };
+                note = match super::history::export_to(&store, run, &path) {
+                    Ok(n) => format!(
+                        "{n} events of {} written to {}",
+                        run.short(),
+                        path.display()
+                    ),
+                    Err(e) => format!("export failed: {}", e.message),
+                };
+            }
         }
     }
+}
+
+/// Removes a run from the store and its leftover worktrees from disk; its branches stay in the
+/// repository (they may hold work the person wants).
+pub fn delete_run(ctx: &Context, store: &Store, run: RunId) -> Result<(), Failure> {
+    let s = store.state_at(run, Some(1))?;
+    if !s.repo.is_empty() {
+        let worktrees = ctx.paths.data_dir.join("worktrees").join(run.to_string());
+        if worktrees.exists() {
+            if let Ok(rr) = crate::git::RunRepo::reopen(
+                std::path::Path::new(&s.repo),
+                &run.to_string(),
+                &s.base_commit,
+                &s.branch,
+                &ctx.paths.data_dir,
+            ) {
+                let _ = rr.cleanup();
+            }
+            let _ = std::fs::remove_dir_all(&worktrees);
+        }
+    }
+    store.delete_run(run)?;
+    Ok(())
 }

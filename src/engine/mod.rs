@@ -75,6 +75,20 @@ pub struct RunHandle {
     pub commands: UnboundedSender<Command>,
     pub desk: Arc<approvals::Desk>,
     pub driver: tokio::task::JoinHandle<DriveEnd>,
+    /// Stops the whole run (agents, gates, commands) without recording it as cancelled.
+    stop: CancellationToken,
+}
+
+impl RunHandle {
+    /// Stops the run where it stands, resumable, as if the process had ended: what runs is
+    /// cancelled, nothing is recorded as cancelled, the log is flushed. For a screen that
+    /// closes while the process lives on (the home screen shows itself again).
+    pub async fn interrupt(self) -> DriveEnd {
+        self.stop.cancel();
+        let end = self.driver.await.unwrap_or(DriveEnd::Interrupted);
+        let _ = self.log.flush();
+        end
+    }
 }
 
 /// Each agent's client: its profile chain behind retries and fallback. A scripted profile
@@ -165,6 +179,7 @@ fn launch(
         commands: tx,
         desk,
         driver,
+        stop: cancel,
     })
 }
 

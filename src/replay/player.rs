@@ -208,6 +208,7 @@ impl Player {
         if speed == Speed::Instant {
             // Everything left at once: the final state, not a million single events.
             self.seek(self.status.total).await?;
+            self.status.playing = false;
         }
         Ok(())
     }
@@ -277,6 +278,10 @@ impl Player {
             }
         }
         self.send_events(batch).await;
+        if self.status.position >= self.status.total {
+            // The end pauses: a key that moves back then shows that point and stays there.
+            self.status.playing = false;
+        }
         Ok(())
     }
 

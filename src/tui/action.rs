@@ -78,6 +78,9 @@ actions! {
     OpenRun = "open_run", [Global], "Home: replay the selected run";
     ResumeRun = "resume_run", [Global], "Home: resume the selected (unfinished) run";
     NewRun = "new_run", [Global], "Home: start a new run on this repository";
+    ExportRun = "export_run", [Global], "Home: export the selected run as JSONL (asks where)";
+    DeleteRun = "delete_run", [Global], "Home: delete the selected run (asks first)";
+    AllRuns = "all_runs", [Global], "Home: show every repository's runs, or this one's again";
     ReplayPlay = "replay_play", [Replay], "Play the replay, or pause it";
     ReplayFaster = "replay_faster", [Replay], "Play faster (up to 100×, then instant)";
     ReplaySlower = "replay_slower", [Replay], "Play slower (down to 0.25×)";

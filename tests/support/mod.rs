@@ -8,6 +8,7 @@
 pub mod engine;
 pub mod repo;
 pub mod runs;
+pub mod tmux;
 
 pub mod harness;
 pub mod provider_server;

@@ -1,0 +1,76 @@
+//! The real binary in a real terminal: a tmux server of its own per test, keys sent and the
+//! screen read back as a person would.
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+pub struct Tmux {
+    pub socket: String,
+}
+
+impl Tmux {
+    pub fn cmd(&self, args: &[&str]) -> String {
+        let out = Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .expect("tmux runs");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    pub fn screen(&self) -> String {
+        self.cmd(&["capture-pane", "-p", "-t", "e2e"])
+    }
+
+    pub fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", "e2e"];
+        args.extend_from_slice(keys);
+        self.cmd(&args);
+    }
+
+    pub fn text(&self, s: &str) {
+        self.cmd(&["send-keys", "-t", "e2e", "-l", s]);
+    }
+
+    /// Waits until the screen shows `what`; the screen on failure.
+    pub fn wait_for(&self, what: &str, secs: u64) -> Result<String, String> {
+        let end = Instant::now() + Duration::from_secs(secs);
+        loop {
+            let s = self.screen();
+            if s.contains(what) {
+                return Ok(s);
+            }
+            if Instant::now() > end {
+                return Err(s);
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        self.cmd(&["kill-server"]);
+    }
+}
+
+pub fn must(r: Result<String, String>, what: &str) -> String {
+    r.unwrap_or_else(|screen| panic!("never saw {what}; the screen was:\n{screen}"))
+}
+
+impl Tmux {
+    /// A server named after the test and this process, with `script` running in a session
+    /// named `e2e` of `w`×`h`; panics when tmux is missing (.ci/run installs it).
+    pub fn start(name: &str, script: &str, w: u16, h: u16) -> Tmux {
+        if Command::new("tmux").arg("-V").output().is_err() {
+            panic!("tmux is needed for this test (.ci/run installs it)");
+        }
+        let t = Tmux {
+            socket: format!("conclave-{name}-{}", std::process::id()),
+        };
+        let (w, h) = (w.to_string(), h.to_string());
+        t.cmd(&["new-session", "-d", "-s", "e2e", "-x", &w, "-y", &h, script]);
+        t
+    }
+}
