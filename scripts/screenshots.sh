@@ -158,9 +158,20 @@ quit
 RUN_ID="$("$BIN" runs --json | "$PY" -c 'import json,sys; runs=json.load(sys.stdin); print(max(runs, key=lambda r: r["started_at_ms"])["id"])')"
 log "replaying run $RUN_ID"
 start "$BIN" replay "${RUN_ID:0:10}" --speed 100
-wait_for 'finished' 60 last
+wait_for 'RunFinished' 60
+# Back to the middle of the run (eight twentieths from the end), then to the next decision.
+for ((i = 0; i < 8; i++)); do keys '{'; sleep 0.1; done
+keys '>'
+wait_for 'Approval(Requested|Decided)|GateResult|MergeResult' 10
 sleep 0.5
 shot replay
+quit
+
+# --- home: the runs browser ----------------------------------------------------------------
+start "$BIN" --repo "$TMP/calc"
+wait_for 'run\(s\) of this repository' 20
+sleep 0.3
+shot home
 quit
 
 # --- light theme -------------------------------------------------------------------------

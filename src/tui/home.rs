@@ -326,6 +326,7 @@ impl Home {
         } else {
             (self.note.clone(), t.style("ui.statusline.flash"))
         };
+        f.render_widget(Block::default().style(style), foot);
         f.render_widget(Paragraph::new(format!(" {help}")).style(style), foot);
         match &self.prompt {
             None => {}
@@ -386,7 +387,7 @@ fn row(r: &RunSummary, with_repo: bool) -> Row<'static> {
     let mut cells = vec![
         r.id.short(),
         format_utc(r.started_at_ms)[..16].to_string(),
-        shorten(&goal, 60),
+        shorten(&goal, 200),
         r.level.map(|l| format!("L{l}")).unwrap_or_default(),
         r.status.clone(),
         took,
