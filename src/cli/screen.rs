@@ -101,6 +101,20 @@ pub async fn replay(
     Ok(fork)
 }
 
+/// Options of a run a person supervises on the screen, every event going to `watcher`.
+fn person(
+    ctx: &Context,
+    config: &Config,
+    watcher: mpsc::UnboundedSender<Event>,
+) -> crate::engine::RunOptions {
+    crate::engine::RunOptions {
+        config: config.clone(),
+        data_dir: ctx.paths.data_dir.clone(),
+        stand: crate::engine::Stand::Person,
+        watcher: Some(watcher),
+    }
+}
+
 /// A fork the person asked for in a replay: the new run goes on live on this screen.
 pub async fn start_fork(
     ctx: &Context,
@@ -110,12 +124,7 @@ pub async fn start_fork(
     fork: ForkRequest,
 ) -> Outcome {
     let (tx, rx) = mpsc::unbounded_channel();
-    let opts = crate::engine::RunOptions {
-        config: config.clone(),
-        data_dir: ctx.paths.data_dir.clone(),
-        stand: crate::engine::Stand::Person,
-        watcher: Some(tx),
-    };
+    let opts = person(ctx, config, tx);
     let changes = crate::engine::ForkChanges {
         level: Some(fork.level),
         ..Default::default()
@@ -163,41 +172,44 @@ pub fn home(ctx: &Context, all: bool) -> Outcome {
             tui::home::HomeChoice::Quit => return Ok(0),
             tui::home::HomeChoice::Replay(id) => {
                 selected = Some(id);
-                if let Some(fork) = rt.block_on(replay(ctx, &config, &store, id, 10.0))? {
-                    rt.block_on(start_fork(ctx, &config, &store, id, fork))?;
+                let done = rt.block_on(async {
+                    match replay(ctx, &config, &store, id, 10.0).await? {
+                        Some(fork) => start_fork(ctx, &config, &store, id, fork).await.map(Some),
+                        None => Ok(None),
+                    }
+                });
+                match done {
                     // The fork is the newest run: home selects it.
-                    selected = None;
+                    Ok(Some(_)) => selected = None,
+                    Ok(None) => {}
+                    Err(e) => note = e.message,
                 }
             }
             tui::home::HomeChoice::Resume(id) => {
                 selected = Some(id);
                 let (tx, rx) = mpsc::unbounded_channel();
-                let before = store.state_at(id, None)?;
-                let opts = crate::engine::RunOptions {
-                    config: config.clone(),
-                    data_dir: ctx.paths.data_dir.clone(),
-                    stand: crate::engine::Stand::Person,
-                    watcher: Some(tx),
-                };
-                rt.block_on(async {
-                    let handle = crate::engine::resume(&store, id, opts)
+                let done = rt.block_on(async {
+                    let before = store.state_at(id, None)?;
+                    let handle = crate::engine::resume(&store, id, person(ctx, &config, tx))
                         .map_err(|e| Failure::usage(e.to_string()))?;
                     live(ctx, &config, handle, rx, before).await
-                })?;
+                });
+                if let Err(e) = done {
+                    note = e.message;
+                }
             }
             tui::home::HomeChoice::NewRun(goal) => {
                 let (tx, rx) = mpsc::unbounded_channel();
-                let opts = crate::engine::RunOptions {
-                    config: config.clone(),
-                    data_dir: ctx.paths.data_dir.clone(),
-                    stand: crate::engine::Stand::Person,
-                    watcher: Some(tx),
-                };
-                rt.block_on(async {
+                let done = rt.block_on(async {
+                    let opts = person(ctx, &config, tx);
                     let handle = crate::engine::start(&store, &cwd, &goal, opts)
                         .map_err(|e| Failure::usage(e.to_string()))?;
                     live(ctx, &config, handle, rx, RunState::default()).await
-                })?;
+                });
+                selected = None;
+                if let Err(e) = done {
+                    note = e.message;
+                }
             }
             tui::home::HomeChoice::Delete(id) => {
                 selected = None;
