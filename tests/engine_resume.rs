@@ -1,8 +1,10 @@
 //! kill -9 in the middle of a run, then `conclave resume`: the run finishes with a gap-free
-//! log, no merge done twice, answered approvals not asked again, and the work landed.
+//! log whose replay is the fold of its events, no merge done twice, answered approvals not
+//! asked again, and the work landed.
 
 mod support;
 
+use conclave::model::{canonical_json, fold, Event};
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
 use std::process::Stdio;
@@ -58,6 +60,20 @@ fn round(kill_after: usize) {
         .skip(1)
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
+    // The stored state (snapshots and all) is exactly the fold of the log, byte for byte.
+    let typed: Vec<Event> = events
+        .iter()
+        .map(|e| serde_json::from_value(e.clone()).unwrap())
+        .collect();
+    let replayed = conclave(dir.path())
+        .args(["replay", &run, "--headless"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        text(&replayed.stdout),
+        canonical_json(&fold(&typed)).unwrap() + "\n",
+        "kill after {kill_after}"
+    );
     for (i, e) in events.iter().enumerate() {
         assert_eq!(e["seq"].as_u64(), Some(i as u64), "gap or duplicate at {i}");
     }

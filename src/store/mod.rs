@@ -5,7 +5,8 @@
 //! - `runs`: run id (16 bytes) → `RunSummary` JSON; a run exists only once it is indexed, so a
 //!   half-written import or a crashed create is invisible and cleaned up;
 //! - `log/<run>`: seq (u64 big-endian) → event JSON, gap-free from 0;
-//! - `snap/<run>`: seq → `RunState` JSON after the first `seq` events;
+//! - `snap/<run>`: seq → `RunState` JSON after the first `seq` events, spaced wider as the
+//!   state grows (`SNAPSHOT_BYTES_PER_EVENT`);
 //! - `memory`: lessons and outcome statistics that later runs learn from.
 //!
 //! Nothing but this module writes events. Must not know about the terminal or providers.
@@ -20,7 +21,7 @@ pub use export::{export_run, import_file, ExportHeader, EXPORT_FORMAT, EXPORT_VE
 pub use memory::Memory;
 pub use reader::EventHead;
 pub use summary::RunSummary;
-pub use writer::{RunWriter, SNAPSHOT_EVERY};
+pub use writer::{RunWriter, SNAPSHOT_BYTES_PER_EVENT, SNAPSHOT_EVERY};
 
 use crate::model::{match_prefix, PrefixMatch, RunId};
 use crate::secrets::Redactor;

@@ -10,9 +10,18 @@ use super::{key_seq, seq_key, Result, Store, StoreError};
 use crate::model::{apply, Event, EventKind, RunId, RunState};
 use crate::secrets::Redactor;
 
-/// A snapshot of the state is kept every this many events, so opening or seeking a run folds
-/// at most this many events.
+/// Snapshots of the state are at least this many events apart.
 pub const SNAPSHOT_EVERY: u64 = 4096;
+
+/// Snapshot bytes that cost about as much to read back as folding one stored event.
+///
+/// A snapshot holds the whole state, which grows with the run (transcripts above all), so a
+/// snapshot every `SNAPSHOT_EVERY` events would make the snapshots of a long run grow with the
+/// square of its length (a 1M-event run: gigabytes, and a sled database that takes seconds to
+/// open). Instead the next snapshot waits until folding the events since the last one costs
+/// about as much as reading that one back: a seek then costs at most about two snapshot reads,
+/// and all snapshots together stay a small multiple of the final state's size.
+pub const SNAPSHOT_BYTES_PER_EVENT: u64 = 1024;
 
 pub struct RunWriter {
     run: RunId,
@@ -26,6 +35,8 @@ pub struct RunWriter {
     durable_upto: Option<u64>,
     /// False while an import writes: the run is indexed only once all of it is on disk.
     indexed: bool,
+    /// Seq and size of the last snapshot (0, 0 before the first).
+    last_snapshot: (u64, u64),
 }
 
 impl RunWriter {
@@ -40,6 +51,7 @@ impl RunWriter {
             state: RunState::default(),
             durable_upto: None,
             indexed: true,
+            last_snapshot: (0, 0),
         })
     }
 
@@ -56,6 +68,9 @@ impl RunWriter {
         }
         w.durable_upto = last;
         w.state = state;
+        if let Some((k, v)) = w.snaps.last()? {
+            w.last_snapshot = (key_seq(&k), v.len() as u64);
+        }
         Ok(w)
     }
 
@@ -144,7 +159,7 @@ impl RunWriter {
         self.log.apply_batch(batch)?;
         for e in &out {
             apply(&mut self.state, e);
-            if self.state.next_seq % SNAPSHOT_EVERY == 0 {
+            if self.snapshot_due() {
                 self.snapshot()?;
             }
         }
@@ -169,12 +184,20 @@ impl RunWriter {
         Ok(())
     }
 
+    /// See `SNAPSHOT_BYTES_PER_EVENT`.
+    fn snapshot_due(&self) -> bool {
+        let (seq, bytes) = self.last_snapshot;
+        let since = self.state.next_seq.saturating_sub(seq);
+        since >= SNAPSHOT_EVERY && since.saturating_mul(SNAPSHOT_BYTES_PER_EVENT) >= bytes
+    }
+
     fn snapshot(&mut self) -> Result<()> {
         let json = serde_json::to_vec(&self.state).map_err(|err| StoreError::Corrupt {
             run: self.run,
             seq: self.state.next_seq,
             reason: err.to_string(),
         })?;
+        self.last_snapshot = (self.state.next_seq, json.len() as u64);
         self.snaps.insert(seq_key(self.state.next_seq), json)?;
         Ok(())
     }

@@ -98,3 +98,66 @@ pub fn start_demo(level: AutonomyLevel, stand: Stand) -> Started {
         events,
     }
 }
+
+/// Waits (at most two minutes) for a started run to end; returns how it ended and every
+/// event its watcher got, in order.
+pub async fn follow(
+    handle: engine::RunHandle,
+    mut watched: tokio::sync::mpsc::UnboundedReceiver<Event>,
+) -> (DriveEnd, Vec<Event>) {
+    let end = tokio::time::timeout(std::time::Duration::from_secs(120), handle.driver)
+        .await
+        .expect("the run hung")
+        .expect("driver");
+    let mut events = Vec::new();
+    while let Ok(e) = watched.try_recv() {
+        events.push(e);
+    }
+    (end, events)
+}
+
+/// A fork driven to its end.
+pub struct Forked {
+    pub run: RunId,
+    pub end: DriveEnd,
+    /// Every event the fork's watcher got (its whole log, the copied part first).
+    pub watched: Vec<Event>,
+    /// The fork's state as its engine last held it.
+    pub live: conclave::model::RunState,
+}
+
+/// Forks `parent` (in the store under `data`) after its event `at` with `changes` and drives
+/// the fork headless to its end, `stand` answering for the person.
+pub fn fork_to_end(
+    data: &Path,
+    parent: RunId,
+    at: u64,
+    changes: engine::ForkChanges,
+    stand: Stand,
+) -> Result<Forked, engine::EngineError> {
+    let store = Store::open(data).expect("store");
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let opts = RunOptions {
+        // A fork runs with the agents its parent recorded; this is only the fallback.
+        config: conclave::config::Config::default(),
+        data_dir: data.to_path_buf(),
+        stand,
+        watcher: Some(tx),
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    rt.block_on(async {
+        let handle = engine::fork(&store, parent, at, changes, opts)?;
+        let (run, log) = (handle.run, handle.log.clone());
+        let (end, watched) = follow(handle, rx).await;
+        Ok(Forked {
+            run,
+            end,
+            watched,
+            live: log.state(),
+        })
+    })
+}
