@@ -232,6 +232,9 @@ impl Player {
                 .unwrap_or_default(),
         };
         self.status.position = to;
+        if to >= self.status.total {
+            self.status.playing = false;
+        }
         self.status.at_ms = if to == 0 {
             self.status.start_ms
         } else {

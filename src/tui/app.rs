@@ -245,8 +245,10 @@ pub async fn run_with<F: StateFeed>(feed: F, out: Outbox, opts: AppOptions) -> i
     result.map(|_| ())
 }
 
+/// SIGTERM or SIGHUP (the terminal went away). Once a screen listened for them they no longer
+/// end the process by themselves, so every screen loop must listen.
 #[cfg(unix)]
-async fn shutdown_signal() {
+pub(crate) async fn shutdown_signal() {
     use tokio::signal::unix::{signal, SignalKind};
     let (Ok(mut term), Ok(mut hup)) = (
         signal(SignalKind::terminate()),
@@ -261,7 +263,7 @@ async fn shutdown_signal() {
 }
 
 #[cfg(not(unix))]
-async fn shutdown_signal() {
+pub(crate) async fn shutdown_signal() {
     std::future::pending::<()>().await
 }
 

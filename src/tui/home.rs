@@ -428,9 +428,15 @@ pub async fn home(input: HomeInput, opts: &AppOptions) -> std::io::Result<(HomeC
     let (mut term, _guard) = terminal::enter()?;
     let mut h = Home::new(input);
     let mut events = EventStream::new();
+    let shutdown = super::app::shutdown_signal();
+    tokio::pin!(shutdown);
     loop {
         term.draw(|f| h.draw(f, opts))?;
-        let Some(Ok(ev)) = events.next().await else {
+        let ev = tokio::select! {
+            ev = events.next() => ev,
+            _ = &mut shutdown => None,
+        };
+        let Some(Ok(ev)) = ev else {
             return Ok((HomeChoice::Quit, h.show_all));
         };
         let TermEvent::Key(k) = ev else { continue };
