@@ -137,3 +137,51 @@ fn replay_fork_export_and_delete_from_the_home_screen() {
     );
     assert!(text.lines().nth(1).unwrap().contains(&parent));
 }
+
+#[test]
+fn closing_the_terminal_ends_the_home_screen_after_a_replay() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    let repo = dir.path().join("calc");
+    let demo = support::runs::conclave(&data)
+        .args(["demo", "--headless", "--dir"])
+        .arg(&repo)
+        .output()
+        .unwrap();
+    assert!(demo.status.success());
+    let bin = env!("CARGO_BIN_EXE_conclave");
+    let script = format!(
+        "cd {} && exec env CONCLAVE_DATA_DIR={} XDG_CONFIG_HOME={} {bin}",
+        repo.display(),
+        data.display(),
+        dir.path().join("cfg").display(),
+    );
+    let t = Tmux::start("hangup", &script, 100, 30);
+    must(
+        t.wait_for("1 run(s) of this repository", 20),
+        "the home screen",
+    );
+    // A replay and back: the screens listen for SIGHUP from then on, home included.
+    t.keys(&["Enter"]);
+    must(t.wait_for("replay ·", 20), "the replay");
+    t.keys(&["q"]);
+    must(t.wait_for("1 run(s) of this repository", 20), "home again");
+    let pid: i32 = t
+        .cmd(&["display-message", "-p", "-t", "e2e", "#{pane_pid}"])
+        .trim()
+        .parse()
+        .expect("the pane's pid");
+    // The terminal goes away (the pane is killed: SIGHUP), and conclave with it.
+    t.cmd(&["kill-pane", "-t", "e2e"]);
+    let gone = (0..100).any(|_| {
+        std::thread::sleep(Duration::from_millis(100));
+        // Gone, or a zombie nobody reaps: either way it no longer runs.
+        std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .map_or(true, |s| s.split_whitespace().nth(2) == Some("Z"))
+    });
+    assert!(
+        gone,
+        "conclave (pid {pid}) still runs after its terminal closed"
+    );
+}
