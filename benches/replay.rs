@@ -1,6 +1,6 @@
 //! Replay of a big run (design §11: open a 1M-event run and seek anywhere), each against its
 //! baseline in the same run:
-//! - open: `Store::open` + the final state (from the last snapshot);
+//! - open: `Store::open` + the final state (from the last snapshot), and `Store::open` alone;
 //! - seek: the state after a random number of events (nearest snapshot, then the rest);
 //! - baseline: the same random prefixes folded from zero (read every event, `fold`).
 //!
@@ -52,6 +52,10 @@ fn replay(c: &mut Criterion) {
     g.sample_size(10);
     g.warm_up_time(Duration::from_secs(1));
     g.measurement_time(Duration::from_secs(10));
+    // What opening costs before any state is read (sled recovers its whole database).
+    g.bench_function("open_only", |b| {
+        b.iter(|| Store::open(dir.path()).unwrap().event_count(run).unwrap())
+    });
     g.bench_function("open_and_final_state", |b| {
         b.iter(|| {
             let store = Store::open(dir.path()).unwrap();

@@ -51,7 +51,14 @@ pub enum ForkError {
 
 /// Starts a new run from `parent`'s events `0..=at_seq` (cut before its `RunFinished`) with
 /// `changes`, and drives it on like `resume`. `opts.watcher`, if any, gets every event of the
-/// fork from its first, the copied ones included.
+/// fork from its first, the copied ones included; the fork's `RunStarted` says where it came
+/// from (`parent`: the run and the last event copied).
+///
+/// Call it inside a tokio runtime (the run's tasks are spawned on it). It reads the parent's
+/// log up to `at_seq` twice and copies it, which blocks for a while on a long run: from a
+/// screen, call it off the render path (`spawn_blocking`). Errors before the copy leave
+/// nothing behind; a `ForkError` is the caller's bad input (unknown event, profile or role;
+/// a change that cannot be restored).
 pub fn fork(
     store: &Store,
     parent: RunId,
