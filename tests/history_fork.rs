@@ -72,12 +72,19 @@ fn check_fork(parent: &[Event], f: &Forked, at: u64, data: &Path) {
     );
     let store = Store::open(data).unwrap();
     let log = store.all_events(f.run).unwrap();
-    assert_eq!(log, f.watched, "the watcher saw the fork from its first event");
+    assert_eq!(
+        log, f.watched,
+        "the watcher saw the fork from its first event"
+    );
     for (i, e) in log.iter().enumerate() {
         assert_eq!(e.seq, i as u64, "fork at {at}: gap or duplicate");
         assert_eq!(e.run, f.run);
     }
-    assert_eq!(fold(&log), f.live, "fork at {at}: the log folds to the live state");
+    assert_eq!(
+        fold(&log),
+        f.live,
+        "fork at {at}: the log folds to the live state"
+    );
     assert!(matches!(
         log.last().unwrap().kind,
         EventKind::RunFinished {
@@ -114,9 +121,11 @@ fn forks_from_anywhere_finish_and_leave_the_parent_untouched() {
     let before = fingerprint(&data, &parent.repo, parent.run);
     assert!(before.branches.len() >= 5, "{:?}", before.branches);
 
-    let plan_decided = seq_of(ev, "plan decision", |k| {
-        matches!(k, EventKind::ApprovalDecided { approval, .. } if approval == "plan-1")
-    });
+    let plan_decided = seq_of(
+        ev,
+        "plan decision",
+        |k| matches!(k, EventKind::ApprovalDecided { approval, .. } if approval == "plan-1"),
+    );
     // One task's diff is proposed (its branch is restored) while another's session is cut.
     let first_diff = seq_of(ev, "diff", |k| matches!(k, EventKind::DiffProposed { .. }));
     let first_merge = seq_of(ev, "merge", |k| {
@@ -127,16 +136,25 @@ fn forks_from_anywhere_finish_and_leave_the_parent_untouched() {
         matches!(k, EventKind::MergeResult { ok: false, .. })
     }) + 2;
     for at in [plan_decided, first_diff, conflict, first_merge] {
-        let f = fork_to_end(&data, parent.run, at, ForkChanges::default(), Stand::Approve)
-            .unwrap_or_else(|e| panic!("fork at {at}: {e}"));
+        let f = fork_to_end(
+            &data,
+            parent.run,
+            at,
+            ForkChanges::default(),
+            Stand::Approve,
+        )
+        .unwrap_or_else(|e| panic!("fork at {at}: {e}"));
         check_fork(ev, &f, at, &data);
     }
 
     // At the end, through the binary: the default is the last event, and RunFinished is
     // never copied.
     let mut c = conclave(&data);
-    c.args(["fork", &parent.run.to_string()[..12]])
-        .args(["--headless", "--on-approval", "approve"]);
+    c.args(["fork", &parent.run.to_string()[..12]]).args([
+        "--headless",
+        "--on-approval",
+        "approve",
+    ]);
     let out = run_ok(c);
     let lines: Vec<Event> = text(&out.stdout)
         .lines()
@@ -165,7 +183,13 @@ fn a_fork_at_level_1_with_another_implementer_asks_a_person() {
     let ev = &parent.events;
     // Fork just before the plan is decided: the parent's policy approved it at level 3.
     let asked = seq_of(ev, "plan request", |k| {
-        matches!(k, EventKind::ApprovalRequested { what: ApprovalWhat::Plan, .. })
+        matches!(
+            k,
+            EventKind::ApprovalRequested {
+                what: ApprovalWhat::Plan,
+                ..
+            }
+        )
     });
     let changes = ForkChanges {
         level: Some(AutonomyLevel::Assisted),
@@ -178,7 +202,10 @@ fn a_fork_at_level_1_with_another_implementer_asks_a_person() {
     };
     assert_eq!(*level, AutonomyLevel::Assisted);
     for a in agents.iter().filter(|a| a.role == Role::Implementer) {
-        assert_eq!((a.provider.as_str(), a.model.as_str()), ("demo-gpt", "gpt-4o"));
+        assert_eq!(
+            (a.provider.as_str(), a.model.as_str()),
+            ("demo-gpt", "gpt-4o")
+        );
     }
     let decided = |events: &[Event], id: &str| {
         events.iter().find_map(|e| match &e.kind {
@@ -196,7 +223,10 @@ fn a_fork_at_level_1_with_another_implementer_asks_a_person() {
             _ => None,
         })
         .collect();
-    assert!(by.len() > 10 && by.iter().all(|b| *b == DecidedBy::Person), "{by:?}");
+    assert!(
+        by.len() > 10 && by.iter().all(|b| *b == DecidedBy::Person),
+        "{by:?}"
+    );
     // Level 1 asks a person to assign tasks; the parent's router did it alone.
     let assigned_by_person = |events: &[Event]| {
         events.iter().any(|e| {
@@ -220,7 +250,9 @@ fn a_fork_at_level_1_with_another_implementer_asks_a_person() {
         .collect();
     assert!(!implementer_calls.is_empty());
     assert!(
-        implementer_calls.iter().all(|c| *c == ("demo-gpt", "gpt-4o")),
+        implementer_calls
+            .iter()
+            .all(|c| *c == ("demo-gpt", "gpt-4o")),
         "{implementer_calls:?}"
     );
 }
@@ -249,7 +281,9 @@ fn a_fork_that_cannot_restore_a_branch_leaves_nothing_behind() {
     drop(w);
     let runs_before = store.run_ids().unwrap();
     drop(store);
-    let mid = seq_of(&events, "diff", |k| matches!(k, EventKind::DiffProposed { .. })) + 1;
+    let mid = seq_of(&events, "diff", |k| {
+        matches!(k, EventKind::DiffProposed { .. })
+    }) + 1;
     let err = match fork_to_end(&data, old, mid, ForkChanges::default(), Stand::Approve) {
         Err(EngineError::Fork(e @ ForkError::LostBranch { .. })) => e.to_string(),
         Err(e) => panic!("unexpected error: {e}"),
@@ -263,7 +297,9 @@ fn a_fork_that_cannot_restore_a_branch_leaves_nothing_behind() {
         let name = b.unwrap().0.name().unwrap().unwrap_or_default().to_string();
         let owner = name.split('/').nth(1).unwrap_or_default();
         assert!(
-            !name.starts_with("conclave/") || owner == parent.run.to_string() || owner == old.to_string(),
+            !name.starts_with("conclave/")
+                || owner == parent.run.to_string()
+                || owner == old.to_string(),
             "a branch was left behind: {name}"
         );
     }
@@ -282,16 +318,37 @@ fn conclave_fork_refuses_bad_input_with_exit_2_naming_the_value() {
     let before = listing();
     let cases: [(&[&str], &str); 6] = [
         (&["fork", "01ZZZZ", "--headless"], "no run matches `01ZZZZ`"),
-        (&["fork", &id, "--at", "300", "--headless"], "has no event 300; its log holds events 0 to 299"),
+        (
+            &["fork", &id, "--at", "300", "--headless"],
+            "has no event 300; its log holds events 0 to 299",
+        ),
         (&["fork", &id, "--at", "-1", "--headless"], "-1"),
-        (&["fork", &id, "--headless", "--profile", "boss=x"], "`boss` is not a role"),
-        (&["fork", &id, "--headless", "--profile", "implementer"], "`implementer` is not ROLE=NAME"),
-        (&["fork", &id, "--headless", "--profile", "reviewer=nope"], "profile `nope` for the reviewer agents: no such provider profile"),
+        (
+            &["fork", &id, "--headless", "--profile", "boss=x"],
+            "`boss` is not a role",
+        ),
+        (
+            &["fork", &id, "--headless", "--profile", "implementer"],
+            "`implementer` is not ROLE=NAME",
+        ),
+        (
+            &["fork", &id, "--headless", "--profile", "reviewer=nope"],
+            "profile `nope` for the reviewer agents: no such provider profile",
+        ),
     ];
     for (args, want) in cases {
         let out = conclave(dir.path()).args(args).output().unwrap();
-        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", text(&out.stderr));
-        assert!(text(&out.stderr).contains(want), "{args:?}: {}", text(&out.stderr));
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+        assert!(
+            text(&out.stderr).contains(want),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
     }
     let out = conclave(dir.path())
         .args(["fork", &id, "--level", "7", "--headless"])

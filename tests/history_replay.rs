@@ -85,7 +85,10 @@ fn the_live_run_its_replay_and_its_import_elsewhere_agree_at_every_sampled_event
     run_ok(c);
     let elsewhere = tempfile::tempdir().unwrap();
     let mut c = conclave(elsewhere.path());
-    c.arg("--data-dir").arg(elsewhere.path()).arg("import").arg(&file);
+    c.arg("--data-dir")
+        .arg(elsewhere.path())
+        .arg("import")
+        .arg(&file);
     run_ok(c);
     assert_eq!(replay(elsewhere.path(), run), here);
 }

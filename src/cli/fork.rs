@@ -35,8 +35,13 @@ pub fn run(ctx: &Context, a: &ForkArgs) -> Outcome {
     super::live::go(ctx, &config, &a.headless, RunState::default(), |opts| {
         let handle = engine::fork(&store, parent, at, changes, opts)?;
         // The copy may stop before `at`: a fork never copies the parent's RunFinished.
-        let from = handle.log.with_state(|s| s.parent.as_ref().map_or(at, |p| p.seq));
-        eprintln!("run {} forked from run {parent} after its event {from}", handle.run);
+        let from = handle
+            .log
+            .with_state(|s| s.parent.as_ref().map_or(at, |p| p.seq));
+        eprintln!(
+            "run {} forked from run {parent} after its event {from}",
+            handle.run
+        );
         Ok(handle)
     })
 }

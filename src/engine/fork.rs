@@ -281,9 +281,8 @@ fn place_branches(seen: &Seen, run: RunId, data_dir: &Path) -> Result<RunRepo, E
         &s.branch,
         data_dir,
     )?;
-    let placed = branch_points(seen, &rr).and_then(|(integration, tasks)| {
-        Ok(rr.place_branches(integration, &tasks)?)
-    });
+    let placed = branch_points(seen, &rr)
+        .and_then(|(integration, tasks)| Ok(rr.place_branches(integration, &tasks)?));
     if let Err(e) = placed {
         let _ = rr.delete_branches();
         return Err(e);

@@ -129,7 +129,10 @@ fn launch(
     opts: RunOptions,
 ) -> Result<RunHandle, EngineError> {
     let lessons = lessons(store);
-    let clients = clients(&opts.config, &sessions::taken(store.events(log.run(), 0, None)?)?)?;
+    let clients = clients(
+        &opts.config,
+        &sessions::taken(store.events(log.run(), 0, None)?)?,
+    )?;
     let cancel = CancellationToken::new();
     let desk = Arc::new(approvals::Desk::new(
         log.clone(),
