@@ -97,6 +97,13 @@ fn snapshots_space_out_as_the_state_grows_also_across_a_reopen() {
     }
     // The state outgrew the fixed spacing, so the gaps widened.
     assert!(widest.0 > SNAPSHOT_EVERY, "{snaps:?}");
+    // An import is opened right after: it keeps its final state too.
+    let file = tempfile::NamedTempFile::new().unwrap();
+    export_run(&s, run, 0, &mut std::fs::File::create(file.path()).unwrap()).unwrap();
+    let (_d2, s2) = store();
+    import_file(&s2, file.path()).unwrap();
+    let last = s2.snap_tree(run).unwrap().last().unwrap().unwrap().0;
+    assert_eq!(key_seq(&last), 90_000);
     let mid = widest.1 + widest.0 / 2;
     let mut want = fold(&events[..mid as usize]);
     want.rebuild_index();
