@@ -1,8 +1,10 @@
 //! Replay of a big run (design §11: open a 1M-event run and seek anywhere), each against its
 //! baseline in the same run:
-//! - open: `Store::open` + the final state (from the last snapshot);
-//! - seek: the state after a random number of events (nearest snapshot, then the rest);
-//! - baseline: the same random prefixes folded from zero (read every event, `fold`).
+//! - open: `Store::open` + the final state (from the last snapshot), and `Store::open` alone,
+//!   against reading and folding the whole log from zero;
+//! - seek: the state after a random number of events (nearest snapshot, then the rest), at a
+//!   new random point each iteration, and at three fixed random points each against folding
+//!   the same prefix from zero (read every event, `fold`).
 //!
 //! The synthetic run is written once into a temp store; `CONCLAVE_BENCH_EVENTS` may change
 //! its size (default 1,000,000).
@@ -35,10 +37,20 @@ fn write_run(dir: &Path, n: u64) -> RunId {
     run
 }
 
-/// The same random prefixes for the seek and its baseline.
-fn points(n: u64) -> Vec<u64> {
+/// Random prefixes (seeded, so every run of the bench uses the same ones).
+fn points(n: u64, how_many: usize) -> Vec<u64> {
     let mut rng = rand::rngs::StdRng::seed_from_u64(42);
-    (0..64).map(|_| rng.gen_range(1..=n)).collect()
+    (0..how_many).map(|_| rng.gen_range(1..=n)).collect()
+}
+
+/// The baseline: every event of the prefix read and folded from an empty state.
+fn fold_from_zero(store: &Store, run: RunId, upto: u64) -> u64 {
+    let events: Vec<_> = store
+        .events(run, 0, Some(upto))
+        .unwrap()
+        .map(|e| e.unwrap())
+        .collect();
+    fold(&events).next_seq
 }
 
 fn replay(c: &mut Criterion) {
@@ -47,11 +59,14 @@ fn replay(c: &mut Criterion) {
     let run = write_run(dir.path(), n);
     let disk: u64 = walk_size(dir.path());
     eprintln!("replay bench: {n} events, store on disk {} MB", disk >> 20);
-    let points = points(n);
     let mut g = c.benchmark_group(format!("replay_{}k", n / 1000));
     g.sample_size(10);
     g.warm_up_time(Duration::from_secs(1));
     g.measurement_time(Duration::from_secs(10));
+    // What opening costs before any state is read (sled recovers its database).
+    g.bench_function("open_only", |b| {
+        b.iter(|| Store::open(dir.path()).unwrap().event_count(run).unwrap())
+    });
     g.bench_function("open_and_final_state", |b| {
         b.iter(|| {
             let store = Store::open(dir.path()).unwrap();
@@ -59,27 +74,30 @@ fn replay(c: &mut Criterion) {
         })
     });
     let store = Store::open(dir.path()).unwrap();
+    g.bench_function("baseline_open_fold_all_from_zero", |b| {
+        b.iter(|| fold_from_zero(&store, run, n))
+    });
+    // Anywhere: a different random point each iteration.
+    let anywhere = points(n, 64);
     let mut i = 0;
     g.bench_function("seek_random", |b| {
         b.iter(|| {
             i += 1;
-            let p = points[i % points.len()];
-            store.state_at(run, Some(p)).unwrap().next_seq
-        })
-    });
-    let mut i = 0;
-    g.bench_function("baseline_fold_from_zero_random", |b| {
-        b.iter(|| {
-            i += 1;
-            let p = points[i % points.len()];
-            let events: Vec<_> = store
-                .events(run, 0, Some(p))
+            store
+                .state_at(run, Some(anywhere[i % anywhere.len()]))
                 .unwrap()
-                .map(|e| e.unwrap())
-                .collect();
-            fold(&events).next_seq
+                .next_seq
         })
     });
+    // The same prefixes both ways, a few random points.
+    for p in points(n, 3) {
+        g.bench_function(format!("seek_to_{p}"), |b| {
+            b.iter(|| store.state_at(run, Some(p)).unwrap().next_seq)
+        });
+        g.bench_function(format!("baseline_fold_from_zero_to_{p}"), |b| {
+            b.iter(|| fold_from_zero(&store, run, p))
+        });
+    }
     g.finish();
 }
 

@@ -99,7 +99,19 @@ fn check_fork(parent: &[Event], f: &Forked, at: u64, data: &Path) {
         seq: at,
     };
     assert_eq!(origin.as_ref(), Some(&want_origin), "fork at {at}");
-    assert_eq!(store.summary(f.run).unwrap().parent, Some(want_origin));
+    assert_eq!(
+        store.summary(f.run).unwrap().parent,
+        Some(want_origin.clone())
+    );
+    let mut started = parent[0].clone();
+    started.run = f.run;
+    if let EventKind::RunStarted { parent: p, .. } = &mut started.kind {
+        *p = Some(want_origin.clone());
+    }
+    assert_eq!(
+        log[0], started,
+        "fork at {at}: its RunStarted is the parent's plus where from"
+    );
     for (p, c) in parent[1..=at as usize].iter().zip(&log[1..]) {
         let mut p = p.clone();
         p.run = f.run;
@@ -257,30 +269,88 @@ fn a_fork_at_level_1_with_another_implementer_asks_a_person() {
     );
 }
 
+/// Stores `kinds` (numbered from 0) as a new run beside the others under `data`.
+fn store_edited(data: &Path, kinds: Vec<EventKind>, like: &[Event]) -> (RunId, Vec<Event>) {
+    let store = Store::open(data).unwrap();
+    let run = RunId::new_at(1_600_000_000_000);
+    let events: Vec<Event> = kinds
+        .into_iter()
+        .zip(like.iter().map(|e| e.at_ms).chain(std::iter::repeat(0)))
+        .enumerate()
+        .map(|(i, (kind, at_ms))| Event {
+            run,
+            seq: i as u64,
+            at_ms,
+            kind,
+        })
+        .collect();
+    let mut w = store.create_unlisted_run(run).unwrap();
+    w.append_events(events.clone()).unwrap();
+    w.publish().unwrap();
+    (run, events)
+}
+
+#[test]
+fn a_level_change_in_the_copied_part_gives_way_to_the_forks_level() {
+    let parent = run_demo(AutonomyLevel::Strategic, Stand::Approve);
+    let data = parent.dir.path().join("data");
+    // The parent as if a person had raised it to level 4 right after it started.
+    let mut kinds: Vec<EventKind> = parent.events.iter().map(|e| e.kind.clone()).collect();
+    kinds.insert(
+        1,
+        EventKind::LevelChanged {
+            from: AutonomyLevel::Strategic,
+            to: AutonomyLevel::Full,
+            by: DecidedBy::Person,
+        },
+    );
+    let (raised, events) = store_edited(&data, kinds, &parent.events);
+    let asked = seq_of(&events, "plan request", |k| {
+        matches!(
+            k,
+            EventKind::ApprovalRequested {
+                what: ApprovalWhat::Plan,
+                ..
+            }
+        )
+    });
+    let changes = ForkChanges {
+        level: Some(AutonomyLevel::Assisted),
+        profiles: vec![],
+    };
+    let f = fork_to_end(&data, raised, asked, changes, Stand::Approve).unwrap();
+    assert_eq!(f.end, DriveEnd::Finished(RunOutcome::Finished));
+    assert!(matches!(
+        f.watched[asked as usize + 1].kind,
+        EventKind::LevelChanged {
+            from: AutonomyLevel::Full,
+            to: AutonomyLevel::Assisted,
+            by: DecidedBy::Person
+        }
+    ));
+    assert_eq!(f.live.level, Some(AutonomyLevel::Assisted));
+    assert!(f.watched[asked as usize + 1..].iter().all(|e| !matches!(
+        e.kind,
+        EventKind::ApprovalDecided {
+            by: DecidedBy::Policy,
+            ..
+        }
+    )));
+}
+
 #[test]
 fn a_fork_that_cannot_restore_a_branch_leaves_nothing_behind() {
     // A log from before task commits were recorded: the demo's, without its TaskCommitted.
     let parent = run_demo(AutonomyLevel::Strategic, Stand::Approve);
     let data = parent.dir.path().join("data");
-    let store = Store::open(&data).unwrap();
-    let old = RunId::new_at(1_600_000_000_000);
-    let mut w = store.create_unlisted_run(old).unwrap();
-    let events: Vec<Event> = parent
+    let kinds = parent
         .events
         .iter()
         .filter(|e| !matches!(e.kind, EventKind::TaskCommitted { .. }))
-        .enumerate()
-        .map(|(i, e)| Event {
-            run: old,
-            seq: i as u64,
-            ..e.clone()
-        })
+        .map(|e| e.kind.clone())
         .collect();
-    w.append_events(events.clone()).unwrap();
-    w.publish().unwrap();
-    drop(w);
-    let runs_before = store.run_ids().unwrap();
-    drop(store);
+    let (old, events) = store_edited(&data, kinds, &parent.events);
+    let runs_before = Store::open(&data).unwrap().run_ids().unwrap();
     let mid = seq_of(&events, "diff", |k| {
         matches!(k, EventKind::DiffProposed { .. })
     }) + 1;

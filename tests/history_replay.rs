@@ -131,7 +131,7 @@ fn seeking_a_200k_event_run_anywhere_equals_folding_from_zero() {
     seeks_equal_folding(200_000, 16);
 }
 
-/// The full million: about N minutes in a debug build, so only on demand
+/// The full million: about 5 minutes in a debug build on two cores, so only on demand
 /// (`cargo test --test history_replay -- --ignored`).
 #[test]
 #[ignore]

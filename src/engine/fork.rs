@@ -45,13 +45,20 @@ pub enum ForkError {
     },
     #[error("profile `{profile}` for the {role} agents: the run has no {role} agent")]
     NoAgentWithRole { role: &'static str, profile: String },
-    #[error("task {task}: its branch as it stood at event {at} cannot be restored ({why}); fork at an event before its first diff or after it merged")]
-    LostBranch { task: String, at: u64, why: String },
+    #[error("{what} cannot be put back where it stood at event {at} ({why}); fork at an event before the task's first diff or after it merged")]
+    LostBranch { what: String, at: u64, why: String },
 }
 
 /// Starts a new run from `parent`'s events `0..=at_seq` (cut before its `RunFinished`) with
 /// `changes`, and drives it on like `resume`. `opts.watcher`, if any, gets every event of the
-/// fork from its first, the copied ones included.
+/// fork from its first, the copied ones included; the fork's `RunStarted` says where it came
+/// from (`parent`: the run and the last event copied).
+///
+/// Call it inside a tokio runtime (the run's tasks are spawned on it). It reads the parent's
+/// log up to `at_seq` twice and copies it, which blocks for a while on a long run: from a
+/// screen, call it off the render path (`spawn_blocking`). Errors before the copy leave
+/// nothing behind; a `ForkError` is the caller's bad input (unknown event, profile or role;
+/// a change that cannot be restored).
 pub fn fork(
     store: &Store,
     parent: RunId,
@@ -287,19 +294,20 @@ fn place_branches(seen: &Seen, run: RunId, data_dir: &Path) -> Result<RunRepo, E
 /// fork point cannot be restored.
 fn branch_points(seen: &Seen, rr: &RunRepo) -> Result<(Oid, Vec<(String, Oid)>), EngineError> {
     let s = &seen.state;
-    let lost = |task: &str, why: String| ForkError::LostBranch {
-        task: task.to_string(),
+    let lost = |what: String, why: String| ForkError::LostBranch {
+        what,
         at: seen.last_seq,
         why,
     };
-    let oid = |task: &str, c: &str| {
+    let oid = |what: String, c: &str| {
         Oid::from_str(c)
             .ok()
             .filter(|o| rr.has_commit(*o))
-            .ok_or_else(|| lost(task, format!("commit {c} is not in {}", s.repo)))
+            .ok_or_else(|| lost(what, format!("commit {c} is not in {}", s.repo)))
     };
+    let branch_of = |task: &str| format!("task {task}'s branch");
     let integration = match &seen.tips.integration {
-        Some(c) => oid("integration", c)?,
+        Some(c) => oid("the integration branch".into(), c)?,
         None => rr.base_commit,
     };
     let mut tasks = Vec::new();
@@ -307,16 +315,16 @@ fn branch_points(seen: &Seen, rr: &RunRepo) -> Result<(Oid, Vec<(String, Oid)>),
         match seen.tips.tasks.get(&t.id) {
             // A task that ended no longer needs its branch; restore it when possible anyway.
             Some(c) if t.status.is_terminal() => {
-                if let Ok(o) = oid(&t.id, c) {
+                if let Ok(o) = oid(branch_of(&t.id), c) {
                     tasks.push((t.id.clone(), o));
                 }
             }
-            Some(c) => tasks.push((t.id.clone(), oid(&t.id, c)?)),
+            Some(c) => tasks.push((t.id.clone(), oid(branch_of(&t.id), c)?)),
             // Without a proposed change the task starts from the integration branch, as new.
             None if t.diffs.is_empty() || t.status.is_terminal() => {}
             None => {
                 return Err(lost(
-                    &t.id,
+                    branch_of(&t.id),
                     "the log records no commit for its change (it predates task commits)".into(),
                 )
                 .into())

@@ -65,7 +65,9 @@ pub struct RunOptions {
     pub config: Config,
     pub data_dir: PathBuf,
     pub stand: Stand,
-    /// Gets every event of the run from its first (headless printing).
+    /// Gets the run's events in order (headless printing, the TUI): for `start` and `fork`
+    /// every event from the first (a fork's copied ones included), for `resume` those from
+    /// the resume on.
     pub watcher: Option<UnboundedSender<crate::model::Event>>,
 }
 

@@ -70,6 +70,47 @@ fn appended_events_read_back_gap_free_with_state_at_any_point() {
 }
 
 #[test]
+fn snapshots_space_out_as_the_state_grows_also_across_a_reopen() {
+    let (_d, s) = store();
+    let run = RunId::new_at(1_700_000_000_000);
+    let events = realistic_run(run, 90_000, 4);
+    let (first, rest) = events.split_at(50_000);
+    for part in [first, rest] {
+        let mut w = s.open_writer(run).or_else(|_| s.create_run(run)).unwrap();
+        for chunk in part.chunks(1000) {
+            w.append_events(chunk.to_vec()).unwrap();
+        }
+    }
+    let snaps: Vec<(u64, u64)> = s
+        .snap_tree(run)
+        .unwrap()
+        .iter()
+        .map(|kv| kv.unwrap())
+        .map(|(k, v)| (key_seq(&k), v.len() as u64))
+        .collect();
+    let mut widest = (0, 0);
+    for pair in snaps.windows(2) {
+        let ((a, size), (b, _)) = (pair[0], pair[1]);
+        assert!(b - a >= SNAPSHOT_EVERY, "{snaps:?}");
+        assert!((b - a) * SNAPSHOT_BYTES_PER_EVENT >= size, "{snaps:?}");
+        widest = widest.max((b - a, a));
+    }
+    // The state outgrew the fixed spacing, so the gaps widened.
+    assert!(widest.0 > SNAPSHOT_EVERY, "{snaps:?}");
+    // An import is opened right after: it keeps its final state too.
+    let file = tempfile::NamedTempFile::new().unwrap();
+    export_run(&s, run, 0, &mut std::fs::File::create(file.path()).unwrap()).unwrap();
+    let (_d2, s2) = store();
+    import_file(&s2, file.path()).unwrap();
+    let last = s2.snap_tree(run).unwrap().last().unwrap().unwrap().0;
+    assert_eq!(key_seq(&last), 90_000);
+    let mid = widest.1 + widest.0 / 2;
+    let mut want = fold(&events[..mid as usize]);
+    want.rebuild_index();
+    assert_eq!(s.state_at(run, Some(mid)).unwrap(), want);
+}
+
+#[test]
 fn a_reopened_writer_continues_the_same_log() {
     let (_d, s) = store();
     let (run, events) = write_run(&s, 500);

@@ -159,7 +159,9 @@ impl RunWriter {
         self.log.apply_batch(batch)?;
         for e in &out {
             apply(&mut self.state, e);
-            if self.snapshot_due() {
+            // A finished run is opened far more often than it is seeked: its final state is
+            // kept whole, so opening it reads one snapshot and folds nothing.
+            if self.snapshot_due() || matches!(e.kind, EventKind::RunFinished { .. }) {
                 self.snapshot()?;
             }
         }
@@ -208,8 +210,12 @@ impl RunWriter {
         self
     }
 
-    /// Flushes everything, then makes the run visible in the index, then flushes again.
+    /// Snapshots the state it ends at (an import or a fork is opened right after), flushes
+    /// everything, then makes the run visible in the index, then flushes again.
     pub fn publish(&mut self) -> Result<()> {
+        if self.last_snapshot.0 != self.state.next_seq {
+            self.snapshot()?;
+        }
         self.db.flush()?;
         self.indexed = true;
         self.flush()
