@@ -5,8 +5,12 @@
 //! - `runs`: run id (16 bytes) → `RunSummary` JSON; a run exists only once it is indexed, so a
 //!   half-written import or a crashed create is invisible and cleaned up;
 //! - `log/<run>`: seq (u64 big-endian) → event JSON, gap-free from 0;
-//! - `snap/<run>`: seq → `RunState` JSON after the first `seq` events, spaced wider as the
-//!   state grows (`SNAPSHOT_BYTES_PER_EVENT`);
+//! - `snap/<run>`: seq → the byte length (u64 big-endian) of the snapshot after the first
+//!   `seq` events, spaced wider as the state grows (`SNAPSHOT_BYTES_PER_EVENT`); stores written
+//!   before 0.1 hold the `RunState` JSON itself here, and are still read;
+//! - `snapbody/<run>/<seq>`: that snapshot's `RunState` JSON under the key `state`, one tree
+//!   each: sled reads a whole leaf at once, so snapshots sharing a tree would be read (and
+//!   held in memory) together, tens of megabytes each in a long run;
 //! - `memory`: lessons and outcome statistics that later runs learn from.
 //!
 //! Nothing but this module writes events. Must not know about the terminal or providers.
@@ -84,6 +88,29 @@ fn log_tree_name(run: RunId) -> String {
 
 fn snap_tree_name(run: RunId) -> String {
     format!("snap/{run}")
+}
+
+fn snap_body_name(run: RunId, seq: u64) -> String {
+    format!("snapbody/{run}/{seq:020}")
+}
+
+/// The key of a snapshot's body in its tree.
+const SNAP_BODY_KEY: &[u8] = b"state";
+
+/// Stores the snapshot after the first `seq` events: its body first, then the index entry
+/// (`snaps`, the run's `snap/` tree), so an index entry never points at a body not written.
+pub(crate) fn put_snapshot(
+    db: &sled::Db,
+    snaps: &sled::Tree,
+    run: RunId,
+    seq: u64,
+    json: Vec<u8>,
+) -> Result<()> {
+    let len = json.len() as u64;
+    db.open_tree(snap_body_name(run, seq))?
+        .insert(SNAP_BODY_KEY, json)?;
+    snaps.insert(seq_key(seq), &len.to_be_bytes())?;
+    Ok(())
 }
 
 pub(crate) fn seq_key(seq: u64) -> [u8; 8] {
@@ -218,8 +245,50 @@ impl Store {
 
     fn drop_trees(&self, run: RunId) -> Result<()> {
         self.db.drop_tree(log_tree_name(run))?;
+        for k in self.snap_tree(run)?.iter().keys() {
+            self.db.drop_tree(snap_body_name(run, key_seq(&k?)))?;
+        }
         self.db.drop_tree(snap_tree_name(run))?;
         Ok(())
+    }
+
+    /// The nearest snapshot at or before `upto` events: its seq and JSON body, if readable.
+    pub(crate) fn snapshot_before(
+        &self,
+        run: RunId,
+        upto: u64,
+    ) -> Result<Option<(u64, sled::IVec)>> {
+        let Some(kv) = self.snap_tree(run)?.range(..=seq_key(upto)).next_back() else {
+            return Ok(None);
+        };
+        let (k, v) = kv?;
+        let seq = key_seq(&k);
+        if v.len() != 8 {
+            // Written before bodies had trees of their own: the value is the body.
+            return Ok(Some((seq, v)));
+        }
+        let name = snap_body_name(run, seq);
+        if !self
+            .db
+            .tree_names()
+            .iter()
+            .any(|n| n.as_ref() == name.as_bytes())
+        {
+            return Ok(None);
+        }
+        Ok(self
+            .db
+            .open_tree(name)?
+            .get(SNAP_BODY_KEY)?
+            .map(|body| (seq, body)))
+    }
+
+    /// A snapshot's size in bytes from its index entry.
+    pub(crate) fn snapshot_len(value: &[u8]) -> u64 {
+        match <[u8; 8]>::try_from(value) {
+            Ok(b) => u64::from_be_bytes(b),
+            Err(_) => value.len() as u64,
+        }
     }
 
     pub(crate) fn log_tree(&self, run: RunId) -> Result<sled::Tree> {

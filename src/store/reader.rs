@@ -98,17 +98,15 @@ impl Store {
     pub fn state_at(&self, run: RunId, upto: Option<u64>) -> Result<RunState> {
         let count = self.event_count(run)?;
         let upto = upto.unwrap_or(count).min(count);
-        let snaps = self.snap_tree(run)?;
         let mut state = RunState::default();
-        if let Some(kv) = snaps.range(..=seq_key(upto)).next_back() {
-            let (k, v) = kv?;
+        if let Some((seq, v)) = self.snapshot_before(run, upto)? {
             match serde_json::from_slice::<RunState>(&v) {
-                Ok(mut s) if s.next_seq == key_seq(&k) => {
+                Ok(mut s) if s.next_seq == seq => {
                     s.rebuild_index();
                     state = s;
                 }
                 // A damaged snapshot only costs time: fold from zero instead.
-                _ => tracing::warn!(%run, seq = key_seq(&k), "unreadable snapshot ignored"),
+                _ => tracing::warn!(%run, seq, "unreadable snapshot ignored"),
             }
         }
         for e in self.events(run, state.next_seq, Some(upto))? {

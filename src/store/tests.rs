@@ -86,7 +86,7 @@ fn snapshots_space_out_as_the_state_grows_also_across_a_reopen() {
         .unwrap()
         .iter()
         .map(|kv| kv.unwrap())
-        .map(|(k, v)| (key_seq(&k), v.len() as u64))
+        .map(|(k, v)| (key_seq(&k), Store::snapshot_len(&v)))
         .collect();
     let mut widest = (0, 0);
     for pair in snaps.windows(2) {

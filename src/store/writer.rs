@@ -69,7 +69,7 @@ impl RunWriter {
         w.durable_upto = last;
         w.state = state;
         if let Some((k, v)) = w.snaps.last()? {
-            w.last_snapshot = (key_seq(&k), v.len() as u64);
+            w.last_snapshot = (key_seq(&k), Store::snapshot_len(&v));
         }
         Ok(w)
     }
@@ -200,7 +200,7 @@ impl RunWriter {
             reason: err.to_string(),
         })?;
         self.last_snapshot = (self.state.next_seq, json.len() as u64);
-        self.snaps.insert(seq_key(self.state.next_seq), json)?;
+        super::put_snapshot(&self.db, &self.snaps, self.run, self.state.next_seq, json)?;
         Ok(())
     }
 
