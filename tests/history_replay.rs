@@ -125,7 +125,7 @@ fn seeks_equal_folding(n: u64, samples: usize) {
     assert_eq!(store.state_at(run, None).unwrap(), folded);
 }
 
-/// The default size: about 45 s in a debug build on two cores.
+/// The default size: 15 to 45 s in a debug build on two shared cores.
 #[test]
 fn seeking_a_200k_event_run_anywhere_equals_folding_from_zero() {
     seeks_equal_folding(200_000, 16);
