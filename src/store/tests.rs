@@ -319,3 +319,74 @@ fn event_heads_read_seq_time_and_kind_both_ways() {
         .collect();
     assert_eq!(back, (0..50).rev().collect::<Vec<_>>());
 }
+
+#[test]
+fn snapshot_bodies_live_in_trees_of_their_own_and_go_with_their_run() {
+    let (_d, s) = store();
+    let (run, events) = write_run(&s, 3 * SNAPSHOT_EVERY + 10);
+    let bodies = |s: &Store| {
+        s.db()
+            .tree_names()
+            .iter()
+            .filter(|n| n.starts_with(format!("snapbody/{run}/").as_bytes()))
+            .count()
+    };
+    let index = s.snap_tree(run).unwrap();
+    assert!(index.len() >= 2);
+    assert_eq!(bodies(&s), index.len());
+    for kv in index.iter() {
+        assert_eq!(
+            kv.unwrap().1.len(),
+            8,
+            "the index holds lengths, not bodies"
+        );
+    }
+    // A store written before bodies moved: the body inline in the index still reads.
+    let legacy = RunId::new_at(1_600_000_000_000);
+    let mut w = s.create_run(legacy).unwrap();
+    w.append_events(
+        events
+            .iter()
+            .map(|e| Event {
+                run: legacy,
+                ..e.clone()
+            })
+            .collect(),
+    )
+    .unwrap();
+    w.flush().unwrap();
+    let at = SNAPSHOT_EVERY;
+    let mut inline = fold(
+        &events[..at as usize]
+            .iter()
+            .map(|e| Event {
+                run: legacy,
+                ..e.clone()
+            })
+            .collect::<Vec<_>>(),
+    );
+    inline.rebuild_index();
+    s.snap_tree(legacy).unwrap().clear().unwrap();
+    s.snap_tree(legacy)
+        .unwrap()
+        .insert(seq_key(at), serde_json::to_vec(&inline).unwrap())
+        .unwrap();
+    let got = s.state_at(legacy, Some(at + 5)).unwrap();
+    let mut want = fold(
+        &events[..at as usize + 5]
+            .iter()
+            .map(|e| Event {
+                run: legacy,
+                ..e.clone()
+            })
+            .collect::<Vec<_>>(),
+    );
+    want.rebuild_index();
+    assert_eq!(
+        serde_json::to_value(&got).unwrap(),
+        serde_json::to_value(&want).unwrap()
+    );
+    // Deleting a run drops its bodies too.
+    s.delete_run(run).unwrap();
+    assert_eq!(bodies(&s), 0);
+}
