@@ -3,9 +3,9 @@
 //!
 //! Owns the replay's clock and position. Moving forward sends events (the screen folds them
 //! with the same reducer as a live run); any other move sends a whole state from
-//! `Store::state_at`, the nearest snapshot plus at most `SNAPSHOT_EVERY` events, so a seek
-//! into a million-event run costs the same as one into a small run. Must not write to the
-//! store: a fork is handed back to the caller.
+//! `Store::state_at`: the nearest snapshot plus the events after it, which the store keeps
+//! about as cheap to fold as the snapshot is to read, so a seek costs about two snapshot
+//! reads wherever it lands. Must not write to the store: a fork is handed back to the caller.
 
 use super::marks;
 use crate::model::{AutonomyLevel, Event, RunId};
