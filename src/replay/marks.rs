@@ -7,6 +7,7 @@
 use crate::model::RunId;
 use crate::store::{EventHead, Store};
 use crate::tui::replay::MarkKind;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// The mark an event kind makes on the timeline, if it is a decision point
 /// (`EventKind::is_decision_point`, by name).
@@ -20,18 +21,23 @@ pub fn mark_of(kind: &str) -> Option<MarkKind> {
     })
 }
 
-/// Every decision point of the run, in order, and the time of its last event.
-pub fn index(store: &Store, run: RunId) -> crate::store::Result<(Vec<(u64, MarkKind)>, u64)> {
+/// Decision points: (seq, kind), in order.
+pub type Marks = Vec<(u64, MarkKind)>;
+
+/// Every decision point of the run, in order; `None` when `stop` was set before the end (the
+/// replay closed: its process should not wait for this).
+pub fn index(store: &Store, run: RunId, stop: &AtomicBool) -> crate::store::Result<Option<Marks>> {
     let mut marks = Vec::new();
-    let mut end_ms = 0;
     for h in store.event_heads(run, 0, None, false)? {
         let h = h?;
-        end_ms = h.at_ms;
+        if h.seq % 4096 == 0 && stop.load(Ordering::Relaxed) {
+            return Ok(None);
+        }
         if let Some(k) = mark_of(&h.kind) {
             marks.push((h.seq, k));
         }
     }
-    Ok((marks, end_ms))
+    Ok(Some(marks))
 }
 
 /// The position that shows the next (`forward`) or previous decision from `position` (the
@@ -102,7 +108,9 @@ mod tests {
         let mut w = store.create_run(run).unwrap();
         w.append_events(events).unwrap();
         w.flush().unwrap();
-        let (marks, _) = index(&store, run).unwrap();
+        let marks = index(&store, run, &AtomicBool::new(false))
+            .unwrap()
+            .unwrap();
         assert!(marks.len() > 10);
         for p in (0..=2000).step_by(37).chain([0, 1, 1999, 2000]) {
             for fwd in [true, false] {

@@ -13,6 +13,7 @@ use crate::store::Store;
 use crate::tui::replay::{ReplayControl, ReplayStatus, Speed};
 use crate::tui::FeedMsg;
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -26,6 +27,15 @@ const MAX_GAP_MS: f64 = 2000.0;
 const MAX_BATCH: usize = 4096;
 /// Events read from the store at once.
 const READ_AHEAD: u64 = 1024;
+
+/// Sets its flag when dropped.
+struct StopOnDrop(Arc<AtomicBool>);
+
+impl Drop for StopOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+}
 
 /// The person asked for a fork: a new run from the events `0..=at_seq`, at `level`.
 #[derive(Clone, Debug, PartialEq)]
@@ -103,9 +113,12 @@ impl Player {
     ) -> Result<Option<ForkRequest>, PlayError> {
         let (marks_tx, mut marks_rx) = tokio::sync::oneshot::channel();
         let (store, run) = (self.store.clone(), self.run);
-        // Indexing a long run takes a while: the timeline fills in when it is done.
+        // Indexing a long run takes a while: the timeline fills in when it is done. It stops
+        // when the player does (on every return below, through the guard).
+        let stop = Arc::new(AtomicBool::new(false));
+        let _stop_on_return = StopOnDrop(stop.clone());
         tokio::task::spawn_blocking(move || {
-            let _ = marks_tx.send(marks::index(&store, run));
+            let _ = marks_tx.send(marks::index(&store, run, &stop));
         });
         let mut indexing = true;
         if !self.send_status().await {
@@ -125,7 +138,7 @@ impl Player {
                 }
                 m = &mut marks_rx, if indexing => {
                     indexing = false;
-                    if let Ok(Ok((marks, _))) = m {
+                    if let Ok(Ok(Some(marks))) = m {
                         self.status.marks = Arc::new(marks);
                     }
                     self.status.indexing = false;
