@@ -12,16 +12,7 @@ async fn raising_the_level_decides_what_waits() {
     let started = start_demo(AutonomyLevel::Assisted, Stand::Person);
     let (store, h, mut rx) = (&started.store, started.handle, started.events);
     // At level 1 the plan waits for a person.
-    loop {
-        let e = tokio::time::timeout(Duration::from_secs(30), rx.recv())
-            .await
-            .unwrap()
-            .unwrap();
-        if matches!(&e.kind, EventKind::ApprovalRequested { approval, .. } if approval == "plan-1")
-        {
-            break;
-        }
-    }
+    support::engine::wait_for_approval(&mut rx, "plan-1").await;
     assert_eq!(h.desk.waiting_ids(), vec!["plan-1".to_string()]);
     // Level 4: plans, merges and the land are the policy's; the run goes to its end alone.
     h.commands

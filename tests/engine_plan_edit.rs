@@ -9,22 +9,13 @@ use conclave::model::{
 };
 use conclave::tui::plan_text;
 use std::time::Duration;
-use support::engine::start_demo;
+use support::engine::{start_demo, wait_for, wait_for_approval};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_edited_plan_is_checked_recorded_approved_and_followed() {
     let started = start_demo(AutonomyLevel::Assisted, Stand::Person);
     let (store, h, mut rx) = (&started.store, started.handle, started.events);
-    loop {
-        let e = tokio::time::timeout(Duration::from_secs(30), rx.recv())
-            .await
-            .unwrap()
-            .unwrap();
-        if matches!(&e.kind, EventKind::ApprovalRequested { approval, .. } if approval == "plan-1")
-        {
-            break;
-        }
-    }
+    wait_for_approval(&mut rx, "plan-1").await;
     let proposed = plan_text::planned(&h.log.state());
     assert_eq!(proposed.len(), 4);
 
@@ -100,19 +91,4 @@ async fn an_edited_plan_is_checked_recorded_approved_and_followed() {
             .all(|e| !matches!(&e.kind, EventKind::TaskAssigned { task, .. } if task == "t4")),
         "the dropped task never ran"
     );
-}
-
-async fn wait_for(
-    rx: &mut tokio::sync::mpsc::UnboundedReceiver<conclave::model::Event>,
-    want: impl Fn(&EventKind) -> bool,
-) {
-    loop {
-        let e = tokio::time::timeout(Duration::from_secs(30), rx.recv())
-            .await
-            .unwrap()
-            .unwrap();
-        if want(&e.kind) {
-            return;
-        }
-    }
 }

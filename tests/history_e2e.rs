@@ -5,7 +5,7 @@
 
 mod support;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 use support::tmux::{must, Tmux};
 
@@ -17,8 +17,8 @@ fn runs_json(data: &Path) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
-#[test]
-fn replay_fork_export_and_delete_from_the_home_screen() {
+/// A temp dir with the demo run (headless, finished) in `data/`, on the sample repo `calc/`.
+fn demo_run() -> (tempfile::TempDir, PathBuf, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     std::fs::create_dir_all(&data).unwrap();
@@ -33,6 +33,12 @@ fn replay_fork_export_and_delete_from_the_home_screen() {
         "{}",
         String::from_utf8_lossy(&demo.stderr)
     );
+    (dir, data, repo)
+}
+
+#[test]
+fn replay_fork_export_and_delete_from_the_home_screen() {
+    let (dir, data, repo) = demo_run();
     let parent = runs_json(&data)[0]["id"].as_str().unwrap().to_string();
 
     let bin = env!("CARGO_BIN_EXE_conclave");
@@ -140,16 +146,7 @@ fn replay_fork_export_and_delete_from_the_home_screen() {
 
 #[test]
 fn closing_the_terminal_ends_the_home_screen_after_a_replay() {
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    std::fs::create_dir_all(&data).unwrap();
-    let repo = dir.path().join("calc");
-    let demo = support::runs::conclave(&data)
-        .args(["demo", "--headless", "--dir"])
-        .arg(&repo)
-        .output()
-        .unwrap();
-    assert!(demo.status.success());
+    let (dir, data, repo) = demo_run();
     let bin = env!("CARGO_BIN_EXE_conclave");
     let script = format!(
         "cd {} && exec env CONCLAVE_DATA_DIR={} XDG_CONFIG_HOME={} {bin}",

@@ -25,6 +25,22 @@ use ratatui::layout::Rect;
 use ratatui::Frame;
 use std::cell::Cell;
 
+/// Actions that ask the engine of a live run for something.
+fn acts_on_run(a: Action) -> bool {
+    matches!(
+        a,
+        Action::Approve
+            | Action::Reject
+            | Action::EditPlan
+            | Action::LevelUp
+            | Action::LevelDown
+            | Action::AddGoal
+            | Action::PauseResume
+            | Action::CancelTask
+            | Action::CancelRun
+    )
+}
+
 /// What handling an input asks of the app loop.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Effect {
@@ -218,19 +234,7 @@ impl Ui {
             return self.flash("only in a replay");
         }
         let over = state.status.is_over() || state.status == RunStatus::Empty;
-        let needs_run = matches!(
-            action,
-            Action::Approve
-                | Action::Reject
-                | Action::EditPlan
-                | Action::LevelUp
-                | Action::LevelDown
-                | Action::AddGoal
-                | Action::PauseResume
-                | Action::CancelTask
-                | Action::CancelRun
-        );
-        if needs_run && over {
+        if acts_on_run(action) && over {
             let what = if state.status == RunStatus::Empty {
                 "no run is open"
             } else {
@@ -362,14 +366,7 @@ impl Ui {
                 return Some(self.open(Layer::Confirm(ConfirmDialog::new(ask))));
             }
             Action::Quit => return Some(Effect::Quit),
-            Action::Approve
-            | Action::Reject
-            | Action::EditPlan
-            | Action::LevelUp
-            | Action::LevelDown
-            | Action::AddGoal
-            | Action::CancelTask
-            | Action::CancelRun => {
+            a if acts_on_run(a) => {
                 let fork = self
                     .keymap
                     .hint_key(Mode::Replay, Action::Fork)

@@ -161,3 +161,27 @@ pub fn fork_to_end(
         })
     })
 }
+
+/// Takes events until one satisfies `want` (30 s at most per event).
+pub async fn wait_for(
+    rx: &mut tokio::sync::mpsc::UnboundedReceiver<Event>,
+    want: impl Fn(&conclave::model::EventKind) -> bool,
+) -> Event {
+    loop {
+        let e = tokio::time::timeout(std::time::Duration::from_secs(30), rx.recv())
+            .await
+            .expect("the run went quiet")
+            .expect("the run ended");
+        if want(&e.kind) {
+            return e;
+        }
+    }
+}
+
+/// Waits until approval `id` is asked.
+pub async fn wait_for_approval(rx: &mut tokio::sync::mpsc::UnboundedReceiver<Event>, id: &str) {
+    wait_for(rx, |k| {
+        matches!(k, conclave::model::EventKind::ApprovalRequested { approval, .. } if approval == id)
+    })
+    .await;
+}
