@@ -185,3 +185,46 @@ fn keeping_some_hunks_rewrites_the_task_to_just_those() {
     let d = task_diff(&root, w.base, kept).unwrap();
     assert_eq!((d.added, d.removed), (2, 2));
 }
+
+#[test]
+fn a_resumed_run_clears_the_ref_locks_a_killed_one_left() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("repo");
+    repo_with(&root, &[("calc.py", b"def add(a, b):\n    return a - b\n")]);
+    let data = tmp.path().join("data");
+    let rr = RunRepo::start(&root, "01RUN", &data).unwrap();
+    let wt = rr.task_worktree("t1").unwrap();
+    std::fs::write(
+        wt.path.join("calc.py"),
+        "def add(a, b):\n    return a + b\n",
+    )
+    .unwrap();
+    wt.commit_all("impl-1", "t1").unwrap();
+    // Killed while updating the integration branch: git's lock file stays behind, and the
+    // user has a lock of their own on a branch of theirs.
+    let refs = root.join(".git/refs/heads");
+    let ours = refs.join("conclave/01RUN/integration.lock");
+    std::fs::write(&ours, "").unwrap();
+    let theirs = refs.join("mine.lock");
+    std::fs::write(&theirs, "").unwrap();
+    let again = RunRepo::reopen(
+        &root,
+        "01RUN",
+        &rr.base_commit.to_string(),
+        &rr.user_branch,
+        &data,
+    )
+    .unwrap();
+    assert!(!ours.exists(), "the run's stale lock is gone");
+    assert!(theirs.exists(), "the user's lock is not ours to remove");
+    let repo = git2::Repository::open(&root).unwrap();
+    let tip = repo.refname_to_id("refs/heads/conclave/01RUN/t1").unwrap();
+    repo.reference(
+        "refs/heads/conclave/01RUN/integration",
+        tip,
+        true,
+        "merge after resume",
+    )
+    .expect("the integration branch moves again");
+    drop(again);
+}

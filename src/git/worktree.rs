@@ -98,6 +98,7 @@ impl RunRepo {
             user_branch: user_branch.to_string(),
             worktrees_dir: data_dir.join("worktrees").join(run),
         };
+        remove_stale_locks(&repo, run);
         if repo
             .find_branch(&rr.integration_branch(), BranchType::Local)
             .is_err()
@@ -248,6 +249,33 @@ impl RunRepo {
         }
         let _ = std::fs::remove_dir(&self.worktrees_dir);
         Ok(())
+    }
+}
+
+/// Lock files a killed process left on this run's own refs and worktree indexes: git would
+/// refuse every later update of them ("failed to lock file"). Only this run's: the store lets
+/// one process at a time continue a run, so nobody else holds them. The user's own refs and
+/// index are never touched.
+fn remove_stale_locks(repo: &Repository, run: &str) {
+    let git = repo.path();
+    let mut stale = Vec::new();
+    let refs = git.join("refs/heads/conclave").join(run);
+    if let Ok(dir) = std::fs::read_dir(&refs) {
+        stale.extend(dir.flatten().map(|e| e.path()));
+    }
+    let prefix = format!("conclave-{run}-");
+    if let Ok(dir) = std::fs::read_dir(git.join("worktrees")) {
+        for wt in dir.flatten() {
+            if wt.file_name().to_string_lossy().starts_with(&prefix) {
+                stale.push(wt.path().join("index.lock"));
+            }
+        }
+    }
+    for p in stale {
+        if p.extension().is_some_and(|e| e == "lock") && p.is_file() {
+            tracing::warn!(path = %p.display(), "removing a lock a killed run left behind");
+            let _ = std::fs::remove_file(&p);
+        }
     }
 }
 

@@ -51,8 +51,8 @@ actions! {
     Approve = "approve", [Global], "Approve the selected waiting item (with the kept hunks)";
     Reject = "reject", [Global], "Reject the selected waiting item, with a reason for the agent";
     EditPlan = "edit_plan", [Global], "Edit the waiting plan's tasks, then approve it as edited";
-    LevelUp = "level_up", [Global, Confirm], "Raise the autonomy level (asks first for L4 and L5); in a fork question, the fork's";
-    LevelDown = "level_down", [Global, Confirm], "Lower the autonomy level; in a fork question, the fork's";
+    LevelUp = "level_up", [Global, Confirm], "Raise the autonomy level (L4 and L5 ask first), or a fork's";
+    LevelDown = "level_down", [Global, Confirm], "Lower the autonomy level, or a fork's";
     AddGoal = "add_goal", [Global], "Add a goal to the run";
     PauseResume = "pause_resume", [Global], "Pause the run, or resume it";
     CancelTask = "cancel_task", [Global], "Cancel the selected task (asks first)";
