@@ -228,3 +228,21 @@ fn a_resumed_run_clears_the_ref_locks_a_killed_one_left() {
     .expect("the integration branch moves again");
     drop(again);
 }
+
+#[test]
+fn a_worktree_whose_making_was_cut_is_made_again() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("repo");
+    repo_with(&root, &[("calc.py", b"def add(a, b):\n    return a - b\n")]);
+    let rr = RunRepo::start(&root, "01RUN", &tmp.path().join("data")).unwrap();
+    let wt = rr.task_worktree("t3").unwrap();
+    // Killed inside `git worktree add`: the `.git` file is empty, nothing is checked out.
+    std::fs::write(wt.path.join(".git"), "").unwrap();
+    std::fs::remove_file(wt.path.join("calc.py")).unwrap();
+    let again = rr.task_worktree("t3").unwrap();
+    assert_eq!(
+        std::fs::read_to_string(again.path.join("calc.py")).unwrap(),
+        "def add(a, b):\n    return a - b\n"
+    );
+    again.restore_tip().expect("a working worktree again");
+}

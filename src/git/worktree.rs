@@ -185,16 +185,26 @@ impl RunRepo {
                 repo.branch(&branch_name, &tip, false)?
             }
         };
-        let base_file = path.join(".git");
-        if !base_file.exists() {
+        // A worktree whose making was cut by a kill has a `.git` file that leads nowhere (or
+        // half a checkout): it is made again, like one whose directory went away.
+        let usable = path.join(".git").exists() && Repository::open(&path).is_ok();
+        if !usable {
+            if path.exists() {
+                std::fs::remove_dir_all(&path).map_err(io_err(&path))?;
+            }
             std::fs::create_dir_all(&self.worktrees_dir).map_err(io_err(&self.worktrees_dir))?;
             if let Ok(stale) = repo.find_worktree(&self.worktree_name(task)) {
                 // The directory went away (cleaned up, crash): forget it and make it again.
-                stale.prune(Some(
+                let _ = stale.prune(Some(
                     git2::WorktreePruneOptions::new()
                         .valid(true)
+                        .locked(true)
                         .working_tree(true),
-                ))?;
+                ));
+            }
+            let admin = repo.path().join("worktrees").join(self.worktree_name(task));
+            if admin.exists() {
+                std::fs::remove_dir_all(&admin).map_err(io_err(&admin))?;
             }
             let reference = branch.into_reference();
             let mut opts = git2::WorktreeAddOptions::new();

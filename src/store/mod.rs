@@ -124,6 +124,41 @@ pub(crate) fn key_seq(k: &[u8]) -> u64 {
     u64::from_be_bytes(b)
 }
 
+/// Opens the sled database, waiting up to two seconds for its lock: a conclave that was just
+/// killed (or a process it had started that has not exited yet) may hold it a moment longer.
+fn open_db(path: &Path) -> Result<sled::Db> {
+    let locked = |e: &sled::Error| {
+        matches!(e, sled::Error::Io(io) if io.kind() == std::io::ErrorKind::WouldBlock)
+            || e.to_string().contains("could not acquire lock")
+    };
+    let mut waited = 0;
+    loop {
+        let opened = sled::Config::new()
+            .path(path)
+            .cache_capacity(32 * 1024 * 1024)
+            .mode(sled::Mode::HighThroughput)
+            .flush_every_ms(Some(200))
+            .open();
+        match opened {
+            Ok(db) => return Ok(db),
+            Err(e) if locked(&e) && waited < 20 => {
+                waited += 1;
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+            Err(e) => {
+                return Err(StoreError::Open {
+                    path: path.to_path_buf(),
+                    reason: if locked(&e) {
+                        "another conclave process has it open; close that one first".into()
+                    } else {
+                        e.to_string()
+                    },
+                })
+            }
+        }
+    }
+}
+
 impl Store {
     /// Opens (creating if needed) the store under `data_dir/store`.
     pub fn open(data_dir: &Path) -> Result<Store> {
@@ -132,21 +167,7 @@ impl Store {
             path: path.clone(),
             source: e,
         })?;
-        let db = sled::Config::new()
-            .path(&path)
-            .cache_capacity(32 * 1024 * 1024)
-            .mode(sled::Mode::HighThroughput)
-            .flush_every_ms(Some(200))
-            .open()
-            .map_err(|e| StoreError::Open {
-                path: path.clone(),
-                reason: match e {
-                    sled::Error::Io(io) if io.kind() == std::io::ErrorKind::WouldBlock => {
-                        "another conclave process has it open; close that one first".into()
-                    }
-                    other => other.to_string(),
-                },
-            })?;
+        let db = open_db(&path)?;
         let meta = db.open_tree("meta")?;
         match meta.get("format_version")? {
             Some(v) => {
