@@ -4,7 +4,7 @@
 
 mod support;
 
-use conclave::agents::tools::{CommandGate, Confined, ToolBox};
+use conclave::agents::tools::{CommandGate, CommandGrant, Confined, ToolBox};
 use conclave::agents::{AgentEnd, AgentRun};
 use conclave::engine::run_log::RunLog;
 use conclave::git::RunRepo;
@@ -30,8 +30,8 @@ impl CommandGate for AllowAll {
     fn check<'a>(
         &'a self,
         _: &'a str,
-    ) -> Pin<Box<dyn Future<Output = Result<(), String>> + Send + 'a>> {
-        Box::pin(async { Ok(()) })
+    ) -> Pin<Box<dyn Future<Output = Result<CommandGrant, String>> + Send + 'a>> {
+        Box::pin(async { Ok(CommandGrant::default()) })
     }
 }
 

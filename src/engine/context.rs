@@ -4,7 +4,7 @@
 use super::approvals::{Desk, Request};
 use super::policy::Facts;
 use super::run_log::RunLog;
-use crate::agents::tools::{CommandGate, Confined, ToolBox};
+use crate::agents::tools::{CommandGate, CommandGrant, Confined, ToolBox};
 use crate::agents::{AgentEnd, AgentRun};
 use crate::config::{AgentConfig, Config};
 use crate::git::RunRepo;
@@ -195,7 +195,7 @@ impl CommandGate for PolicyGate {
     fn check<'a>(
         &'a self,
         command: &'a str,
-    ) -> Pin<Box<dyn Future<Output = Result<(), String>> + Send + 'a>> {
+    ) -> Pin<Box<dyn Future<Output = Result<CommandGrant, String>> + Send + 'a>> {
         Box::pin(async move {
             let k = self.n.fetch_add(1, Ordering::SeqCst) + 1;
             let mut id = format!("cmd-{}-{}-{k}", self.task, self.attempt);
@@ -219,7 +219,7 @@ impl CommandGate for PolicyGate {
                 facts,
             };
             match self.ctx.desk.ask(req).await {
-                Some(v) if v.approved => Ok(()),
+                Some(v) if v.approved => Ok(CommandGrant::default()),
                 Some(v) => Err(if v.reason.is_empty() {
                     "rejected".into()
                 } else {

@@ -41,6 +41,7 @@ pub async fn run_gates(
             timeout: Duration::from_secs(g.timeout_s),
             output_cap: GATE_OUTPUT_CAP,
             env_remove: env_remove.to_vec(),
+            network: false,
         };
         let (passed, tail, ms) = match runner.run(spec, cancel.clone()).await {
             Ok(o) => (

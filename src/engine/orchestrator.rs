@@ -346,6 +346,7 @@ async fn detect_work(ctx: &Arc<Ctx>) {
                     timeout: std::time::Duration::from_secs(g.timeout_s),
                     output_cap: super::gates::GATE_OUTPUT_CAP,
                     env_remove: ctx.env_remove.clone(),
+                    network: false,
                 };
                 if let Ok(o) = ctx.runner.run(spec, ctx.cancel.clone()).await {
                     if !o.success() {

@@ -121,6 +121,7 @@ mod tests {
             timeout: Duration::from_secs(20),
             output_cap: 1000,
             env_remove: vec![],
+            network: false,
         }
     }
 

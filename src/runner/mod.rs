@@ -24,6 +24,9 @@ pub struct CommandSpec {
     pub output_cap: usize,
     /// Variables removed from the environment (provider keys, secrets).
     pub env_remove: Vec<String>,
+    /// Whether the command may reach the network (the policy granted it); without a grant
+    /// the sandbox gives it none.
+    pub network: bool,
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -165,12 +165,19 @@ impl ToolReply {
     }
 }
 
+/// What a command may do once the gate let it run.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CommandGrant {
+    /// The command may reach the network (its grade is network and that was allowed).
+    pub network: bool,
+}
+
 /// Asks whether a command may run (the policy, and a person when the policy says so).
 pub trait CommandGate: Send + Sync {
     fn check<'a>(
         &'a self,
         command: &'a str,
-    ) -> Pin<Box<dyn Future<Output = Result<(), String>> + Send + 'a>>;
+    ) -> Pin<Box<dyn Future<Output = Result<CommandGrant, String>> + Send + 'a>>;
 }
 
 /// Everything a tool call needs, for one agent on one task.
@@ -364,15 +371,17 @@ impl ToolBox {
         if command.trim().is_empty() {
             return ToolReply::err("`command` is empty".into());
         }
-        if let Err(why) = self.gate.check(command).await {
-            return ToolReply::err(format!("command not run: {why}"));
-        }
+        let grant = match self.gate.check(command).await {
+            Ok(g) => g,
+            Err(why) => return ToolReply::err(format!("command not run: {why}")),
+        };
         let spec = CommandSpec {
             command: command.to_string(),
             cwd: self.confined.root().to_path_buf(),
             timeout: self.command_timeout,
             output_cap: self.output_cap,
             env_remove: self.env_remove.clone(),
+            network: grant.network,
         };
         match self.runner.run(spec, cancel).await {
             Ok(o) => ToolReply {

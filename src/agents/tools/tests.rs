@@ -8,8 +8,8 @@ impl CommandGate for Allow {
     fn check<'a>(
         &'a self,
         _: &'a str,
-    ) -> Pin<Box<dyn Future<Output = Result<(), String>> + Send + 'a>> {
-        Box::pin(async { Ok(()) })
+    ) -> Pin<Box<dyn Future<Output = Result<CommandGrant, String>> + Send + 'a>> {
+        Box::pin(async { Ok(CommandGrant::default()) })
     }
 }
 
@@ -18,7 +18,7 @@ impl CommandGate for Deny {
     fn check<'a>(
         &'a self,
         c: &'a str,
-    ) -> Pin<Box<dyn Future<Output = Result<(), String>> + Send + 'a>> {
+    ) -> Pin<Box<dyn Future<Output = Result<CommandGrant, String>> + Send + 'a>> {
         Box::pin(async move { Err(format!("a person rejected `{c}`")) })
     }
 }
