@@ -172,8 +172,18 @@ fn keeping_some_hunks_rewrites_the_task_to_just_those() {
         3,
         "three hunks to choose from"
     );
+    let d = task_diff(&root, w.base, tip).unwrap();
+    assert_eq!(d.hunks.len(), 3);
+    for h in &d.hunks {
+        assert!(
+            d.patch[h.start as usize..h.end as usize].starts_with("@@ "),
+            "{h:?}"
+        );
+        assert_eq!(h.id.len(), 12);
+    }
     // Keep the first and the third (b.txt); drop the change at line 25.
-    let kept = conclave::git::keep_only_hunks(&w, &[0, 2]).unwrap();
+    let ids: Vec<String> = [0, 2].iter().map(|&i| d.hunks[i].id.clone()).collect();
+    let kept = conclave::git::keep_only_hunks(&w, &ids).unwrap();
     let text = std::fs::read_to_string(w.path.join("a.txt")).unwrap();
     assert!(
         text.contains("line two\n") && text.contains("line 25\n") && !text.contains("twenty-five")
@@ -182,8 +192,43 @@ fn keeping_some_hunks_rewrites_the_task_to_just_those() {
         std::fs::read_to_string(w.path.join("b.txt")).unwrap(),
         "uno\n"
     );
-    let d = task_diff(&root, w.base, kept).unwrap();
-    assert_eq!((d.added, d.removed), (2, 2));
+    let k = task_diff(&root, w.base, kept).unwrap();
+    assert_eq!((k.added, k.removed), (2, 2));
+    // The kept hunks keep their ids, so keeping again (a resume meeting the same decision)
+    // changes nothing.
+    let kept_ids: Vec<String> = k.hunks.iter().map(|h| h.id.clone()).collect();
+    assert_eq!(kept_ids, ids);
+    assert_eq!(conclave::git::keep_only_hunks(&w, &ids).unwrap(), kept);
+}
+
+#[test]
+fn a_dropped_new_file_is_not_created_and_a_dropped_deletion_keeps_the_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("repo");
+    repo_with(&root, &[("old.txt", b"keep me\n"), ("b.txt", b"one\n")]);
+    let rr = RunRepo::start(&root, "01RUN", &tmp.path().join("data")).unwrap();
+    let w = rr.task_worktree("t1").unwrap();
+    std::fs::write(w.path.join("new.txt"), "fresh\n").unwrap();
+    std::fs::remove_file(w.path.join("old.txt")).unwrap();
+    std::fs::write(w.path.join("b.txt"), "uno\n").unwrap();
+    let tip = w.commit_all("impl-1", "t1").unwrap();
+    let d = task_diff(&root, w.base, tip).unwrap();
+    let only_b: Vec<String> = d
+        .hunks
+        .iter()
+        .filter(|h| h.path == "b.txt")
+        .map(|h| h.id.clone())
+        .collect();
+    assert_eq!((d.hunks.len(), only_b.len()), (3, 1));
+    let kept = conclave::git::keep_only_hunks(&w, &only_b).unwrap();
+    assert!(!w.path.join("new.txt").exists(), "a dropped new file was made");
+    assert_eq!(
+        std::fs::read_to_string(w.path.join("old.txt")).unwrap(),
+        "keep me\n"
+    );
+    let k = task_diff(&root, w.base, kept).unwrap();
+    let files: Vec<&str> = k.files.iter().map(|f| f.path.as_str()).collect();
+    assert_eq!(files, vec!["b.txt"]);
 }
 
 #[test]

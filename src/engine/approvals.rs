@@ -30,9 +30,9 @@ pub struct Verdict {
     pub approved: bool,
     pub reason: String,
     pub by: DecidedBy,
-    /// For a diff a person approved with some hunks dropped: the hunks kept (numbered in
-    /// patch order from 0, as the diff pane counts them).
-    pub keep_hunks: Option<Vec<usize>>,
+    /// For a diff or merge a person approved with some hunks dropped: the ids of the hunks
+    /// kept (of the diff the approval names).
+    pub keep_hunks: Option<Vec<String>>,
 }
 
 /// The run must stop because a person is needed and `--on-approval fail` was given.
@@ -88,6 +88,17 @@ impl Desk {
     }
 
     fn record(&self, id: &str, approved: bool, reason: &str, by: DecidedBy) -> Verdict {
+        self.record_keeping(id, approved, reason, by, None)
+    }
+
+    fn record_keeping(
+        &self,
+        id: &str,
+        approved: bool,
+        reason: &str,
+        by: DecidedBy,
+        keep_hunks: Option<Vec<String>>,
+    ) -> Verdict {
         let level = (by == DecidedBy::Policy).then(|| self.level());
         let decision = if approved {
             Decision::Approved
@@ -100,12 +111,13 @@ impl Desk {
             reason: reason.to_string(),
             by,
             level,
+            keep_hunks: keep_hunks.clone(),
         });
         Verdict {
             approved,
             reason: reason.to_string(),
             by,
-            keep_hunks: kept_from_reason(reason),
+            keep_hunks,
         }
     }
 
@@ -122,7 +134,7 @@ impl Desk {
                 approved: d.decision == Decision::Approved,
                 reason: d.reason.clone(),
                 by: d.by,
-                keep_hunks: kept_from_reason(&d.reason),
+                keep_hunks: d.keep_hunks.clone(),
             });
         }
         let answer = decide(req.what, self.level(), &req.facts);
@@ -209,7 +221,7 @@ impl Desk {
         id: &str,
         approved: bool,
         reason: &str,
-        keep_hunks: Option<Vec<usize>>,
+        keep_hunks: Option<Vec<String>>,
     ) -> Result<(), String> {
         let w = self
             .waiting
@@ -219,8 +231,15 @@ impl Desk {
         let Some(w) = w else {
             return Err(format!("approval {id} is not waiting for an answer"));
         };
-        let mut v = self.record(id, approved, reason, DecidedBy::Person);
-        v.keep_hunks = keep_hunks;
+        if keep_hunks.is_some() && !matches!(w.what, ApprovalWhat::Diff | ApprovalWhat::Merge) {
+            self.waiting
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .insert(id.to_string(), w);
+            return Err(format!("approval {id} is not about a diff: no hunks to keep"));
+        }
+        let keep_hunks = keep_hunks.filter(|_| approved);
+        let v = self.record_keeping(id, approved, reason, DecidedBy::Person, keep_hunks);
         let _ = w.tx.send(v);
         Ok(())
     }
@@ -288,13 +307,4 @@ impl Desk {
             .cloned()
             .collect()
     }
-}
-
-/// The hunks a person kept, as the decision's reason records them ("approved keeping hunks
-/// [0, 2]"), so a resumed run applies the same choice.
-pub fn kept_from_reason(reason: &str) -> Option<Vec<usize>> {
-    let list = reason
-        .strip_prefix("approved keeping hunks [")?
-        .strip_suffix(']')?;
-    list.split(',').map(|n| n.trim().parse().ok()).collect()
 }

@@ -19,7 +19,12 @@ pub async fn serve(ctx: Arc<Ctx>, mut rx: UnboundedReceiver<Command>, paused: wa
                 keep_hunks,
             } => {
                 let reason = match &keep_hunks {
-                    Some(h) => format!("approved keeping hunks {h:?}"),
+                    Some(h) => format!(
+                        "approved keeping {} hunk{}: {}",
+                        h.len(),
+                        if h.len() == 1 { "" } else { "s" },
+                        h.join(", ")
+                    ),
                     None => String::new(),
                 };
                 if let Err(e) = ctx

@@ -42,25 +42,46 @@ fn failed(ctx: &Ctx, task: &str, why: String) -> TaskEnd {
     TaskEnd::Failed
 }
 
+/// How a merge ended: a person's rejection goes back to the implementer as feedback.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MergeEnd {
+    Ended(TaskEnd),
+    Rejected(String),
+}
+
 pub async fn merge_task(
     ctx: &Arc<Ctx>,
     task: &str,
     agent: &str,
     wt: &TaskWorktree,
     attempt: u32,
-) -> TaskEnd {
+) -> MergeEnd {
+    MergeEnd::Ended(match approve_and_merge(ctx, task, agent, wt, attempt).await {
+        Ok(end) => end,
+        Err(reason) => return MergeEnd::Rejected(reason),
+    })
+}
+
+/// Asks for the merge and does it; Err carries a person's reason for rejecting it.
+async fn approve_and_merge(
+    ctx: &Arc<Ctx>,
+    task: &str,
+    agent: &str,
+    wt: &TaskWorktree,
+    attempt: u32,
+) -> Result<TaskEnd, String> {
     if ctx
         .log
         .with_state(|s| s.task(task).and_then(|t| t.merge.as_ref().map(|m| m.ok)))
         == Some(true)
     {
         status(ctx, task, TaskStatus::Done);
-        return TaskEnd::Done;
+        return Ok(TaskEnd::Done);
     }
     status(ctx, task, TaskStatus::Merging);
     let preview = match ctx.repo.merge_preview(task) {
         Ok(p) => p,
-        Err(e) => return failed(ctx, task, format!("cannot merge task {task}: {e}")),
+        Err(e) => return Ok(failed(ctx, task, format!("cannot merge task {task}: {e}"))),
     };
     let conflicts = match &preview {
         MergeOutcome::Clean(_) => vec![],
@@ -76,26 +97,41 @@ pub async fn merge_task(
             conflicts.join(", ")
         )
     };
+    // The diff shown with the merge is what the person may keep hunks of.
+    let diff = ctx
+        .log
+        .with_state(|s| s.task(task).and_then(|t| t.diffs.last().cloned()));
     let req = Request {
         id: format!("merge-{task}-{attempt}"),
         what: ApprovalWhat::Merge,
         task: Some(task.to_string()),
         subject,
-        diff: None,
+        diff,
         facts,
     };
     match ctx.desk.ask(req).await {
-        None => return TaskEnd::Stopped,
-        Some(v) if !v.approved => {
-            return failed(ctx, task, format!("merge of {task} rejected: {}", v.reason))
+        None => return Ok(TaskEnd::Stopped),
+        Some(v) if !v.approved => return Err(v.reason),
+        Some(v) => {
+            if let Some(keep) = &v.keep_hunks {
+                let id = format!("{task}-{attempt}-merge-kept");
+                if let Err(e) = super::kept_hunks::keep_only(ctx, task, wt, id, keep) {
+                    return Ok(failed(
+                        ctx,
+                        task,
+                        format!(
+                            "could not keep only the approved hunks ({e}); nothing of task {task} was merged"
+                        ),
+                    ));
+                }
+            }
         }
-        Some(_) => {}
     }
-    match ctx.repo.merge_into_integration(task) {
+    Ok(match ctx.repo.merge_into_integration(task) {
         Ok(MergeOutcome::Clean(c)) => merged(ctx, task, c),
         Ok(MergeOutcome::Conflicts(paths)) => resolve(ctx, task, agent, wt, attempt, paths).await,
         Err(e) => failed(ctx, task, format!("cannot merge task {task}: {e}")),
-    }
+    })
 }
 
 async fn resolve(

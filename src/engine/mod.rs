@@ -14,6 +14,7 @@ pub mod context;
 pub mod detection;
 mod fork;
 pub mod gates;
+mod kept_hunks;
 pub mod learning;
 pub mod lessons;
 mod merging;

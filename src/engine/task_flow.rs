@@ -177,9 +177,17 @@ pub async fn run_task(ctx: Arc<Ctx>, task: String) -> TaskEnd {
             );
         }
     }
-    let mut feedback: Vec<String> = Vec::new();
+    // A resumed attempt that a person's rejection started still carries the reason.
+    let mut feedback: Vec<String> = if step == Step::Implement {
+        rejection_feedback(&ctx, &task, attempt.saturating_sub(1))
+            .into_iter()
+            .collect()
+    } else {
+        Vec::new()
+    };
     let mut diff: Option<TaskDiff> = None;
     let goal = ctx.goal();
+    loop {
     while step < Step::Merge {
         if !ctx.wait_unpaused().await {
             return TaskEnd::Stopped;
@@ -299,13 +307,27 @@ pub async fn run_task(ctx: Arc<Ctx>, task: String) -> TaskEnd {
                 None => return TaskEnd::Stopped,
                 Some(v) if v.approved => {
                     if let Some(keep) = &v.keep_hunks {
-                        keep_hunks(&ctx, &task, &agent, &wt, attempt, keep);
+                        let id = format!("{task}-{attempt}-kept");
+                        if let Err(e) = super::kept_hunks::keep_only(&ctx, &task, &wt, id, keep) {
+                            return keeping_failed(&ctx, &agent, &task, &e);
+                        }
                     }
                     break;
                 }
+                Some(_) if ctx.token_for(Some(&task)).is_cancelled() => {
+                    return cancelled_or_stopped(&ctx, &task)
+                }
                 Some(v) => {
-                    feedback = vec![format!("A person rejected your change: {}", v.reason)];
-                    problem = Some(format!("rejected: {}", v.reason));
+                    // The person decided already: back to the agent, not another question.
+                    feedback = vec![rejected_because(&v.reason)];
+                    if !send_back(&ctx, &task, &agent, attempt, "your diff", &v.reason) {
+                        super::learning::record_outcome(&ctx, &task, false);
+                        return TaskEnd::Failed;
+                    }
+                    attempt += 1;
+                    step = Step::Implement;
+                    diff = None;
+                    continue;
                 }
             }
         }
@@ -332,11 +354,99 @@ pub async fn run_task(ctx: Arc<Ctx>, task: String) -> TaskEnd {
             }
         }
     }
-    let end = super::merging::merge_task(&ctx, &task, &agent, &wt, attempt).await;
-    if end != TaskEnd::Stopped {
-        super::learning::record_outcome(&ctx, &task, end == TaskEnd::Done);
+    match super::merging::merge_task(&ctx, &task, &agent, &wt, attempt).await {
+        super::merging::MergeEnd::Rejected(_) if ctx.token_for(Some(&task)).is_cancelled() => {
+            return cancelled_or_stopped(&ctx, &task)
+        }
+        super::merging::MergeEnd::Rejected(reason) => {
+            feedback = vec![rejected_because(&reason)];
+            if !send_back(&ctx, &task, &agent, attempt, "the merge", &reason) {
+                super::learning::record_outcome(&ctx, &task, false);
+                return TaskEnd::Failed;
+            }
+            attempt += 1;
+            step = Step::Implement;
+            diff = None;
+        }
+        super::merging::MergeEnd::Ended(end) => {
+            if end != TaskEnd::Stopped {
+                super::learning::record_outcome(&ctx, &task, end == TaskEnd::Done);
+            }
+            return end;
+        }
     }
-    end
+    }
+}
+
+/// What the implementer is told after a person's rejection.
+fn rejected_because(reason: &str) -> String {
+    if reason.trim().is_empty() {
+        "A person rejected your change (no reason given). Look at it again.".into()
+    } else {
+        format!("A person rejected your change: {reason}")
+    }
+}
+
+/// The person's reason for rejecting `attempt` (its diff or its merge), if a person did.
+fn rejection_feedback(ctx: &Ctx, task: &str, attempt: u32) -> Option<String> {
+    if attempt == 0 {
+        return None;
+    }
+    ctx.log.with_state(|s| {
+        [format!("diff-{task}-{attempt}"), format!("merge-{task}-{attempt}")]
+            .iter()
+            .filter_map(|id| s.approval(id)?.decision.clone())
+            .find(|d| d.decision == crate::model::Decision::Rejected)
+            .map(|d| rejected_because(&d.reason))
+    })
+}
+
+/// After a person rejected `what` of `attempt`: true when the task goes back to its
+/// implementer within the retry budget; false when the budget is spent and the task failed.
+/// Either way the transcript says which happened.
+fn send_back(ctx: &Ctx, task: &str, agent: &str, attempt: u32, what: &str, reason: &str) -> bool {
+    let budget = ctx.config.run.max_retries;
+    let shown = if reason.trim().is_empty() {
+        "no reason given".to_string()
+    } else {
+        format!("\"{}\"", reason.trim())
+    };
+    if attempt > budget {
+        note(
+            ctx,
+            agent,
+            task,
+            format!(
+                "a person rejected {what} ({shown}); the retry budget of {budget} is spent, so task {task} failed"
+            ),
+        );
+        status(ctx, task, TaskStatus::Failed);
+        return false;
+    }
+    note(
+        ctx,
+        agent,
+        task,
+        format!(
+            "a person rejected {what} ({shown}): sent back to {agent} as feedback, attempt {} of {}",
+            attempt + 1,
+            budget + 1
+        ),
+    );
+    true
+}
+
+/// The approved hunks could not be kept: nothing of the task is merged.
+fn keeping_failed(ctx: &Ctx, agent: &str, task: &str, e: &str) -> TaskEnd {
+    note(
+        ctx,
+        agent,
+        task,
+        format!("could not keep only the approved hunks ({e}); nothing of task {task} was merged"),
+    );
+    status(ctx, task, TaskStatus::Failed);
+    super::learning::record_outcome(ctx, task, false);
+    TaskEnd::Failed
 }
 
 /// A person cancelled this task (not the run): it ends cancelled, and so do its dependents.
@@ -383,14 +493,8 @@ fn propose_diff(
             .unwrap_or(false)
     });
     if !d.is_empty() && !already {
-        ctx.log.emit(EventKind::DiffProposed {
-            task: task.to_string(),
-            diff: format!("{task}-{attempt}"),
-            files: d.files.clone(),
-            added: d.added,
-            removed: d.removed,
-            patch: d.patch.clone(),
-        });
+        ctx.log
+            .emit(super::kept_hunks::diff_event(task, format!("{task}-{attempt}"), &d));
     }
     Ok(d)
 }
@@ -463,40 +567,4 @@ fn render_comments(summary: &str, comments: &[ReviewComment]) -> String {
         s.push_str(&format!("- {}:{}: {}\n", c.path, c.line, c.body));
     }
     s
-}
-
-/// Only the hunks the person kept go on: the task's branch is rewritten to them and the
-/// smaller diff is logged (so the log shows what was merged).
-fn keep_hunks(
-    ctx: &Ctx,
-    task: &str,
-    agent: &str,
-    wt: &crate::git::TaskWorktree,
-    attempt: u32,
-    keep: &[usize],
-) {
-    let id = format!("{task}-{attempt}-kept");
-    if ctx.log.with_state(|s| s.diff(&id).is_some()) {
-        return;
-    }
-    let result = crate::git::keep_only_hunks(wt, keep).and_then(|tip| {
-        ctx.record_commit(task, tip);
-        task_diff(&ctx.repo.root, wt.base, tip)
-    });
-    match result {
-        Ok(d) => ctx.log.emit(EventKind::DiffProposed {
-            task: task.to_string(),
-            diff: id,
-            files: d.files,
-            added: d.added,
-            removed: d.removed,
-            patch: d.patch,
-        }),
-        Err(e) => note(
-            ctx,
-            agent,
-            task,
-            format!("could not keep only hunks {keep:?}: {e}; the whole change goes on"),
-        ),
-    }
 }

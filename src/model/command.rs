@@ -8,11 +8,11 @@ use super::level::AutonomyLevel;
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Command {
-    /// Approve a waiting item. `keep_hunks` lists, for a diff, the hunks the person kept
-    /// (all when `None`).
+    /// Approve a waiting item. `keep_hunks` lists, for a diff or a merge, the ids of the
+    /// hunks the person kept (`DiffHunk::id` of the diff the approval names; all when `None`).
     Approve {
         approval: String,
-        keep_hunks: Option<Vec<usize>>,
+        keep_hunks: Option<Vec<String>>,
     },
     Reject {
         approval: String,

@@ -182,6 +182,28 @@ pub struct DiffFile {
     pub binary: bool,
 }
 
+/// One hunk of a proposed diff, built once from git when the diff is taken, so the screen,
+/// the decision and the merge all name the same hunk.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DiffHunk {
+    /// Stable across retakes of the same change: a hash of the file, the old range and the
+    /// changed lines (not the new range, which shifts when another hunk is dropped).
+    pub id: String,
+    /// The file it changes (its new path).
+    pub path: String,
+    /// The `@@ -a,b +c,d @@ …` line.
+    pub header: String,
+    pub old_start: u32,
+    pub old_lines: u32,
+    pub new_start: u32,
+    pub new_lines: u32,
+    pub added: u32,
+    pub removed: u32,
+    /// Where the hunk (its header line first) stands in the diff's `patch`, in bytes.
+    pub start: u32,
+    pub end: u32,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
@@ -311,6 +333,9 @@ pub enum EventKind {
         added: u32,
         removed: u32,
         patch: String,
+        /// The patch's hunks in patch order; empty in logs written before hunks had ids.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        hunks: Vec<DiffHunk>,
     },
     /// The task's branch moved to `commit` (an attempt committed, hunks kept, a conflict
     /// resolved), logged before the diff or merge it leads to, so a fork can put the branch
@@ -354,6 +379,10 @@ pub enum EventKind {
         /// The level in force when the policy decided; absent for a person's decision.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         level: Option<AutonomyLevel>,
+        /// For a diff or merge approved with some hunks dropped: the ids of the hunks kept
+        /// (of the diff the approval names). Absent: the whole change.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        keep_hunks: Option<Vec<String>>,
     },
     MergeResult {
         task: String,

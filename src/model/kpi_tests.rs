@@ -174,6 +174,7 @@ fn a_conflict_a_person_decided_does_not_count_as_autonomous() {
             reason: String::new(),
             by: DecidedBy::Person,
             level: None,
+            keep_hunks: None,
         },
         EventKind::MergeResult {
             task: "t1".into(),

@@ -180,6 +180,7 @@ fn apply_kind(s: &mut RunState, e: &Event) {
             added,
             removed,
             patch,
+            hunks,
         } => {
             if s.index.diffs.contains_key(diff) {
                 return anomaly(s, format!("seq {}: diff {diff} proposed twice", e.seq));
@@ -196,6 +197,7 @@ fn apply_kind(s: &mut RunState, e: &Event) {
                 added: *added,
                 removed: *removed,
                 patch: patch.clone(),
+                hunks: hunks.clone(),
                 seq: e.seq,
             });
         }
@@ -286,7 +288,19 @@ fn apply_kind(s: &mut RunState, e: &Event) {
             reason,
             by,
             level,
-        } => apply_decision(s, e, approval, *decision, reason, *by, *level),
+            keep_hunks,
+        } => apply_decision(
+            s,
+            e,
+            approval,
+            Decided {
+                decision: *decision,
+                reason,
+                by: *by,
+                level: *level,
+                keep_hunks: keep_hunks.as_ref(),
+            },
+        ),
         EventKind::MergeResult {
             task,
             ok,
@@ -609,15 +623,23 @@ fn apply_task_status(s: &mut RunState, task: &str, status: TaskStatus, e: &Event
     }
 }
 
-fn apply_decision(
-    s: &mut RunState,
-    e: &Event,
-    approval: &str,
+/// The fields of an `ApprovalDecided`, borrowed.
+struct Decided<'a> {
     decision: Decision,
-    reason: &str,
+    reason: &'a str,
     by: DecidedBy,
     level: Option<super::level::AutonomyLevel>,
-) {
+    keep_hunks: Option<&'a Vec<String>>,
+}
+
+fn apply_decision(s: &mut RunState, e: &Event, approval: &str, d: Decided<'_>) {
+    let Decided {
+        decision,
+        reason,
+        by,
+        level,
+        keep_hunks,
+    } = d;
     let Some(i) = s.index.approvals.get(approval).copied() else {
         return anomaly(
             s,
@@ -636,6 +658,7 @@ fn apply_decision(
         reason: reason.to_string(),
         by,
         level,
+        keep_hunks: keep_hunks.cloned(),
         at_ms: e.at_ms,
         seq: e.seq,
     });

@@ -197,6 +197,9 @@ pub struct DiffState {
     pub added: u32,
     pub removed: u32,
     pub patch: String,
+    /// The patch's hunks with their ids (empty for diffs logged before hunks had ids).
+    #[serde(default)]
+    pub hunks: Vec<DiffHunk>,
     pub seq: u64,
 }
 
@@ -206,6 +209,9 @@ pub struct DecisionRecord {
     pub reason: String,
     pub by: DecidedBy,
     pub level: Option<AutonomyLevel>,
+    /// The hunks kept when a diff was approved in part.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keep_hunks: Option<Vec<String>>,
     pub at_ms: u64,
     pub seq: u64,
 }

@@ -188,6 +188,7 @@ pub fn realistic_run(run: RunId, n: u64, seed: u64) -> Vec<Event> {
                     added: 2,
                     removed: 1,
                     patch: "@@ -1,2 +1,3 @@\n-a\n+b\n+c\n d\n".into(),
+                    hunks: vec![],
                 }
             }
             92..=93 => match open_approval.take() {
@@ -197,6 +198,7 @@ pub fn realistic_run(run: RunId, n: u64, seed: u64) -> Vec<Event> {
                     reason: String::new(),
                     by: DecidedBy::Policy,
                     level: Some(AutonomyLevel::SemiAutonomous),
+                    keep_hunks: None,
                 },
                 None => {
                     approvals += 1;
@@ -333,6 +335,7 @@ pub fn event_from_choice(run: RunId, seq: u64, c: (u8, u8, u8, u16)) -> Event {
             added: n as u32,
             removed: b as u32,
             patch: String::new(),
+            hunks: vec![],
         },
         11 => EventKind::GateResult {
             task,
@@ -374,6 +377,7 @@ pub fn event_from_choice(run: RunId, seq: u64, c: (u8, u8, u8, u16)) -> Event {
                 DecidedBy::Policy
             },
             level: None,
+            keep_hunks: (n % 5 == 0).then(|| vec![format!("h{n}")]),
         },
         15 => EventKind::MergeResult {
             task,

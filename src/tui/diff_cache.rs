@@ -37,7 +37,7 @@ impl DiffCache {
             self.patches.push(hit);
             return p;
         }
-        let p = Rc::new(Patch::parse(&d.patch, &d.files));
+        let p = Rc::new(Patch::of_diff(&d.patch, &d.files, &d.hunks));
         if self.patches.len() >= PATCHES_KEPT {
             self.patches.remove(0);
         }

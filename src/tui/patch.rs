@@ -2,11 +2,12 @@
 //!
 //! Owns parsing only: rows point into the patch text by byte range, so a 5k-line diff costs
 //! one pass and a few words per line, and the diff pane can draw any window of rows without
-//! touching the rest. Hunks are numbered across the whole patch from 0; that number is what
-//! `Command::Approve { keep_hunks }` carries. Tolerates damaged input: a line it cannot place
-//! becomes a `Meta` row, never a panic.
+//! touching the rest. Hunks are numbered across the whole patch from 0 for the view; their
+//! identity comes from the event (`DiffHunk`, built from git when the diff was taken), and
+//! those ids are what `Command::Approve { keep_hunks }` carries. Tolerates damaged input: a
+//! line it cannot place becomes a `Meta` row, never a panic.
 
-use crate::model::DiffFile;
+use crate::model::{DiffFile, DiffHunk};
 use std::ops::Range;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -59,6 +60,9 @@ pub struct Hunk {
     /// Its header row; its lines follow up to `end_row`.
     pub row: usize,
     pub end_row: usize,
+    /// The event's id for this hunk; `None` when the diff carries no hunk ids (logged before
+    /// they existed) or its hunks do not match the patch text.
+    pub id: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -239,6 +243,7 @@ impl Patch {
                     file,
                     row,
                     end_row: row + 1,
+                    id: None,
                 });
                 p.files[file].hunks.end = p.hunks.len();
                 let (s, e) = range(0);
@@ -269,6 +274,24 @@ impl Patch {
                 .get(p.hunks[h].file + 1)
                 .map_or(p.rows.len(), |f| f.row);
             p.hunks[h].end_row = next.min(file_end);
+        }
+        p
+    }
+
+    /// Parses a diff's patch and names its hunks with the event's ids. The ids are taken only
+    /// when the event's hunks are exactly the parsed ones (same count, each header at the
+    /// byte the event says): a hunk is never named by a guess.
+    pub fn of_diff(text: &str, files: &[DiffFile], hunks: &[DiffHunk]) -> Patch {
+        let mut p = Patch::parse(text, files);
+        let agree = p.hunks.len() == hunks.len()
+            && p.hunks
+                .iter()
+                .zip(hunks)
+                .all(|(h, e)| p.rows.get(h.row).is_some_and(|r| r.start == e.start));
+        if agree {
+            for (h, e) in p.hunks.iter_mut().zip(hunks) {
+                h.id = Some(e.id.clone());
+            }
         }
         p
     }

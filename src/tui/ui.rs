@@ -383,20 +383,40 @@ impl Ui {
         Effect::None
     }
 
-    /// Approves the current approval; a diff goes with the hunks the person kept.
+    /// Approves the current approval; a diff or a merge goes with the hunks the person kept.
     fn approve(&mut self, state: &RunState) -> Effect {
         let Some(a) = self.view.current_approval(state) else {
             return self.flash("nothing waits for approval");
         };
-        let diff = match a.what {
-            ApprovalWhat::Diff => a
-                .diff
-                .as_deref()
-                .and_then(|d| state.diff(d))
-                .or_else(|| a.task.as_deref().and_then(|t| state.latest_diff(t))),
+        let diff = a
+            .diff
+            .as_deref()
+            .and_then(|d| state.diff(d))
+            .or_else(|| a.task.as_deref().and_then(|t| state.latest_diff(t)));
+        let keep_hunks = match a.what {
+            ApprovalWhat::Diff | ApprovalWhat::Merge => {
+                match diff.map(|d| self.panes.diff.kept_hunks(d, &self.view)) {
+                    Some(Err(e)) => return self.flash(e),
+                    Some(Ok(k)) => k,
+                    None => None,
+                }
+            }
+            // Hunks are chosen on a task's diff or merge; nothing else can keep part of one.
+            _ if self
+                .view
+                .shown_diff(state)
+                .is_some_and(|d| self.view.dropped(&d.id).is_some()) =>
+            {
+                let keep_all = self
+                    .keymap
+                    .hint_key(Mode::Diff, Action::KeepAllHunks)
+                    .map_or(String::new(), |k| format!(" ({k} in the Diff pane)"));
+                return self.flash(format!(
+                    "hunks are dropped from a task's diff or merge approval, not this one: keep all{keep_all} first"
+                ));
+            }
             _ => None,
         };
-        let keep_hunks = diff.and_then(|d| self.panes.diff.kept_hunks(d, &self.view));
         if keep_hunks.as_ref().is_some_and(|k| k.is_empty()) {
             return self.flash("every hunk is dropped: keep one, or reject instead");
         }

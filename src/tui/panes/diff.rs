@@ -46,11 +46,27 @@ fn change_glyph(d: &DiffState, path: &str) -> &'static str {
 }
 
 impl DiffPane {
-    /// Hunks of a diff the person kept, for `Command::Approve`: `None` when all are kept.
-    pub fn kept_hunks(&self, d: &DiffState, view: &ViewState) -> Option<Vec<usize>> {
-        let dropped = view.dropped(&d.id)?;
-        let n = self.cache.borrow_mut().patch(d).hunks.len();
-        Some((0..n).filter(|h| !dropped.contains(h)).collect())
+    /// The ids of the hunks of a diff the person kept, for `Command::Approve`: `Ok(None)` when
+    /// all are kept; Err (a message for the person) when some are dropped but the diff has no
+    /// hunk ids to name them by, so the approval cannot say what it keeps.
+    pub fn kept_hunks(&self, d: &DiffState, view: &ViewState) -> Result<Option<Vec<String>>, String> {
+        let Some(dropped) = view.dropped(&d.id) else {
+            return Ok(None);
+        };
+        let patch = self.cache.borrow_mut().patch(d);
+        let mut kept = Vec::new();
+        for (i, h) in patch.hunks.iter().enumerate() {
+            let Some(id) = &h.id else {
+                return Err(format!(
+                    "diff {} has no hunk ids (logged by an older conclave): keep all hunks or reject it",
+                    d.id
+                ));
+            };
+            if !dropped.contains(&i) {
+                kept.push(id.clone());
+            }
+        }
+        Ok(Some(kept))
     }
 
     /// Lines highlighted since the last call (tests check highlighting stays lazy).

@@ -168,6 +168,7 @@ impl LogBuilder {
             reason: reason.into(),
             by,
             level,
+            keep_hunks: None,
         })
     }
 
@@ -180,6 +181,7 @@ impl LogBuilder {
             files,
             added,
             removed,
+            hunks: hunks_of(&patch),
             patch,
         })
     }
@@ -207,4 +209,32 @@ impl LogBuilder {
     pub fn events(&self) -> Vec<Event> {
         self.events.clone()
     }
+}
+
+/// Hunk records for a hand-written patch, as git would have named them (ids from the
+/// header's position), so screens built from test logs can keep and drop hunks.
+fn hunks_of(patch: &str) -> Vec<crate::model::DiffHunk> {
+    let p = crate::tui::patch::Patch::parse(patch, &[]);
+    let starts: Vec<u32> = p.hunks.iter().map(|h| p.rows[h.row].start).collect();
+    p.hunks
+        .iter()
+        .enumerate()
+        .map(|(i, h)| {
+            let header = &p.rows[h.row];
+            let end = starts.get(i + 1).copied().unwrap_or(patch.len() as u32);
+            crate::model::DiffHunk {
+                id: format!("h{i}"),
+                path: p.files.get(h.file).map_or(String::new(), |f| f.path.clone()),
+                header: patch[header.start as usize..header.end as usize].to_string(),
+                old_start: 0,
+                old_lines: 0,
+                new_start: 0,
+                new_lines: 0,
+                added: 0,
+                removed: 0,
+                start: header.start,
+                end,
+            }
+        })
+        .collect()
 }
