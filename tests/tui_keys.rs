@@ -53,6 +53,62 @@ fn approve_sends_the_selected_approval() {
     );
 }
 
+/// The live run with t5's diff approved whole and its merge now waiting.
+fn merge_waiting(hunk_ids: bool) -> RunState {
+    use conclave::model::{ApprovalWhat, DecidedBy, Decision};
+    let mut events = live_run();
+    if !hunk_ids {
+        for e in &mut events {
+            if let EventKind::DiffProposed { hunks, .. } = &mut e.kind {
+                hunks.clear();
+            }
+        }
+    }
+    let mut b = LogBuilder::from_events(events);
+    b.decide("a4", Decision::Approved, "", DecidedBy::Person, None);
+    b.ask(
+        "m5",
+        ApprovalWhat::Merge,
+        Some("t5"),
+        "merge task t5 into conclave/run",
+        "L2: a person approves every merge",
+        Some("d3"),
+    );
+    state_of(&b.events())
+}
+
+#[test]
+fn a_merge_approval_carries_the_hunks_kept_in_its_diff() {
+    let s = merge_waiting(true);
+    let mut u = ui();
+    // The merge is the second item waiting; its diff is what the Diff pane shows.
+    assert_eq!(
+        press(&mut u, &s, &["3", "j", "4", "space", "a"]),
+        cmd(Command::Approve {
+            approval: "m5".into(),
+            keep_hunks: Some(vec!["h1".into(), "h2".into()])
+        })
+    );
+}
+
+#[test]
+fn hunks_without_ids_cannot_be_dropped_from_an_approval() {
+    let s = merge_waiting(false);
+    let mut u = ui();
+    press(&mut u, &s, &["4", "space"]);
+    let mut sent = Vec::new();
+    for _ in 0..3 {
+        // Whatever is selected, nothing goes out that keeps a guessed set of hunks.
+        if let Effect::Command(Command::Approve { keep_hunks: Some(k), .. }) =
+            press(&mut u, &s, &["a"])
+        {
+            sent.push(k);
+        }
+        press(&mut u, &s, &["3", "j"]);
+    }
+    assert!(sent.is_empty(), "{sent:?}");
+}
+
 #[test]
 fn approve_carries_the_kept_hunks() {
     let s = live();
@@ -63,7 +119,7 @@ fn approve_carries_the_kept_hunks() {
         press(&mut u, &s, &["a"]),
         cmd(Command::Approve {
             approval: "a4".into(),
-            keep_hunks: Some(vec![1, 2])
+            keep_hunks: Some(vec!["h1".into(), "h2".into()])
         })
     );
     // Space again keeps it again: all kept means `None`.
