@@ -44,7 +44,7 @@ fn a_person_drives_the_demo_in_a_terminal() {
     }
     t.keys(&["r"]);
     must(
-        t.wait_for("the agent gets this as feedback", 5),
+        t.wait_for("rejecting: the task goes back", 5),
         "the reject dialog",
     );
     t.text("please also test negative numbers");
@@ -54,7 +54,7 @@ fn a_person_drives_the_demo_in_a_terminal() {
     t.keys(&["2"]);
     let mut seen = false;
     for _ in 0..5 {
-        if t.wait_for("rejected: please also test negative numbers", 2)
+        if t.wait_for("rejected your change: please also test negative numbers", 2)
             .is_ok()
         {
             seen = true;

@@ -663,6 +663,21 @@ fn apply_decision(s: &mut RunState, e: &Event, approval: &str, d: Decided<'_>) {
         seq: e.seq,
     });
     s.pending_approvals -= 1;
+    let rejected_work = by == DecidedBy::Person
+        && decision == Decision::Rejected
+        && matches!(a.what, ApprovalWhat::Diff | ApprovalWhat::Merge);
+    s.last_rejection = match (&a.task, rejected_work) {
+        (Some(task), true) => Some(super::state::Rejection {
+            approval: a.id.clone(),
+            task: task.clone(),
+            attempts_then: s
+                .index
+                .tasks
+                .get(task)
+                .map_or(0, |&t| s.tasks[t].attempts),
+        }),
+        _ => None,
+    };
     if by == DecidedBy::Person && a.what == ApprovalWhat::Merge {
         if let Some(t) = a
             .task

@@ -216,6 +216,14 @@ pub struct DecisionRecord {
     pub seq: u64,
 }
 
+/// A person's rejection of a task's diff or merge, and the task's attempts when it was made.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rejection {
+    pub approval: String,
+    pub task: String,
+    pub attempts_then: u32,
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ApprovalState {
     pub id: String,
@@ -297,6 +305,10 @@ pub struct RunState {
     pub diffs: Vec<DiffState>,
     pub approvals: Vec<ApprovalState>,
     pub pending_approvals: u32,
+    /// The approval id of a person's rejection of a diff or merge, while it is the latest
+    /// decision: the status bar says what became of the task (sent back, or failed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_rejection: Option<Rejection>,
     pub errors: Vec<ProviderErrorRecord>,
     pub findings: Vec<Finding>,
     pub lessons: Vec<LessonRecord>,

@@ -107,8 +107,8 @@ impl ConfirmDialog {
                     .task(t)
                     .map_or(String::new(), |t| format!(" “{}”", t.title));
                 (
-                    format!("Cancel task {t}{title}?"),
-                    "The agent working on it stops; the task ends cancelled.".to_string(),
+                    format!("Abandon task {t}{title}?"),
+                    "The agent working on it stops, nothing of it is merged, and the task ends cancelled (so do the tasks that need it).".to_string(),
                 )
             }
             Ask::CancelRun => (

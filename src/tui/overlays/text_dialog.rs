@@ -48,7 +48,7 @@ impl TextDialog {
     pub fn new(purpose: TextPurpose, theme: &Theme) -> Self {
         let mut input = TextArea::default();
         input.set_placeholder_text(match purpose {
-            TextPurpose::Reject { .. } => "why? the agent gets this as feedback",
+            TextPurpose::Reject { .. } => "why? (the reason is kept with the decision)",
             TextPurpose::AddGoal => "what should the agents do next?",
             TextPurpose::EditPlan { .. } => "one task per line: ID KIND [p1-p3] [after IDS] TITLE",
         });
@@ -187,6 +187,12 @@ impl TextDialog {
                     )
                 });
                 let why = a.map_or_else(String::new, |a| format!("asked because: {}", a.why));
+                let then = a.map_or_else(String::new, |a| {
+                    format!(
+                        "rejecting: {}",
+                        super::super::panes::approvals::reject_outcome(a.what)
+                    )
+                });
                 let warning = a.and_then(|a| a.decision.as_ref()).map(|d| {
                     let by = match d.by {
                         crate::model::DecidedBy::Person => "a person".to_string(),
@@ -202,7 +208,7 @@ impl TextDialog {
                     };
                     format!("⚠ already {verb} by {by} while this was open")
                 });
-                (format!("Reject {approval}"), vec![what, why], warning)
+                (format!("Reject {approval}"), vec![what, why, then], warning)
             }
             TextPurpose::AddGoal => {
                 let lines = vec![format!("Goal now: {}", ctx.state.goal), String::new()];

@@ -31,6 +31,21 @@ pub fn what_name(w: ApprovalWhat) -> &'static str {
     }
 }
 
+/// What rejecting an item of this kind does, in the words the reject dialog shows (the
+/// engine does exactly this: `task_flow`, `merging`, `orchestrator`).
+pub fn reject_outcome(w: ApprovalWhat) -> &'static str {
+    match w {
+        ApprovalWhat::Plan => "the strategist plans again with your reason",
+        ApprovalWhat::Assign => "the task does not start: it fails, and tasks after it are cancelled",
+        ApprovalWhat::Command => "the command does not run; the agent gets your reason instead",
+        ApprovalWhat::Diff | ApprovalWhat::Merge => {
+            "the task goes back to its implementer with your reason, within the retry budget (cancel the task to abandon it)"
+        }
+        ApprovalWhat::Retry => "the task fails, and tasks after it are cancelled",
+        ApprovalWhat::Land => "nothing lands; the work stays on the run's integration branch",
+    }
+}
+
 /// One display line: text pieces with styles, and whether it is the selection's.
 struct Line {
     spans: Vec<(String, Style)>,

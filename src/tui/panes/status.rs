@@ -19,7 +19,7 @@ pub struct StatusBar;
 /// Pane-specific hints shown while the pane has the focus, most useful first.
 fn pane_hints(p: PaneId) -> &'static [(Action, &'static str)] {
     match p {
-        PaneId::Tasks => &[(Action::CancelTask, "cancel task")],
+        PaneId::Tasks => &[(Action::CancelTask, "abandon task")],
         PaneId::Transcript => &[
             (Action::NextTab, "next agent"),
             (Action::ToggleFold, "fold"),
@@ -147,6 +147,9 @@ impl StatusBar {
         if state.anomaly_count > 0 {
             facts.push(format!("⚠ {} anomalies", state.anomaly_count));
         }
+        if let Some(n) = rejection_notice(state) {
+            facts.push(n);
+        }
         let left = format!(" {}", facts.join(" · "));
         // Hints take what the facts leave, dropping the least important first.
         let right: String = match &view.flash {
@@ -194,6 +197,24 @@ impl StatusBar {
     }
 }
 
+/// What became of the task a person just rejected the diff or merge of, as the engine logged
+/// it: sent back to its implementer (a new attempt started) or failed (budget spent).
+pub fn rejection_notice(state: &RunState) -> Option<String> {
+    use crate::model::TaskStatus;
+    let r = state.last_rejection.as_ref()?;
+    let t = state.task(&r.task)?;
+    let agent = t.agent.as_deref().unwrap_or("its implementer");
+    Some(match t.status {
+        TaskStatus::Failed => format!("{} failed: retry budget spent after your reject", t.id),
+        TaskStatus::Cancelled => format!("{} abandoned", t.id),
+        _ if t.attempts > r.attempts_then => format!(
+            "{} sent back to {agent} with your reason (attempt {})",
+            t.id, t.attempts
+        ),
+        _ => format!("{}: your reason goes back to {agent}…", t.id),
+    })
+}
+
 /// Help goes last on screen (where people look for it), though it is kept first.
 fn reorder(h: &[String]) -> Vec<String> {
     let mut v: Vec<String> = h.iter().skip(1).cloned().collect();
@@ -201,4 +222,34 @@ fn reorder(h: &[String]) -> Vec<String> {
         v.push(first.clone());
     }
     v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::rejection_notice;
+    use crate::model::{fold, DecidedBy, Decision, TaskStatus};
+    use crate::tui::test_support::{live_run, LogBuilder};
+
+    #[test]
+    fn the_notice_follows_what_became_of_a_rejected_task() {
+        // a4 asks about t5's diff (impl-2's task).
+        let mut b = LogBuilder::from_events(live_run());
+        b.decide("a4", Decision::Rejected, "test the bounds", DecidedBy::Person, None);
+        let notice = |b: &LogBuilder| rejection_notice(&fold(&b.events()));
+        assert_eq!(
+            notice(&b).as_deref(),
+            Some("t5: your reason goes back to impl-2…")
+        );
+        b.status("t5", TaskStatus::Running);
+        let sent = notice(&b).unwrap();
+        assert!(sent.starts_with("t5 sent back to impl-2 with your reason (attempt"), "{sent}");
+        b.status("t5", TaskStatus::Failed);
+        assert_eq!(
+            notice(&b).as_deref(),
+            Some("t5 failed: retry budget spent after your reject")
+        );
+        // A later decision of anything else ends the notice.
+        b.decide("a5", Decision::Approved, "", DecidedBy::Person, None);
+        assert_eq!(notice(&b), None);
+    }
 }
