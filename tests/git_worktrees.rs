@@ -181,6 +181,11 @@ fn keeping_some_hunks_rewrites_the_task_to_just_those() {
         );
         assert_eq!(h.id.len(), 12);
     }
+    // The Diff pane lays out the same hunks and names each by the event's id.
+    let shown = conclave::tui::patch::Patch::of_diff(&d.patch, &d.files, &d.hunks);
+    let named: Vec<Option<String>> = shown.hunks.iter().map(|h| h.id.clone()).collect();
+    let ids: Vec<Option<String>> = d.hunks.iter().map(|h| Some(h.id.clone())).collect();
+    assert_eq!(named, ids);
     // Keep the first and the third (b.txt); drop the change at line 25.
     let ids: Vec<String> = [0, 2].iter().map(|&i| d.hunks[i].id.clone()).collect();
     let kept = conclave::git::keep_only_hunks(&w, &ids).unwrap();
@@ -290,4 +295,54 @@ fn a_worktree_whose_making_was_cut_is_made_again() {
         "def add(a, b):\n    return a - b\n"
     );
     again.restore_tip().expect("a working worktree again");
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 24, ..Default::default() })]
+
+    /// Whatever hunks a person keeps, the task's change is then exactly those hunks: the new
+    /// diff names the kept ids in order, and every dropped line is as it was at base.
+    #[test]
+    fn keeping_any_subset_of_hunks_leaves_exactly_that_subset(
+        lines in 12usize..70,
+        edits in proptest::collection::btree_set(0usize..70, 1..8),
+        mask in proptest::collection::vec(proptest::bool::ANY, 8),
+    ) {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().join("repo");
+        let body: Vec<String> = (0..lines).map(|i| format!("line {i}\n")).collect();
+        repo_with(&root, &[("f.txt", body.concat().as_bytes())]);
+        let rr = RunRepo::start(&root, "01RUN", &tmp.path().join("data")).unwrap();
+        let w = rr.task_worktree("t1").unwrap();
+        let edited: Vec<String> = body
+            .iter()
+            .enumerate()
+            .map(|(i, l)| if edits.contains(&i) { format!("changed {i}\n") } else { l.clone() })
+            .collect();
+        std::fs::write(w.path.join("f.txt"), edited.concat()).unwrap();
+        let tip = w.commit_all("impl-1", "t1").unwrap();
+        let d = task_diff(&root, w.base, tip).unwrap();
+        let keep: Vec<String> = d
+            .hunks
+            .iter()
+            .zip(mask.iter().cycle())
+            .filter(|(_, k)| **k)
+            .map(|(h, _)| h.id.clone())
+            .collect();
+        proptest::prop_assume!(!keep.is_empty());
+        let kept = conclave::git::keep_only_hunks(&w, &keep).unwrap();
+        let after = task_diff(&root, w.base, kept).unwrap();
+        let ids: Vec<String> = after.hunks.iter().map(|h| h.id.clone()).collect();
+        proptest::prop_assert_eq!(&ids, &keep);
+        // Edits replace lines one for one, so line i of the result is line i of base unless
+        // a kept hunk changed it.
+        let text = std::fs::read_to_string(w.path.join("f.txt")).unwrap();
+        let now: Vec<&str> = text.lines().collect();
+        for h in d.hunks.iter().filter(|h| !keep.contains(&h.id)) {
+            let old = h.old_start.max(1) as usize - 1;
+            for i in old..(old + h.old_lines as usize).min(lines) {
+                proptest::prop_assert_eq!(now[i], body[i].trim_end(), "dropped line {} changed", i);
+            }
+        }
+    }
 }
