@@ -12,7 +12,7 @@
 
 mod support;
 
-use conclave::config::{AgentConfig, Config, ProviderProfile};
+use conclave::config::{AgentConfig, Config};
 use conclave::engine::{self, DriveEnd, ForkChanges, RunHandle, RunOptions, Stand};
 use conclave::model::{
     ApprovalState, ApprovalWhat, AutonomyLevel, Command, Event, EventKind, Role, RunOutcome,
@@ -23,35 +23,15 @@ use conclave::store::Store;
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-use support::harness::Harness;
+use support::harness::{tool_answer, Harness};
 use support::provider_server::Reply;
 use support::repo::repo_with;
-use support::wire_scripts::{Answer, Call};
-use support::KEY_ENV;
 use tokio::sync::mpsc::UnboundedReceiver;
 
 const LIMIT: Duration = Duration::from_secs(120);
 
 fn notes() -> String {
     (0..30).map(|i| format!("line {i}\n")).collect()
-}
-
-fn answer(text: &str, calls: Vec<(&str, Value)>) -> Answer {
-    Answer {
-        text: vec![text.to_string()],
-        calls: calls
-            .into_iter()
-            .enumerate()
-            .map(|(i, (n, a))| Call::new(&format!("call_{n}_{i}"), n, a, 4))
-            .collect(),
-        usage: Some((900, 80, 100)),
-        ..Answer::default()
-    }
-}
-
-fn say(h: &Harness, when: &str, text: &str, calls: Vec<(&str, Value)>) {
-    h.server
-        .push_when(when, Reply::sse(h.events(&answer(text, calls)).concat()));
 }
 
 fn edit(old: &str, new: &str) -> (&'static str, Value) {
@@ -74,8 +54,7 @@ struct Setup {
 async fn setup(level: AutonomyLevel) -> Setup {
     let planner = Harness::start(ProviderKind::Openai).await;
     let implementer = Harness::start(ProviderKind::Anthropic).await;
-    say(
-        &planner,
+    planner.say(
         "Goal:",
         "One task.",
         vec![(
@@ -85,12 +64,13 @@ async fn setup(level: AutonomyLevel) -> Setup {
     );
     // Whatever else the strategist is asked (lessons at the end) gets a short answer.
     for _ in 0..6 {
-        planner
-            .server
-            .push(Reply::sse(planner.events(&answer("Nothing to add.", vec![])).concat()));
+        planner.server.push(Reply::sse(
+            planner
+                .events(&tool_answer("Nothing to add.", vec![]))
+                .concat(),
+        ));
     }
-    say(
-        &implementer,
+    implementer.say(
         "Your task t1:",
         "Spelling out both lines.",
         vec![
@@ -98,8 +78,7 @@ async fn setup(level: AutonomyLevel) -> Setup {
             edit("line 25\n", "line twenty-five\n"),
         ],
     );
-    say(
-        &implementer,
+    implementer.say(
         "Your task t1:",
         "Done.",
         vec![("finish", json!({"summary": "spelled out 2 and 25"}))],
@@ -108,19 +87,12 @@ async fn setup(level: AutonomyLevel) -> Setup {
     let repo = dir.path().join("repo");
     repo_with(&repo, &[("notes.txt", notes().as_bytes())]);
     let data = dir.path().join("data");
-    let profile = |h: &Harness| ProviderProfile {
-        kind: h.kind,
-        model: h.settings.model.clone(),
-        api_key_env: Some(KEY_ENV.into()),
-        base_url: Some(h.server.base_url()),
-        cassette: None,
-        max_tokens: None,
-        idle_timeout_s: Some(5),
-    };
     let mut config = Config::default();
     config.providers.clear();
-    config.providers.insert("plan".into(), profile(&planner));
-    config.providers.insert("impl".into(), profile(&implementer));
+    config.providers.insert("plan".into(), planner.profile());
+    config
+        .providers
+        .insert("impl".into(), implementer.profile());
     let agent = |name: &str, role, provider: &str| AgentConfig {
         name: name.into(),
         role,
@@ -153,6 +125,33 @@ impl Setup {
             stand,
             watcher: Some(watcher),
         }
+    }
+
+    /// Starts the run with a scripted person (the test) at the desk.
+    fn start(&self, store: &Store) -> (RunHandle, UnboundedReceiver<Event>) {
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        let h = engine::start(
+            store,
+            &self.repo,
+            "spell out lines",
+            self.opts(Stand::Person, tx),
+        )
+        .expect("start");
+        (h, rx)
+    }
+
+    /// `main` holds the change of the kept hunk and not the dropped one's.
+    fn main_keeps_only(&self, kept: usize) {
+        let main = self.on_main();
+        let dropped = 1 - kept;
+        assert!(
+            main.contains(BOTH_LINES[kept]),
+            "the kept hunk is missing:\n{main}"
+        );
+        assert!(
+            !main.contains(BOTH_LINES[dropped]) && main.contains(ORIGINAL[dropped]),
+            "the dropped hunk reached main:\n{main}"
+        );
     }
 
     /// `notes.txt` as the user's `main` branch has it (the commit, not the checkout).
@@ -257,25 +256,20 @@ fn finished(end: &DriveEnd, events: &[Event]) {
 }
 
 const BOTH_LINES: [&str; 2] = ["line two\n", "line twenty-five\n"];
+const ORIGINAL: [&str; 2] = ["line 2\n", "line 25\n"];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_diff_approved_with_a_hunk_dropped_lands_only_the_kept_hunk() {
     let s = setup(AutonomyLevel::Assisted).await;
     let store = Store::open(&s.data).unwrap();
-    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-    let h = engine::start(&store, &s.repo, "spell out lines", s.opts(Stand::Person, tx)).unwrap();
+    let (h, rx) = s.start(&store);
     let (end, events) = drive(h, rx, |st, a| match a.what {
         ApprovalWhat::Diff => approve_keeping(st, a, "+line two"),
         _ => approve(a),
     })
     .await;
     finished(&end, &events);
-    let main = s.on_main();
-    assert!(main.contains(BOTH_LINES[0]), "{main}");
-    assert!(
-        main.contains("line 25\n") && !main.contains(BOTH_LINES[1]),
-        "the dropped hunk reached main:\n{main}"
-    );
+    s.main_keeps_only(0);
     // The decision names the kept hunk by id, not in prose.
     assert!(events.iter().any(|e| matches!(&e.kind,
         EventKind::ApprovalDecided { approval, keep_hunks: Some(k), .. } if approval == "diff-t1-1" && k.len() == 1)));
@@ -285,8 +279,7 @@ async fn a_diff_approved_with_a_hunk_dropped_lands_only_the_kept_hunk() {
 async fn a_merge_approved_with_a_hunk_dropped_lands_only_the_kept_hunk() {
     let s = setup(AutonomyLevel::SemiAutonomous).await;
     let store = Store::open(&s.data).unwrap();
-    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-    let h = engine::start(&store, &s.repo, "spell out lines", s.opts(Stand::Person, tx)).unwrap();
+    let (h, rx) = s.start(&store);
     let (end, events) = drive(h, rx, |st, a| match a.what {
         ApprovalWhat::Diff => panic!("level 2 decides a minor green diff itself"),
         ApprovalWhat::Merge => approve_keeping(st, a, "+line twenty-five"),
@@ -294,20 +287,14 @@ async fn a_merge_approved_with_a_hunk_dropped_lands_only_the_kept_hunk() {
     })
     .await;
     finished(&end, &events);
-    let main = s.on_main();
-    assert!(main.contains(BOTH_LINES[1]), "{main}");
-    assert!(
-        main.contains("line 2\n") && !main.contains(BOTH_LINES[0]),
-        "the dropped hunk reached main:\n{main}"
-    );
+    s.main_keeps_only(1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dropped_hunks_stay_dropped_after_a_resume() {
     let s = setup(AutonomyLevel::Assisted).await;
     let store = Store::open(&s.data).unwrap();
-    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-    let h = engine::start(&store, &s.repo, "spell out lines", s.opts(Stand::Person, tx)).unwrap();
+    let (h, rx) = s.start(&store);
     let run = h.run;
     // The person keeps one hunk, then the process goes away while the merge waits.
     let (end, _) = drive(h, rx, |st, a| match a.what {
@@ -320,24 +307,23 @@ async fn dropped_hunks_stay_dropped_after_a_resume() {
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
     let h = engine::resume(&store, run, s.opts(Stand::Person, tx)).unwrap();
     let (end, events) = drive(h, rx, |_, a| {
-        assert_ne!(a.what, ApprovalWhat::Diff, "an answered diff was asked again");
+        assert_ne!(
+            a.what,
+            ApprovalWhat::Diff,
+            "an answered diff was asked again"
+        );
         approve(a)
     })
     .await;
     finished(&end, &events);
-    let main = s.on_main();
-    assert!(
-        main.contains(BOTH_LINES[0]) && !main.contains(BOTH_LINES[1]),
-        "after the resume main has:\n{main}"
-    );
+    s.main_keeps_only(0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_fork_at_the_decision_lands_only_the_kept_hunk() {
     let s = setup(AutonomyLevel::Assisted).await;
     let store = Store::open(&s.data).unwrap();
-    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-    let h = engine::start(&store, &s.repo, "spell out lines", s.opts(Stand::Person, tx)).unwrap();
+    let (h, rx) = s.start(&store);
     let parent = h.run;
     let (end, events) = drive(h, rx, |st, a| match a.what {
         ApprovalWhat::Diff => approve_keeping(st, a, "+line twenty-five"),
@@ -366,37 +352,37 @@ async fn a_fork_at_the_decision_lands_only_the_kept_hunk() {
     )
     .unwrap();
     let (end, events) = drive(h, rx, |_, a| {
-        assert_ne!(a.what, ApprovalWhat::Diff, "the copied decision was asked again");
+        assert_ne!(
+            a.what,
+            ApprovalWhat::Diff,
+            "the copied decision was asked again"
+        );
         approve(a)
     })
     .await;
     finished(&end, &events);
-    let main = s.on_main();
-    assert!(
-        main.contains(BOTH_LINES[1]) && !main.contains(BOTH_LINES[0]),
-        "the fork landed:\n{main}"
-    );
+    s.main_keeps_only(1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reject_with_a_reason_goes_back_to_the_agent_and_the_task_still_lands() {
     let s = setup(AutonomyLevel::Assisted).await;
     const REASON: &str = "write TWO in capitals, and leave line 25 alone";
-    say(
-        &s.implementer,
+    s.implementer.say(
         "A person rejected your change",
         "Redoing it as asked.",
-        vec![edit("line two\n", "line TWO\n"), edit("line twenty-five\n", "line 25\n")],
+        vec![
+            edit("line two\n", "line TWO\n"),
+            edit("line twenty-five\n", "line 25\n"),
+        ],
     );
-    say(
-        &s.implementer,
+    s.implementer.say(
         "A person rejected your change",
         "Done.",
         vec![("finish", json!({"summary": "TWO in capitals"}))],
     );
     let store = Store::open(&s.data).unwrap();
-    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-    let h = engine::start(&store, &s.repo, "spell out lines", s.opts(Stand::Person, tx)).unwrap();
+    let (h, rx) = s.start(&store);
     let (end, events) = drive(h, rx, |_, a| match a.id.as_str() {
         "diff-t1-1" => Act::Send(Command::Reject {
             approval: a.id.clone(),
@@ -425,6 +411,9 @@ async fn a_reject_with_a_reason_goes_back_to_the_agent_and_the_task_still_lands(
     assert!(events.iter().any(|e| matches!(&e.kind,
         EventKind::Transcript { part: TranscriptPart::System, text, .. } if text.contains("sent back to impl-1 as feedback, attempt 2 of 3"))));
     let main = s.on_main();
-    assert!(main.contains("line TWO\n") && main.contains("line 25\n"), "{main}");
+    assert!(
+        main.contains("line TWO\n") && main.contains("line 25\n"),
+        "{main}"
+    );
     let _ = &s.planner;
 }

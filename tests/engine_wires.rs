@@ -5,56 +5,22 @@
 
 mod support;
 
-use conclave::config::{AgentConfig, ProviderProfile};
+use conclave::config::AgentConfig;
 use conclave::engine::{self, DriveEnd, RunOptions, Stand};
 use conclave::model::{AutonomyLevel, EventKind, Role, RunOutcome, TaskKind, Verdict};
 use conclave::providers::ProviderKind;
 use conclave::store::Store;
-use serde_json::{json, Value};
+use serde_json::json;
 use std::time::Duration;
 use support::harness::Harness;
-use support::provider_server::Reply;
-use support::wire_scripts::{Answer, Call};
-use support::KEY_ENV;
 
 const MEAN: &str = "        self.assertEqual(calc.mean([1, 2, 3]), 2)\n";
 const GATE: &str = "python3 -m unittest -q";
 
-fn answer(text: &str, calls: Vec<(&str, Value)>) -> Answer {
-    Answer {
-        text: vec![text.to_string()],
-        calls: calls
-            .into_iter()
-            .enumerate()
-            .map(|(i, (n, a))| Call::new(&format!("call_{n}_{i}"), n, a, 4))
-            .collect(),
-        usage: Some((900, 80, 100)),
-        ..Answer::default()
-    }
-}
-
-fn say(h: &Harness, when: &str, text: &str, calls: Vec<(&str, Value)>) {
-    h.server
-        .push_when(when, Reply::sse(h.events(&answer(text, calls)).concat()));
-}
-
-fn profile(h: &Harness) -> ProviderProfile {
-    ProviderProfile {
-        kind: h.kind,
-        model: h.settings.model.clone(),
-        api_key_env: Some(KEY_ENV.into()),
-        base_url: Some(h.server.base_url()),
-        cassette: None,
-        max_tokens: None,
-        idle_timeout_s: Some(5),
-    }
-}
-
 fn resolution(h: &Harness, task: &str) {
     let when = format!("resolve merge conflicts of task {task}");
     let resolved = "import unittest\n\nimport calc\n\n\nclass CalcTest(unittest.TestCase):\n    def test_mean(self):\n        self.assertEqual(calc.mean([1, 2, 3]), 2)\n\n    def test_add(self):\n        self.assertEqual(calc.add(2, 3), 5)\n\n    def test_median(self):\n        self.assertEqual(calc.median([3, 1, 2]), 2)\n        self.assertEqual(calc.median([4, 1, 3, 2]), 2.5)\n";
-    say(
-        h,
+    h.say(
         &when,
         "Keeping both tests.",
         vec![(
@@ -62,8 +28,7 @@ fn resolution(h: &Harness, task: &str) {
             json!({"path": "test_calc.py", "content": resolved}),
         )],
     );
-    say(
-        h,
+    h.say(
         &when,
         "Resolved.",
         vec![("finish", json!({"summary": "kept both tests"}))],
@@ -78,8 +43,7 @@ async fn a_goal_lands_through_three_wires() {
     let gemini = Harness::start(ProviderKind::Gemini).await;
     // The strategist plans; later it distils lessons.
     let task = |id: &str, title: &str, kind: &str, deps: &[&str]| json!({"id": id, "title": title, "description": title, "kind": kind, "deps": deps, "priority": 1});
-    say(
-        &openai,
+    openai.say(
         "Goal:",
         "Three tasks; t3 needs both others.",
         vec![(
@@ -87,12 +51,11 @@ async fn a_goal_lands_through_three_wires() {
             json!({"tasks": [task("t1", "Fix add()", "bugfix", &[]), task("t2", "Add median()", "feature", &[]), task("t3", "Reject empty lists in mean()", "bugfix", &["t1", "t2"])]}),
         )],
     );
-    say(&openai, "Task t1:", "Fix bugs with a test.", vec![]);
-    say(&openai, "Task t2:", "Test even and odd sizes.", vec![]);
+    openai.say("Task t1:", "Fix bugs with a test.", vec![]);
+    openai.say("Task t2:", "Test even and odd sizes.", vec![]);
     // impl-1: t1 (sent back by the review), the conflict if it merges second, then t3.
     resolution(&impl1, "t1");
-    say(
-        &impl1,
+    impl1.say(
         "Your task t1:",
         "Fixing the sign.",
         vec![(
@@ -100,14 +63,12 @@ async fn a_goal_lands_through_three_wires() {
             json!({"path": "calc.py", "old": "    return a - b\n", "new": "    return a + b\n"}),
         )],
     );
-    say(
-        &impl1,
+    impl1.say(
         "Your task t1:",
         "Done.",
         vec![("finish", json!({"summary": "fixed add"}))],
     );
-    say(
-        &impl1,
+    impl1.say(
         "Your task t1:",
         "Adding the test.",
         vec![(
@@ -115,14 +76,12 @@ async fn a_goal_lands_through_three_wires() {
             json!({"path": "test_calc.py", "old": MEAN, "new": format!("{MEAN}\n    def test_add(self):\n        self.assertEqual(calc.add(2, 3), 5)\n")}),
         )],
     );
-    say(
-        &impl1,
+    impl1.say(
         "Your task t1:",
         "Done.",
         vec![("finish", json!({"summary": "fixed add, tested"}))],
     );
-    say(
-        &impl1,
+    impl1.say(
         "Your task t3:",
         "Following the TODO.",
         vec![(
@@ -130,16 +89,14 @@ async fn a_goal_lands_through_three_wires() {
             json!({"path": "calc.py", "old": "    # TODO: an empty list raises ZeroDivisionError; raise ValueError instead\n", "new": "    if not values:\n        raise ValueError(\"empty\")\n"}),
         )],
     );
-    say(
-        &impl1,
+    impl1.say(
         "Your task t3:",
         "Done.",
         vec![("finish", json!({"summary": "mean rejects []"}))],
     );
     // impl-2: t2, whose first median fails the gate.
     resolution(&impl2, "t2");
-    say(
-        &impl2,
+    impl2.say(
         "Your task t2:",
         "Adding median.",
         vec![
@@ -153,14 +110,12 @@ async fn a_goal_lands_through_three_wires() {
             ),
         ],
     );
-    say(
-        &impl2,
+    impl2.say(
         "Your task t2:",
         "Done.",
         vec![("finish", json!({"summary": "median"}))],
     );
-    say(
-        &impl2,
+    impl2.say(
         "Your task t2:",
         "Even counts average the middle pair.",
         vec![(
@@ -168,8 +123,7 @@ async fn a_goal_lands_through_three_wires() {
             json!({"path": "calc.py", "old": "    return ordered[len(ordered) // 2]\n", "new": "    mid = len(ordered) // 2\n    if len(ordered) % 2 == 0:\n        return (ordered[mid - 1] + ordered[mid]) / 2\n    return ordered[mid]\n"}),
         )],
     );
-    say(
-        &impl2,
+    impl2.say(
         "Your task t2:",
         "Done.",
         vec![("finish", json!({"summary": "median fixed"}))],
@@ -181,15 +135,14 @@ async fn a_goal_lands_through_three_wires() {
             json!({"verdict": v, "summary": v, "comments": [{"path": "test_calc.py", "line": 8, "body": "test add()"}]}),
         )]
     };
-    say(
-        &gemini,
+    gemini.say(
         "Your task t1:",
         "No test for add().",
         review("request_changes"),
     );
-    say(&gemini, "Your task t1:", "Good now.", review("approve"));
-    say(&gemini, "Your task t2:", "Good.", review("approve"));
-    say(&gemini, "Your task t3:", "Good.", review("approve"));
+    gemini.say("Your task t1:", "Good now.", review("approve"));
+    gemini.say("Your task t2:", "Good.", review("approve"));
+    gemini.say("Your task t3:", "Good.", review("approve"));
 
     let dir = tempfile::tempdir().unwrap();
     let repo = dir.path().join("calc");
@@ -208,7 +161,7 @@ async fn a_goal_lands_through_three_wires() {
         ("impl-b", &impl2),
         ("review", &gemini),
     ] {
-        config.providers.insert(name.into(), profile(h));
+        config.providers.insert(name.into(), h.profile());
     }
     let agent = |name: &str, role, provider: &str, skills: Vec<TaskKind>| AgentConfig {
         name: name.into(),

@@ -226,7 +226,10 @@ fn a_dropped_new_file_is_not_created_and_a_dropped_deletion_keeps_the_file() {
         .collect();
     assert_eq!((d.hunks.len(), only_b.len()), (3, 1));
     let kept = conclave::git::keep_only_hunks(&w, &only_b).unwrap();
-    assert!(!w.path.join("new.txt").exists(), "a dropped new file was made");
+    assert!(
+        !w.path.join("new.txt").exists(),
+        "a dropped new file was made"
+    );
     assert_eq!(
         std::fs::read_to_string(w.path.join("old.txt")).unwrap(),
         "keep me\n"

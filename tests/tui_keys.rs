@@ -99,8 +99,10 @@ fn hunks_without_ids_cannot_be_dropped_from_an_approval() {
     let mut sent = Vec::new();
     for _ in 0..3 {
         // Whatever is selected, nothing goes out that keeps a guessed set of hunks.
-        if let Effect::Command(Command::Approve { keep_hunks: Some(k), .. }) =
-            press(&mut u, &s, &["a"])
+        if let Effect::Command(Command::Approve {
+            keep_hunks: Some(k),
+            ..
+        }) = press(&mut u, &s, &["a"])
         {
             sent.push(k);
         }

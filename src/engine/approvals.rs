@@ -236,7 +236,9 @@ impl Desk {
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
                 .insert(id.to_string(), w);
-            return Err(format!("approval {id} is not about a diff: no hunks to keep"));
+            return Err(format!(
+                "approval {id} is not about a diff: no hunks to keep"
+            ));
         }
         let keep_hunks = keep_hunks.filter(|_| approved);
         let v = self.record_keeping(id, approved, reason, DecidedBy::Person, keep_hunks);

@@ -56,10 +56,12 @@ pub async fn merge_task(
     wt: &TaskWorktree,
     attempt: u32,
 ) -> MergeEnd {
-    MergeEnd::Ended(match approve_and_merge(ctx, task, agent, wt, attempt).await {
-        Ok(end) => end,
-        Err(reason) => return MergeEnd::Rejected(reason),
-    })
+    MergeEnd::Ended(
+        match approve_and_merge(ctx, task, agent, wt, attempt).await {
+            Ok(end) => end,
+            Err(reason) => return MergeEnd::Rejected(reason),
+        },
+    )
 }
 
 /// Asks for the merge and does it; Err carries a person's reason for rejecting it.

@@ -188,193 +188,194 @@ pub async fn run_task(ctx: Arc<Ctx>, task: String) -> TaskEnd {
     let mut diff: Option<TaskDiff> = None;
     let goal = ctx.goal();
     loop {
-    while step < Step::Merge {
-        if !ctx.wait_unpaused().await {
-            return TaskEnd::Stopped;
-        }
-        let mut problem: Option<String> = None;
-        if step == Step::Implement {
-            status(&ctx, &task, TaskStatus::Running);
-            if !feedback.is_empty() {
-                // The person sees what the agent is told.
-                note(
-                    &ctx,
-                    &agent,
-                    &task,
-                    format!("feedback for attempt {attempt}:\n{}", feedback.join("\n")),
-                );
-            }
-            let brief = prompt::Brief {
-                goal: goal.clone(),
-                task: Some((task.clone(), title.clone(), description.clone())),
-                lessons: super::learning::lessons_for(&ctx, kind, &title),
-                feedback: feedback.clone(),
-                material: None,
-            };
-            let first = prompt::first_message(&brief, &prompt::repo_map(&wt.path));
-            match ctx
-                .session(
-                    &agent,
-                    Some(&task),
-                    attempt,
-                    &wt.path,
-                    prompt::system_prompt(Role::Implementer),
-                    first,
-                )
-                .await
-            {
-                AgentEnd::Finished { .. } => {}
-                AgentEnd::Cancelled => return cancelled_or_stopped(&ctx, &task),
-                other => problem = Some(format!("the implementer did not finish: {other:?}")),
-            }
-        }
-        if problem.is_none() && step <= Step::Gates {
-            match propose_diff(&ctx, &task, &agent, &wt, attempt, &title) {
-                Ok(d) if d.is_empty() => problem = Some("the attempt changed no file".into()),
-                Ok(d) => diff = Some(d),
-                Err(e) => problem = Some(format!("could not take the diff: {e}")),
-            }
-        }
-        if problem.is_none() && step <= Step::Gates {
-            status(&ctx, &task, TaskStatus::Gates);
-            let gates = run_gates(
-                &ctx.log,
-                ctx.runner.as_ref(),
-                &ctx.config.gates,
-                &task,
-                &wt.path,
-                &ctx.env_remove,
-                &ctx.token_for(Some(&task)),
-            )
-            .await;
-            if ctx.cancel.is_cancelled() {
+        while step < Step::Merge {
+            if !ctx.wait_unpaused().await {
                 return TaskEnd::Stopped;
             }
-            if ctx.token_for(Some(&task)).is_cancelled() {
-                return cancelled(&ctx, &task);
-            }
-            if !gates.passed {
-                feedback = gates.feedback.clone();
-                problem = Some("gates failed".into());
-            } else if let Some(d) = &diff {
-                status(&ctx, &task, TaskStatus::Review);
-                match review(
-                    &ctx,
-                    &task,
-                    &goal,
-                    &title,
-                    &description,
-                    &wt.path,
-                    d,
-                    &gates.summary,
-                    attempt,
-                )
-                .await
+            let mut problem: Option<String> = None;
+            if step == Step::Implement {
+                status(&ctx, &task, TaskStatus::Running);
+                if !feedback.is_empty() {
+                    // The person sees what the agent is told.
+                    note(
+                        &ctx,
+                        &agent,
+                        &task,
+                        format!("feedback for attempt {attempt}:\n{}", feedback.join("\n")),
+                    );
+                }
+                let brief = prompt::Brief {
+                    goal: goal.clone(),
+                    task: Some((task.clone(), title.clone(), description.clone())),
+                    lessons: super::learning::lessons_for(&ctx, kind, &title),
+                    feedback: feedback.clone(),
+                    material: None,
+                };
+                let first = prompt::first_message(&brief, &prompt::repo_map(&wt.path));
+                match ctx
+                    .session(
+                        &agent,
+                        Some(&task),
+                        attempt,
+                        &wt.path,
+                        prompt::system_prompt(Role::Implementer),
+                        first,
+                    )
+                    .await
                 {
-                    None => return TaskEnd::Stopped,
-                    Some(Ok(())) => {}
-                    Some(Err(comments)) => {
-                        feedback = vec![comments];
-                        problem = Some("the review asked for changes".into());
-                    }
+                    AgentEnd::Finished { .. } => {}
+                    AgentEnd::Cancelled => return cancelled_or_stopped(&ctx, &task),
+                    other => problem = Some(format!("the implementer did not finish: {other:?}")),
                 }
             }
-        }
-        if problem.is_none() {
-            status(&ctx, &task, TaskStatus::AwaitingApproval);
-            let d = diff.clone().or_else(|| current_diff(&ctx, &wt));
-            let mut facts = ctx.facts();
-            facts.gates_passed = true;
-            facts.review_approved = true;
-            facts.changed_lines = d.as_ref().map_or(0, |d| d.changed_lines());
-            facts.deletes_files = d.as_ref().is_some_and(|d| d.deletes_files());
-            let diff_id = ctx
-                .log
-                .with_state(|s| s.task(&task).and_then(|t| t.diffs.last().cloned()));
-            let req = Request {
-                id: format!("diff-{task}-{attempt}"),
-                what: ApprovalWhat::Diff,
-                task: Some(task.clone()),
-                subject: format!(
-                    "task {task} · {title} · +{} −{}",
-                    d.as_ref().map_or(0, |d| d.added),
-                    d.as_ref().map_or(0, |d| d.removed)
-                ),
-                diff: diff_id,
-                facts,
-            };
-            match ctx.desk.ask(req).await {
-                None => return TaskEnd::Stopped,
-                Some(v) if v.approved => {
-                    if let Some(keep) = &v.keep_hunks {
-                        let id = format!("{task}-{attempt}-kept");
-                        if let Err(e) = super::kept_hunks::keep_only(&ctx, &task, &wt, id, keep) {
-                            return keeping_failed(&ctx, &agent, &task, &e);
+            if problem.is_none() && step <= Step::Gates {
+                match propose_diff(&ctx, &task, &agent, &wt, attempt, &title) {
+                    Ok(d) if d.is_empty() => problem = Some("the attempt changed no file".into()),
+                    Ok(d) => diff = Some(d),
+                    Err(e) => problem = Some(format!("could not take the diff: {e}")),
+                }
+            }
+            if problem.is_none() && step <= Step::Gates {
+                status(&ctx, &task, TaskStatus::Gates);
+                let gates = run_gates(
+                    &ctx.log,
+                    ctx.runner.as_ref(),
+                    &ctx.config.gates,
+                    &task,
+                    &wt.path,
+                    &ctx.env_remove,
+                    &ctx.token_for(Some(&task)),
+                )
+                .await;
+                if ctx.cancel.is_cancelled() {
+                    return TaskEnd::Stopped;
+                }
+                if ctx.token_for(Some(&task)).is_cancelled() {
+                    return cancelled(&ctx, &task);
+                }
+                if !gates.passed {
+                    feedback = gates.feedback.clone();
+                    problem = Some("gates failed".into());
+                } else if let Some(d) = &diff {
+                    status(&ctx, &task, TaskStatus::Review);
+                    match review(
+                        &ctx,
+                        &task,
+                        &goal,
+                        &title,
+                        &description,
+                        &wt.path,
+                        d,
+                        &gates.summary,
+                        attempt,
+                    )
+                    .await
+                    {
+                        None => return TaskEnd::Stopped,
+                        Some(Ok(())) => {}
+                        Some(Err(comments)) => {
+                            feedback = vec![comments];
+                            problem = Some("the review asked for changes".into());
                         }
                     }
-                    break;
                 }
-                Some(_) if ctx.token_for(Some(&task)).is_cancelled() => {
-                    return cancelled_or_stopped(&ctx, &task)
-                }
-                Some(v) => {
-                    // The person decided already: back to the agent, not another question.
-                    feedback = vec![rejected_because(&v.reason)];
-                    if !send_back(&ctx, &task, &agent, attempt, "your diff", &v.reason) {
-                        super::learning::record_outcome(&ctx, &task, false);
-                        return TaskEnd::Failed;
+            }
+            if problem.is_none() {
+                status(&ctx, &task, TaskStatus::AwaitingApproval);
+                let d = diff.clone().or_else(|| current_diff(&ctx, &wt));
+                let mut facts = ctx.facts();
+                facts.gates_passed = true;
+                facts.review_approved = true;
+                facts.changed_lines = d.as_ref().map_or(0, |d| d.changed_lines());
+                facts.deletes_files = d.as_ref().is_some_and(|d| d.deletes_files());
+                let diff_id = ctx
+                    .log
+                    .with_state(|s| s.task(&task).and_then(|t| t.diffs.last().cloned()));
+                let req = Request {
+                    id: format!("diff-{task}-{attempt}"),
+                    what: ApprovalWhat::Diff,
+                    task: Some(task.clone()),
+                    subject: format!(
+                        "task {task} · {title} · +{} −{}",
+                        d.as_ref().map_or(0, |d| d.added),
+                        d.as_ref().map_or(0, |d| d.removed)
+                    ),
+                    diff: diff_id,
+                    facts,
+                };
+                match ctx.desk.ask(req).await {
+                    None => return TaskEnd::Stopped,
+                    Some(v) if v.approved => {
+                        if let Some(keep) = &v.keep_hunks {
+                            let id = format!("{task}-{attempt}-kept");
+                            if let Err(e) = super::kept_hunks::keep_only(&ctx, &task, &wt, id, keep)
+                            {
+                                return keeping_failed(&ctx, &agent, &task, &e);
+                            }
+                        }
+                        break;
                     }
+                    Some(_) if ctx.token_for(Some(&task)).is_cancelled() => {
+                        return cancelled_or_stopped(&ctx, &task)
+                    }
+                    Some(v) => {
+                        // The person decided already: back to the agent, not another question.
+                        feedback = vec![rejected_because(&v.reason)];
+                        if !send_back(&ctx, &task, &agent, attempt, "your diff", &v.reason) {
+                            super::learning::record_outcome(&ctx, &task, false);
+                            return TaskEnd::Failed;
+                        }
+                        attempt += 1;
+                        step = Step::Implement;
+                        diff = None;
+                        continue;
+                    }
+                }
+            }
+            if ctx.token_for(Some(&task)).is_cancelled() {
+                return cancelled_or_stopped(&ctx, &task);
+            }
+            let why = problem.unwrap_or_default();
+            note(&ctx, &agent, &task, format!("attempt {attempt}: {why}"));
+            let changed = diff.as_ref().map_or(0, |d| d.changed_lines());
+            match retry(&ctx, &task, attempt, changed, &why).await {
+                None => return TaskEnd::Stopped,
+                Some(true) => {
                     attempt += 1;
                     step = Step::Implement;
                     diff = None;
-                    continue;
+                }
+                Some(false) if ctx.token_for(Some(&task)).is_cancelled() => {
+                    return cancelled_or_stopped(&ctx, &task)
+                }
+                Some(false) => {
+                    status(&ctx, &task, TaskStatus::Failed);
+                    super::learning::record_outcome(&ctx, &task, false);
+                    return TaskEnd::Failed;
                 }
             }
         }
-        if ctx.token_for(Some(&task)).is_cancelled() {
-            return cancelled_or_stopped(&ctx, &task);
-        }
-        let why = problem.unwrap_or_default();
-        note(&ctx, &agent, &task, format!("attempt {attempt}: {why}"));
-        let changed = diff.as_ref().map_or(0, |d| d.changed_lines());
-        match retry(&ctx, &task, attempt, changed, &why).await {
-            None => return TaskEnd::Stopped,
-            Some(true) => {
+        match super::merging::merge_task(&ctx, &task, &agent, &wt, attempt).await {
+            super::merging::MergeEnd::Rejected(_) if ctx.token_for(Some(&task)).is_cancelled() => {
+                return cancelled_or_stopped(&ctx, &task)
+            }
+            super::merging::MergeEnd::Rejected(reason) => {
+                feedback = vec![rejected_because(&reason)];
+                if !send_back(&ctx, &task, &agent, attempt, "the merge", &reason) {
+                    super::learning::record_outcome(&ctx, &task, false);
+                    return TaskEnd::Failed;
+                }
                 attempt += 1;
                 step = Step::Implement;
                 diff = None;
             }
-            Some(false) if ctx.token_for(Some(&task)).is_cancelled() => {
-                return cancelled_or_stopped(&ctx, &task)
-            }
-            Some(false) => {
-                status(&ctx, &task, TaskStatus::Failed);
-                super::learning::record_outcome(&ctx, &task, false);
-                return TaskEnd::Failed;
+            super::merging::MergeEnd::Ended(end) => {
+                if end != TaskEnd::Stopped {
+                    super::learning::record_outcome(&ctx, &task, end == TaskEnd::Done);
+                }
+                return end;
             }
         }
-    }
-    match super::merging::merge_task(&ctx, &task, &agent, &wt, attempt).await {
-        super::merging::MergeEnd::Rejected(_) if ctx.token_for(Some(&task)).is_cancelled() => {
-            return cancelled_or_stopped(&ctx, &task)
-        }
-        super::merging::MergeEnd::Rejected(reason) => {
-            feedback = vec![rejected_because(&reason)];
-            if !send_back(&ctx, &task, &agent, attempt, "the merge", &reason) {
-                super::learning::record_outcome(&ctx, &task, false);
-                return TaskEnd::Failed;
-            }
-            attempt += 1;
-            step = Step::Implement;
-            diff = None;
-        }
-        super::merging::MergeEnd::Ended(end) => {
-            if end != TaskEnd::Stopped {
-                super::learning::record_outcome(&ctx, &task, end == TaskEnd::Done);
-            }
-            return end;
-        }
-    }
     }
 }
 
@@ -393,11 +394,14 @@ fn rejection_feedback(ctx: &Ctx, task: &str, attempt: u32) -> Option<String> {
         return None;
     }
     ctx.log.with_state(|s| {
-        [format!("diff-{task}-{attempt}"), format!("merge-{task}-{attempt}")]
-            .iter()
-            .filter_map(|id| s.approval(id)?.decision.clone())
-            .find(|d| d.decision == crate::model::Decision::Rejected)
-            .map(|d| rejected_because(&d.reason))
+        [
+            format!("diff-{task}-{attempt}"),
+            format!("merge-{task}-{attempt}"),
+        ]
+        .iter()
+        .filter_map(|id| s.approval(id)?.decision.clone())
+        .find(|d| d.decision == crate::model::Decision::Rejected)
+        .map(|d| rejected_because(&d.reason))
     })
 }
 
@@ -493,8 +497,11 @@ fn propose_diff(
             .unwrap_or(false)
     });
     if !d.is_empty() && !already {
-        ctx.log
-            .emit(super::kept_hunks::diff_event(task, format!("{task}-{attempt}"), &d));
+        ctx.log.emit(super::kept_hunks::diff_event(
+            task,
+            format!("{task}-{attempt}"),
+            &d,
+        ));
     }
     Ok(d)
 }

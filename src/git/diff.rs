@@ -53,12 +53,7 @@ pub fn task_diff(root: &Path, base: Oid, tip: Oid) -> Result<TaskDiff> {
             None => (0, 0),
         };
         let binary = delta.flags().is_binary();
-        let path = delta
-            .new_file()
-            .path()
-            .or(delta.old_file().path())
-            .map(|p| p.to_string_lossy().into_owned())
-            .unwrap_or_default();
+        let path = delta_path(&delta);
         let change = match delta.status() {
             Delta::Added | Delta::Untracked | Delta::Copied => FileChange::Added,
             Delta::Deleted => FileChange::Deleted,
@@ -104,12 +99,7 @@ fn patch_and_hunks(diff: &git2::Diff<'_>) -> Result<(String, Vec<DiffHunk>)> {
             'H' => {
                 close(&mut hunks, &mut key, bytes.len());
                 if let Some(h) = hunk {
-                    let path = delta
-                        .new_file()
-                        .path()
-                        .or(delta.old_file().path())
-                        .map(|p| p.to_string_lossy().into_owned())
-                        .unwrap_or_default();
+                    let path = delta_path(&delta);
                     key.extend_from_slice(path.as_bytes());
                     key.extend_from_slice(
                         format!("\0{},{}\0", h.old_start(), h.old_lines()).as_bytes(),
@@ -163,6 +153,16 @@ fn patch_and_hunks(diff: &git2::Diff<'_>) -> Result<(String, Vec<DiffHunk>)> {
     Ok((patch, hunks))
 }
 
+/// The file a delta is about: its new path, or the old one for a deletion.
+fn delta_path(delta: &git2::DiffDelta<'_>) -> String {
+    delta
+        .new_file()
+        .path()
+        .or(delta.old_file().path())
+        .map(|p| p.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
 /// A short, stable name for a hunk: what it changes, where in the old file.
 fn hunk_id(key: &[u8]) -> String {
     match Oid::hash_object(git2::ObjectType::Blob, key) {
@@ -211,11 +211,7 @@ pub fn keep_only_hunks(wt: &super::TaskWorktree, keep: &[String]) -> Result<Oid>
     let restore: RefCell<Vec<std::path::PathBuf>> = RefCell::new(Vec::new());
     let mut opts = git2::ApplyOptions::new();
     opts.delta_callback(|delta| {
-        let path = delta
-            .as_ref()
-            .and_then(|d| d.new_file().path().or(d.old_file().path()))
-            .map(|p| p.to_string_lossy().into_owned())
-            .unwrap_or_default();
+        let path = delta.as_ref().map(delta_path).unwrap_or_default();
         // A file with hunks goes on only if one of them is kept; one without (binary, a bare
         // rename or mode change) goes on whole.
         let go = kept.get(path.as_str()).is_none_or(|s| !s.is_empty());

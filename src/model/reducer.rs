@@ -670,11 +670,7 @@ fn apply_decision(s: &mut RunState, e: &Event, approval: &str, d: Decided<'_>) {
         (Some(task), true) => Some(super::state::Rejection {
             approval: a.id.clone(),
             task: task.clone(),
-            attempts_then: s
-                .index
-                .tasks
-                .get(task)
-                .map_or(0, |&t| s.tasks[t].attempts),
+            attempts_then: s.index.tasks.get(task).map_or(0, |&t| s.tasks[t].attempts),
         }),
         _ => None,
     };

@@ -113,6 +113,42 @@ impl Harness {
     pub fn is_gemini(&self) -> bool {
         self.kind == ProviderKind::Gemini
     }
+
+    /// Queues `text` plus tool `calls` as the answer to the next request whose body holds
+    /// `when` (an agent's turn in a whole run, whatever order parallel agents ask in).
+    pub fn say(&self, when: &str, text: &str, calls: Vec<(&str, serde_json::Value)>) {
+        self.server.push_when(
+            when,
+            Reply::sse(self.events(&tool_answer(text, calls)).concat()),
+        );
+    }
+
+    /// A config profile that talks to this server with the marker key.
+    pub fn profile(&self) -> conclave::config::ProviderProfile {
+        conclave::config::ProviderProfile {
+            kind: self.kind,
+            model: self.settings.model.clone(),
+            api_key_env: Some(KEY_ENV.into()),
+            base_url: Some(self.server.base_url()),
+            cassette: None,
+            max_tokens: None,
+            idle_timeout_s: Some(5),
+        }
+    }
+}
+
+/// An agent's turn: some text, then these tool calls (arguments sent in pieces).
+pub fn tool_answer(text: &str, calls: Vec<(&str, serde_json::Value)>) -> Answer {
+    Answer {
+        text: vec![text.to_string()],
+        calls: calls
+            .into_iter()
+            .enumerate()
+            .map(|(i, (n, a))| ws::Call::new(&format!("call_{n}_{i}"), n, a, 4))
+            .collect(),
+        usage: Some((900, 80, 100)),
+        ..Answer::default()
+    }
 }
 
 /// A typical answer: multi-byte text in pieces and three calls with fragmented arguments.

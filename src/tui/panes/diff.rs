@@ -49,7 +49,11 @@ impl DiffPane {
     /// The ids of the hunks of a diff the person kept, for `Command::Approve`: `Ok(None)` when
     /// all are kept; Err (a message for the person) when some are dropped but the diff has no
     /// hunk ids to name them by, so the approval cannot say what it keeps.
-    pub fn kept_hunks(&self, d: &DiffState, view: &ViewState) -> Result<Option<Vec<String>>, String> {
+    pub fn kept_hunks(
+        &self,
+        d: &DiffState,
+        view: &ViewState,
+    ) -> Result<Option<Vec<String>>, String> {
         let Some(dropped) = view.dropped(&d.id) else {
             return Ok(None);
         };

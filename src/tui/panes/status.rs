@@ -234,7 +234,13 @@ mod tests {
     fn the_notice_follows_what_became_of_a_rejected_task() {
         // a4 asks about t5's diff (impl-2's task).
         let mut b = LogBuilder::from_events(live_run());
-        b.decide("a4", Decision::Rejected, "test the bounds", DecidedBy::Person, None);
+        b.decide(
+            "a4",
+            Decision::Rejected,
+            "test the bounds",
+            DecidedBy::Person,
+            None,
+        );
         let notice = |b: &LogBuilder| rejection_notice(&fold(&b.events()));
         assert_eq!(
             notice(&b).as_deref(),
@@ -242,7 +248,10 @@ mod tests {
         );
         b.status("t5", TaskStatus::Running);
         let sent = notice(&b).unwrap();
-        assert!(sent.starts_with("t5 sent back to impl-2 with your reason (attempt"), "{sent}");
+        assert!(
+            sent.starts_with("t5 sent back to impl-2 with your reason (attempt"),
+            "{sent}"
+        );
         b.status("t5", TaskStatus::Failed);
         assert_eq!(
             notice(&b).as_deref(),

@@ -224,7 +224,10 @@ fn hunks_of(patch: &str) -> Vec<crate::model::DiffHunk> {
             let end = starts.get(i + 1).copied().unwrap_or(patch.len() as u32);
             crate::model::DiffHunk {
                 id: format!("h{i}"),
-                path: p.files.get(h.file).map_or(String::new(), |f| f.path.clone()),
+                path: p
+                    .files
+                    .get(h.file)
+                    .map_or(String::new(), |f| f.path.clone()),
                 header: patch[header.start as usize..header.end as usize].to_string(),
                 old_start: 0,
                 old_lines: 0,
