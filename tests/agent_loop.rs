@@ -173,11 +173,7 @@ async fn scripted_implementer_reads_edits_and_finishes() {
             tool_calls: calls
                 .into_iter()
                 .enumerate()
-                .map(|(j, (name, args))| ToolCall {
-                    id: format!("c{i}{j}"),
-                    name: name.into(),
-                    args,
-                })
+                .map(|(j, (name, args))| ToolCall::new(format!("c{i}{j}"), name, args))
                 .collect(),
             usage: TokenUsage::known(100, 20, 0),
             stop: None,

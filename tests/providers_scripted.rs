@@ -192,7 +192,13 @@ async fn run_agent(client: &ResilientClient, log: &Arc<Log>, agent: &str, task: 
                 text,
             }),
             Delta::ToolCall {
-                call: ToolCall { id, name, args },
+                call:
+                    ToolCall {
+                        id,
+                        name,
+                        args,
+                        signature,
+                    },
             } => {
                 log.push(EventKind::ToolCall {
                     call: id.clone(),
@@ -200,6 +206,7 @@ async fn run_agent(client: &ResilientClient, log: &Arc<Log>, agent: &str, task: 
                     task,
                     tool: name,
                     args,
+                    signature,
                 });
                 log.push(EventKind::ToolResult {
                     call: id,

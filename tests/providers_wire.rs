@@ -190,17 +190,10 @@ fn multi_turn() -> conclave::providers::ChatRequest {
     req.messages.push(Message::Assistant {
         text: "Reading it.".into(),
         tool_calls: vec![
-            ToolCall {
-                id: "toolu_01".into(),
-                name: "read_file".into(),
-                args: json!({"path": "calc.py"}),
-            },
-            ToolCall {
-                id: "toolu_02".into(),
-                name: "read_file".into(),
-                args: json!({"path": "nope.py"}),
-            },
+            ToolCall::new("toolu_01", "read_file", json!({"path": "calc.py"})),
+            ToolCall::new("toolu_02", "read_file", json!({"path": "nope.py"})),
         ],
+        text_signature: None,
     });
     req.messages.push(Message::ToolResult {
         call_id: "toolu_01".into(),

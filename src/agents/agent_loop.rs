@@ -125,6 +125,10 @@ impl AgentRun {
             messages.push(Message::Assistant {
                 text: turn.text.clone(),
                 tool_calls: turn.tool_calls.clone(),
+                text_signature: turn
+                    .completion
+                    .as_ref()
+                    .and_then(|c| c.text_signature.clone()),
             });
             if turn.tool_calls.is_empty() {
                 if nudged {
@@ -154,6 +158,7 @@ impl AgentRun {
                     task: self.task.clone(),
                     tool: call.name.clone(),
                     args: call.args.clone(),
+                    signature: call.signature.clone(),
                 });
                 let started = Instant::now();
                 let reply = if end.is_some() {

@@ -26,6 +26,7 @@ impl Script {
                 id: format!("{agent}-{n}-{i}"),
                 name: name.into(),
                 args,
+                signature: None,
             })
             .collect::<Vec<_>>();
         let input = 1200 + 350 * n as u64;

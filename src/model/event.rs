@@ -318,6 +318,10 @@ pub enum EventKind {
         task: Option<String>,
         tool: String,
         args: serde_json::Value,
+        /// The model's opaque signature on the call (Gemini's `thoughtSignature`), kept so a
+        /// cassette made from the log sends it back as the model gave it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        signature: Option<String>,
     },
     ToolResult {
         call: String,

@@ -132,6 +132,7 @@ fn apply_kind(s: &mut RunState, e: &Event) {
             task,
             tool,
             args,
+            ..
         } => {
             if s.index.calls.contains_key(call) {
                 return anomaly(s, format!("seq {}: tool call {call} made twice", e.seq));

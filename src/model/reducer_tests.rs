@@ -108,6 +108,7 @@ fn transcript_deltas_coalesce_per_part_and_tool_results_attach() {
                 task: Some("t1".into()),
                 tool: "read_file".into(),
                 args: serde_json::json!({"path": "a.rs"}),
+                signature: None,
             },
         ),
         mk(

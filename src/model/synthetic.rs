@@ -143,6 +143,7 @@ pub fn realistic_run(run: RunId, n: u64, seed: u64) -> Vec<Event> {
                         task: Some(task),
                         tool: "read_file".into(),
                         args: serde_json::json!({"path": "src/lib.rs"}),
+                        signature: None,
                     }
                 }
             },
@@ -317,6 +318,7 @@ pub fn event_from_choice(run: RunId, seq: u64, c: (u8, u8, u8, u16)) -> Event {
             task: Some(task),
             tool: "search".into(),
             args: serde_json::json!({"pattern": n}),
+            signature: None,
         },
         9 => EventKind::ToolResult {
             call: id,

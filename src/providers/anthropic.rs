@@ -65,7 +65,9 @@ pub(crate) fn request_body(settings: &ProviderSettings, req: &ChatRequest) -> Va
     for m in &req.messages {
         let (role, blocks) = match m {
             Message::User { text } => ("user", vec![json!({"type": "text", "text": text})]),
-            Message::Assistant { text, tool_calls } => {
+            Message::Assistant {
+                text, tool_calls, ..
+            } => {
                 let mut blocks = Vec::new();
                 if !text.is_empty() {
                     blocks.push(json!({"type": "text", "text": text}));
@@ -243,6 +245,7 @@ impl AnthropicParser {
                             id: t.id,
                             name: t.name,
                             args,
+                            signature: None,
                         },
                     });
                 }
@@ -268,6 +271,7 @@ impl AnthropicParser {
                         provider: String::new(),
                         model: self.model.clone(),
                         ms: 0,
+                        text_signature: None,
                     },
                 });
             }
@@ -350,7 +354,8 @@ mod tests {
                 call: ToolCall {
                     id: "toolu_1".into(),
                     name: "finish".into(),
-                    args: json!({"summary": "done"})
+                    args: json!({"summary": "done"}),
+                    signature: None,
                 }
             }
         );
@@ -389,13 +394,16 @@ mod tests {
                             id: "t1".into(),
                             name: "a".into(),
                             args: json!({}),
+                            signature: None,
                         },
                         ToolCall {
                             id: "t2".into(),
                             name: "b".into(),
                             args: json!({"x": 1}),
+                            signature: None,
                         },
                     ],
+                    text_signature: None,
                 },
                 Message::ToolResult {
                     call_id: "t1".into(),

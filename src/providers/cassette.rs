@@ -168,6 +168,7 @@ pub fn cassette_from_events(events: &[Event]) -> Vec<CassetteTurn> {
                 task,
                 tool,
                 args,
+                signature,
             } => {
                 let t = pending.entry(agent).or_insert_with(|| empty(agent));
                 t.task = t.task.take().or_else(|| task.clone());
@@ -175,6 +176,7 @@ pub fn cassette_from_events(events: &[Event]) -> Vec<CassetteTurn> {
                     id: call.clone(),
                     name: tool.clone(),
                     args: args.clone(),
+                    signature: signature.clone(),
                 });
             }
             EventKind::Usage {

@@ -51,6 +51,7 @@ impl Wire for GeminiWire {
             model: settings.model.clone(),
             calls: 0,
             usage: TokenUsage::default(),
+            text_signature: None,
             done: false,
         })
     }
@@ -62,17 +63,31 @@ pub(crate) fn request_body(req: &ChatRequest) -> Value {
     for m in &req.messages {
         let (role, parts) = match m {
             Message::User { text } => ("user", vec![json!({"text": text})]),
-            Message::Assistant { text, tool_calls } => {
+            Message::Assistant {
+                text,
+                tool_calls,
+                text_signature,
+            } => {
                 let mut parts = Vec::new();
-                if !text.is_empty() {
-                    parts.push(json!({"text": text}));
+                // A signature goes back on the part it came on, unchanged (Gemini 3 refuses a
+                // function call without its own; one on text is kept too, as advised).
+                if !text.is_empty() || text_signature.is_some() {
+                    let mut part = json!({"text": text});
+                    if let Some(sig) = text_signature {
+                        part["thoughtSignature"] = json!(sig);
+                    }
+                    parts.push(part);
                 }
                 for c in tool_calls {
                     let mut call = json!({"name": c.name, "args": c.args});
                     if !c.id.starts_with(SYNTH_PREFIX) {
                         call["id"] = json!(c.id);
                     }
-                    parts.push(json!({"functionCall": call}));
+                    let mut part = json!({"functionCall": call});
+                    if let Some(sig) = &c.signature {
+                        part["thoughtSignature"] = json!(sig);
+                    }
+                    parts.push(part);
                 }
                 ("model", parts)
             }
@@ -113,7 +128,7 @@ pub(crate) fn request_body(req: &ChatRequest) -> Value {
             .iter()
             .map(|t| {
                 json!({"name": t.name, "description": t.description,
-                            "parameters": t.parameters})
+                            "parameters": super::gemini_schema::to_gemini_schema(&t.parameters)})
             })
             .collect();
         body["tools"] = json!([{"functionDeclarations": decls}]);
@@ -129,6 +144,8 @@ struct GeminiParser {
     model: String,
     calls: usize,
     usage: TokenUsage,
+    /// The last signature seen on a text or thought part of this turn.
+    text_signature: Option<String>,
     done: bool,
 }
 
@@ -164,6 +181,10 @@ impl GeminiParser {
         }
         let cand = &v["candidates"][0];
         for part in cand["content"]["parts"].as_array().into_iter().flatten() {
+            let signature = part["thoughtSignature"]
+                .as_str()
+                .filter(|s| !s.is_empty())
+                .map(str::to_string);
             if let Some(call) = part.get("functionCall") {
                 let name = call["name"].as_str().unwrap_or_default().to_string();
                 let id = match call["id"].as_str() {
@@ -176,9 +197,20 @@ impl GeminiParser {
                 };
                 self.calls += 1;
                 out.push_back(Delta::ToolCall {
-                    call: ToolCall { id, name, args },
+                    call: ToolCall {
+                        id,
+                        name,
+                        args,
+                        signature,
+                    },
                 });
-            } else if let Some(t) = part["text"].as_str().filter(|t| !t.is_empty()) {
+            } else {
+                if signature.is_some() {
+                    self.text_signature = signature;
+                }
+                let Some(t) = part["text"].as_str().filter(|t| !t.is_empty()) else {
+                    continue;
+                };
                 out.push_back(if part["thought"] == true {
                     Delta::thinking(t)
                 } else {
@@ -206,6 +238,7 @@ impl GeminiParser {
                     provider: String::new(),
                     model: self.model.clone(),
                     ms: 0,
+                    text_signature: self.text_signature.clone(),
                 },
             });
         }
@@ -291,7 +324,9 @@ mod tests {
                         id: synth_call_id(3, 0),
                         name: "read_file".into(),
                         args: json!({"path": "calc.py"}),
+                        signature: None,
                     }],
+                    text_signature: None,
                 },
                 Message::ToolResult {
                     call_id: synth_call_id(3, 0),

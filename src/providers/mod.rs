@@ -24,6 +24,7 @@ pub mod anthropic;
 pub mod cassette;
 pub mod error;
 pub mod gemini;
+pub mod gemini_schema;
 pub(crate) mod http;
 pub mod openai;
 pub mod ping;

@@ -64,7 +64,9 @@ pub(crate) fn request_body(settings: &ProviderSettings, req: &ChatRequest) -> Va
     for m in &req.messages {
         messages.push(match m {
             Message::User { text } => json!({"role": "user", "content": text}),
-            Message::Assistant { text, tool_calls } => {
+            Message::Assistant {
+                text, tool_calls, ..
+            } => {
                 let mut msg = json!({
                     "role": "assistant",
                     "content": if text.is_empty() { Value::Null } else { json!(text) },
@@ -308,6 +310,7 @@ impl OpenAiParser {
                     id,
                     name: c.name,
                     args,
+                    signature: None,
                 },
             });
             // Servers that say "stop" after a tool call still mean "run it".
@@ -326,6 +329,7 @@ impl OpenAiParser {
                 provider: String::new(),
                 model: self.model.clone(),
                 ms: 0,
+                text_signature: None,
             },
         });
         Ok(())
@@ -440,7 +444,9 @@ mod tests {
                         id: "call_1".into(),
                         name: "read_file".into(),
                         args: json!({"path": "a"}),
+                        signature: None,
                     }],
+                    text_signature: None,
                 },
                 Message::ToolResult {
                     call_id: "call_1".into(),

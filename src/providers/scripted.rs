@@ -157,6 +157,7 @@ pub fn turn_deltas(turn: CassetteTurn, default_model: &str) -> Vec<Delta> {
             provider: String::new(),
             model: turn.model.unwrap_or_else(|| default_model.to_string()),
             ms: 0,
+            text_signature: None,
         },
     });
     out

@@ -29,6 +29,10 @@ pub enum Message {
         text: String,
         #[serde(default)]
         tool_calls: Vec<ToolCall>,
+        /// An opaque signature the model put on its text (Gemini's `thoughtSignature`), sent
+        /// back on the text part unchanged.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        text_signature: Option<String>,
     },
     /// The outcome of one tool call, answered by id (and by name for Gemini, which matches
     /// results by name and order).
@@ -55,6 +59,21 @@ pub struct ToolCall {
     pub id: String,
     pub name: String,
     pub args: serde_json::Value,
+    /// An opaque signature the model put on this call (Gemini's `thoughtSignature`); Gemini 3
+    /// refuses a history whose call lacks it, so it goes back unchanged, on the same call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<String>,
+}
+
+impl ToolCall {
+    pub fn new(id: impl Into<String>, name: impl Into<String>, args: serde_json::Value) -> Self {
+        ToolCall {
+            id: id.into(),
+            name: name.into(),
+            args,
+            signature: None,
+        }
+    }
 }
 
 /// Token counts of one call. `None` means the provider did not say (some OpenAI-compatible
@@ -131,6 +150,10 @@ pub struct Completion {
     /// Wall time of the successful attempt, from sending the request to the terminator.
     #[serde(default)]
     pub ms: u64,
+    /// The signature on the turn's text (Gemini's `thoughtSignature` on a text part), to be
+    /// sent back with it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text_signature: Option<String>,
 }
 
 /// One piece of a streamed answer.

@@ -88,6 +88,7 @@ impl LogBuilder {
             task,
             tool: tool.into(),
             args,
+            signature: None,
         })
     }
 
