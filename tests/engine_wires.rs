@@ -40,7 +40,9 @@ async fn a_goal_lands_through_three_wires() {
     let openai = Harness::start(ProviderKind::Openai).await;
     let impl1 = Harness::start(ProviderKind::Anthropic).await;
     let impl2 = Harness::start(ProviderKind::Anthropic).await;
-    let gemini = Harness::start(ProviderKind::Gemini).await;
+    // A Gemini 3 reviewer: every step it takes is signed, and its server refuses a history
+    // that comes back without the signature.
+    let gemini = Harness::start_model(ProviderKind::Gemini, "gemini-3-pro-preview").await;
     // The strategist plans; later it distils lessons.
     let task = |id: &str, title: &str, kind: &str, deps: &[&str]| json!({"id": id, "title": title, "description": title, "kind": kind, "deps": deps, "priority": 1});
     openai.say(
@@ -141,6 +143,11 @@ async fn a_goal_lands_through_three_wires() {
         review("request_changes"),
     );
     gemini.say("Your task t1:", "Good now.", review("approve"));
+    gemini.say(
+        "Your task t2:",
+        "Reading the result first.",
+        vec![("read_file", json!({"path": "calc.py"}))],
+    );
     gemini.say("Your task t2:", "Good.", review("approve"));
     gemini.say("Your task t3:", "Good.", review("approve"));
 
@@ -245,6 +252,24 @@ async fn a_goal_lands_through_three_wires() {
     assert!(events
         .iter()
         .any(|e| matches!(&e.kind, EventKind::Landed { branch, .. } if branch == "main")));
+    // The reviewer's second step went out with the first step's signature on its call, and
+    // a cassette made from the log keeps it.
+    let reviews: Vec<_> = gemini
+        .server
+        .requests()
+        .into_iter()
+        .filter(|r| r.raw_body.contains("Reading the result first."))
+        .collect();
+    assert_eq!(reviews.len(), 1, "one request carried the read back");
+    assert!(reviews[0].raw_body.contains("thoughtSignature"));
+    let turns = conclave::providers::cassette_from_events(&events);
+    let signed = turns
+        .iter()
+        .filter(|t| t.agent == "reviewer")
+        .flat_map(|t| &t.tool_calls)
+        .filter(|c| c.signature.is_some())
+        .count();
+    assert!(signed >= 4, "every reviewer step is signed: {signed}");
     let gate = std::process::Command::new("sh")
         .args(["-c", GATE])
         .current_dir(&repo)

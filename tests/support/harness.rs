@@ -24,6 +24,8 @@ pub struct Harness {
     pub kind: ProviderKind,
     pub server: ProviderServer,
     pub settings: ProviderSettings,
+    /// Signatures handed out so far (a Gemini 3 model signs every step).
+    signed: std::sync::atomic::AtomicU64,
 }
 
 pub fn model_for(kind: ProviderKind) -> &'static str {
@@ -44,6 +46,12 @@ pub fn fast_policy() -> RetryPolicy {
 impl Harness {
     /// A server for `kind`. Keyed kinds expect the marker key; openai-compatible expects none.
     pub async fn start(kind: ProviderKind) -> Self {
+        Self::start_model(kind, model_for(kind)).await
+    }
+
+    /// A server for `kind` whose profile asks for `model` (e.g. a Gemini 3 model, whose
+    /// answers carry thought signatures and whose server checks they come back).
+    pub async fn start_model(kind: ProviderKind, model: &str) -> Self {
         init_keys();
         let (wire, expect) = match kind {
             ProviderKind::Openai => (WireKind::OpenAi, Some(KEY)),
@@ -55,7 +63,7 @@ impl Harness {
         let seed = rand::random();
         eprintln!("test server for {kind}: piece seed {seed}");
         let server = ProviderServer::start(wire, expect, seed).await;
-        let mut settings = ProviderSettings::new(format!("{kind}-profile"), kind, model_for(kind));
+        let mut settings = ProviderSettings::new(format!("{kind}-profile"), kind, model);
         settings.base_url = Some(server.base_url());
         settings.api_key_env = Some(match kind {
             ProviderKind::OpenaiCompatible => UNSET_ENV.into(),
@@ -67,6 +75,7 @@ impl Harness {
             kind,
             server,
             settings,
+            signed: Default::default(),
         }
     }
 
@@ -87,7 +96,13 @@ impl Harness {
     pub fn events(&self, a: &Answer) -> Vec<String> {
         let mut a = a.clone();
         if a.model.is_empty() {
-            a.model = model_for(self.kind).into();
+            a.model = self.settings.model.clone();
+        }
+        if a.signature.is_none() && a.model.starts_with("gemini-3") {
+            let n = self
+                .signed
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            a.signature = Some(format!("CiQB0e2Kb{n:06x}+thought/sig=="));
         }
         match self.kind {
             ProviderKind::Openai | ProviderKind::OpenaiCompatible => ws::openai_events(&a),
@@ -183,6 +198,7 @@ pub fn rich_answer() -> Answer {
             ),
         ],
         usage: Some((812, 96, 200)),
+        signature: None,
     }
 }
 

@@ -10,6 +10,7 @@ pub mod repo;
 pub mod runs;
 pub mod tmux;
 
+pub mod gemini_rules;
 pub mod harness;
 pub mod provider_server;
 pub mod wire_scripts;
@@ -101,14 +102,14 @@ pub fn tools() -> Vec<conclave::providers::ToolSpec> {
             description: "Read a file of the worktree with line numbers.".into(),
             parameters: json!({"type": "object", "properties": {
                 "path": {"type": "string"}, "start_line": {"type": "integer"},
-                "end_line": {"type": "integer"}}, "required": ["path"]}),
+                "end_line": {"type": "integer"}}, "required": ["path"], "additionalProperties": false}),
         },
         ToolSpec {
             name: "edit_file".into(),
             description: "Replace exactly one occurrence of old with new.".into(),
             parameters: json!({"type": "object", "properties": {
                 "path": {"type": "string"}, "old": {"type": "string"}, "new": {"type": "string"}},
-                "required": ["path", "old", "new"]}),
+                "required": ["path", "old", "new"], "additionalProperties": false}),
         },
         ToolSpec {
             name: "finish".into(),

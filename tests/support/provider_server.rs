@@ -5,7 +5,8 @@
 //! expected key a 401, an Anthropic request without `anthropic-version` a 400), and writing
 //! scripted replies: SSE bodies in randomly sized chunked pieces (forced splits after every
 //! `\r` and inside every multi-byte character), error statuses, and faults (reset, cut,
-//! stall). Must not know what the bodies mean: `wire_scripts` writes them.
+//! stall). Must not know what the bodies mean: `wire_scripts` writes them, and
+//! `gemini_rules` says what the Gemini API would refuse.
 
 use rand::{rngs::StdRng, Rng, SeedableRng};
 use std::collections::VecDeque;
@@ -123,6 +124,8 @@ struct Shared {
     replies: Mutex<VecDeque<(Option<String>, Reply)>>,
     requests: Mutex<Vec<Recorded>>,
     rng: Mutex<StdRng>,
+    /// Gemini: the thought signatures handed out, which a later history must carry.
+    signatures: Mutex<super::gemini_rules::Signatures>,
 }
 
 /// The running server; it stops when dropped.
@@ -152,6 +155,7 @@ impl ProviderServer {
             replies: Mutex::new(VecDeque::new()),
             requests: Mutex::new(Vec::new()),
             rng: Mutex::new(StdRng::seed_from_u64(seed)),
+            signatures: Mutex::new(Default::default()),
         });
         let s = shared.clone();
         let accept = tokio::spawn(async move {
@@ -321,19 +325,27 @@ fn route(shared: &Shared, req: &Recorded) -> Reply {
             r#"{"type":"error","error":{"type":"invalid_request_error","message":"anthropic-version header is required"}}"#,
         );
     }
+    if shared.wire == WireKind::Gemini {
+        let served = shared.signatures.lock().unwrap();
+        if let Some(refusal) = super::gemini_rules::refusal(&req.target, &req.body, &served) {
+            return Reply::status(400, refusal);
+        }
+    }
     let body = req.body.to_string();
     let mut replies = shared.replies.lock().unwrap();
     let hit = replies
         .iter()
         .position(|(m, _)| m.as_ref().is_none_or(|m| body.contains(m.as_str())));
-    hit.and_then(|i| replies.remove(i))
-        .map(|(_, r)| r)
-        .unwrap_or_else(|| {
-            Reply::status(
-                400,
-                r#"{"error":{"message":"test server: no scripted reply left"}}"#,
-            )
-        })
+    let reply = hit.and_then(|i| replies.remove(i)).map(|(_, r)| r);
+    if let (WireKind::Gemini, Some(Reply::Stream { body, .. })) = (shared.wire, &reply) {
+        shared.signatures.lock().unwrap().remember(body);
+    }
+    reply.unwrap_or_else(|| {
+        Reply::status(
+            400,
+            r#"{"error":{"message":"test server: no scripted reply left"}}"#,
+        )
+    })
 }
 
 async fn read_request(sock: &mut TcpStream) -> Option<Recorded> {

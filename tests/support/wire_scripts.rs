@@ -15,6 +15,9 @@ pub struct Answer {
     pub calls: Vec<Call>,
     /// (input incl. cached, output, cached); None: the server reports no usage.
     pub usage: Option<(u64, u64, u64)>,
+    /// Gemini: the thought signature of this step, on its first function call (or, with no
+    /// call, on its last text part), as Gemini 3 sends it.
+    pub signature: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -194,11 +197,15 @@ pub fn gemini_events(a: &Answer) -> Vec<String> {
     let (input, output, cached) = a.usage.unwrap_or((0, 0, 0));
     let crlf = |v: Value| format!("data: {v}\r\n\r\n");
     let mut ev = Vec::new();
-    let parts = a
+    let mut parts: Vec<Value> = a
         .thinking
         .iter()
         .map(|t| json!({"text": t, "thought": true}))
-        .chain(a.text.iter().map(|t| json!({"text": t})));
+        .chain(a.text.iter().map(|t| json!({"text": t})))
+        .collect();
+    if let (Some(sig), true, Some(last)) = (&a.signature, a.calls.is_empty(), parts.last_mut()) {
+        last["thoughtSignature"] = json!(sig);
+    }
     for p in parts {
         ev.push(crlf(
             json!({"candidates": [{"content": {"role": "model", "parts": [p]}, "index": 0}],
@@ -209,9 +216,15 @@ pub fn gemini_events(a: &Answer) -> Vec<String> {
     let calls: Vec<Value> = a
         .calls
         .iter()
-        .map(|c| {
+        .enumerate()
+        .map(|(i, c)| {
             let args: Value = serde_json::from_str(&c.args).unwrap_or(json!({}));
-            json!({"functionCall": {"name": c.name, "args": args}})
+            let mut part = json!({"functionCall": {"name": c.name, "args": args}});
+            // Parallel calls: only the first of the step is signed.
+            if let (0, Some(sig)) = (i, &a.signature) {
+                part["thoughtSignature"] = json!(sig);
+            }
+            part
         })
         .collect();
     let mut last = json!({"candidates": [{"content": {"role": "model", "parts": calls},
