@@ -119,3 +119,79 @@ fn a_person_drives_the_demo_in_a_terminal() {
         .lines()
         .any(|l| l.contains("\"LevelChanged\"") && l.contains("\"to\":1")));
 }
+
+/// A person drops a hunk in the Diff pane and approves: that hunk never reaches the demo
+/// repo's `main`, whether the approval was the diff's or the merge's. t2's merge brings
+/// median() and its test (two hunks): the test is dropped. t3's diff changes calc.py and
+/// adds test_empty.py: the new file is dropped.
+#[test]
+fn a_hunk_dropped_on_the_screen_never_reaches_main() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let repo = dir.path().join("calc");
+    let bin = env!("CARGO_BIN_EXE_conclave");
+    let script = format!(
+        "env CONCLAVE_DATA_DIR={} XDG_CONFIG_HOME={} {bin} demo --dir {}; echo EXITED; sleep 60",
+        data.display(),
+        dir.path().join("cfg").display(),
+        repo.display()
+    );
+    let t = Tmux::start("e2e-hunks", &script, 160, 45);
+    must(t.wait_for("plan of 4 tasks", 30), "the plan waiting");
+    t.keys(&["-"]);
+    must(t.wait_for("L1 Assisted", 5), "level 1");
+    let end = Instant::now() + Duration::from_secs(120);
+    let (mut dropped, mut dropped_at_merge) = (false, false);
+    loop {
+        let s = t.screen();
+        if s.contains(" finished ") || s.contains("· finished") {
+            break;
+        }
+        assert!(Instant::now() < end, "the run did not finish:\n{s}");
+        let waiting = s.lines().find(|l| l.starts_with("▶ ")).map(str::to_string);
+        match waiting {
+            Some(l) if !dropped && l.starts_with("▶ diff") && l.contains("t3") => {
+                t.keys(&["4", "n", "space"]);
+                must(t.wait_for("1 hunk dropped", 5), "the Diff pane counts it");
+                t.keys(&["a"]);
+                dropped = true;
+            }
+            Some(l) if !dropped_at_merge && l.starts_with("▶ merge") && l.contains("t2") => {
+                t.keys(&["4", "n", "space"]);
+                must(t.wait_for("1 hunk dropped", 5), "the Diff pane counts it");
+                t.keys(&["a"]);
+                dropped_at_merge = true;
+            }
+            Some(_) => t.keys(&["a"]),
+            None => {}
+        }
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    assert!(
+        dropped && dropped_at_merge,
+        "t3's diff or t2's merge never waited"
+    );
+    t.keys(&["q"]);
+    must(t.wait_for("EXITED", 10), "the program's exit");
+    let on_main = |path: &str| {
+        std::process::Command::new("git")
+            .args(["show", &format!("main:{path}")])
+            .current_dir(&repo)
+            .output()
+            .unwrap()
+    };
+    assert!(
+        !on_main("test_empty.py").status.success(),
+        "the dropped hunk (test_empty.py) reached main"
+    );
+    let calc = String::from_utf8_lossy(&on_main("calc.py").stdout).into_owned();
+    assert!(
+        calc.contains("raise ValueError") && calc.contains("def median"),
+        "a kept hunk is missing:\n{calc}"
+    );
+    let tests = String::from_utf8_lossy(&on_main("test_calc.py").stdout).into_owned();
+    assert!(
+        !tests.contains("test_median"),
+        "the hunk dropped from t2's merge reached main:\n{tests}"
+    );
+}
