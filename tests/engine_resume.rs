@@ -35,6 +35,16 @@ fn round(kill_after: usize) {
         "the demo ended before event {kill_after}"
     );
     let run = seen[0]["run"].as_str().unwrap().to_string();
+    // Its process died: the run is listed as interrupted, not as running.
+    let listed = conclave(dir.path())
+        .args(["runs", "--json"])
+        .output()
+        .unwrap();
+    let listed: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
+    assert_eq!(
+        listed[0]["status"], "interrupted",
+        "kill after {kill_after}"
+    );
     let out = conclave(dir.path())
         .args([
             "resume",
@@ -120,6 +130,26 @@ fn round(kill_after: usize) {
         "an approval was asked twice: {asked:?}"
     );
     assert!(events.iter().any(|e| e["kind"] == "Landed"));
+    // Resuming the finished run says so and appends nothing after its RunFinished.
+    let again = conclave(dir.path())
+        .args(["resume", &run, "--headless"])
+        .output()
+        .unwrap();
+    assert_eq!(again.status.code(), Some(2), "{}", text(&again.stderr));
+    assert!(
+        text(&again.stderr).contains("already finished; there is nothing to resume"),
+        "{}",
+        text(&again.stderr)
+    );
+    let after = conclave(dir.path())
+        .args(["export", &run])
+        .output()
+        .unwrap();
+    assert_eq!(
+        text(&after.stdout).lines().count(),
+        events.len() + 1,
+        "resume of a finished run appended to it"
+    );
     let gate = std::process::Command::new("python3")
         .args(["-m", "unittest", "-q"])
         .current_dir(&repo)

@@ -14,6 +14,9 @@ pub fn list(ctx: &Context, a: &RunsArgs) -> Outcome {
             std::fs::canonicalize(&r.repo).unwrap_or_else(|_| r.repo.clone().into()) == want
         });
     }
+    for r in &mut runs {
+        r.status = r.status_shown().to_string();
+    }
     if a.json {
         println!(
             "{}",
@@ -31,7 +34,7 @@ pub fn list(ctx: &Context, a: &RunsArgs) -> Outcome {
 
 pub fn table(runs: &[RunSummary]) -> String {
     let mut out = format!(
-        "{:<12} {:<19} {:<24} {:<32} {:>2} {:<9} {:>7} {:>9} {:>8}\n",
+        "{:<12} {:<19} {:<24} {:<32} {:>2} {:<11} {:>7} {:>9} {:>8}\n",
         "RUN", "STARTED (UTC)", "REPO", "GOAL", "L", "STATUS", "TASKS", "TOKENS", "COST"
     );
     for r in runs {
@@ -40,13 +43,13 @@ pub fn table(runs: &[RunSummary]) -> String {
             .map(|n| n.to_string_lossy().to_string())
             .unwrap_or_else(|| r.repo.clone());
         out.push_str(&format!(
-            "{:<12} {:<19} {:<24} {:<32} {:>2} {:<9} {:>7} {:>9} {:>8}\n",
+            "{:<12} {:<19} {:<24} {:<32} {:>2} {:<11} {:>7} {:>9} {:>8}\n",
             &r.id.to_string()[..12],
             format_utc(r.started_at_ms),
             shorten(&repo, 24),
             shorten(&r.goal, 32),
             r.level.map(|l| l.to_string()).unwrap_or_else(|| "-".into()),
-            r.status,
+            r.status_shown(),
             format!("{}/{}", r.tasks_done, r.tasks_total),
             r.input_tokens + r.output_tokens,
             format!("${:.2}", r.cost_usd),

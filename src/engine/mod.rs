@@ -249,7 +249,8 @@ pub fn start(
     launch(store, log, rr, opts)
 }
 
-/// Continues an interrupted run from its last event.
+/// Continues an interrupted run from its last event. A run that already ended is left as
+/// it is: nothing is appended after its `RunFinished`.
 pub fn resume(store: &Store, run: RunId, opts: RunOptions) -> Result<RunHandle, EngineError> {
     continue_live(store, store.open_writer(run)?, opts)
 }
@@ -278,6 +279,14 @@ fn continue_live(
     if root.is_empty() {
         return Err(EngineError::Setup(format!(
             "run {run} never started; nothing to resume"
+        )));
+    }
+    // A fork's copy never holds the parent's RunFinished, so only a resume can meet one.
+    let ended = log.with_state(|s| s.status);
+    if ended.is_over() {
+        return Err(EngineError::Setup(format!(
+            "run {run} already {}; there is nothing to resume (`conclave fork {run} --at SEQ` goes on from any of its events)",
+            ended.name()
         )));
     }
     if let Some(c) = recorded_config(store, run)? {

@@ -32,6 +32,18 @@ pub struct RunSummary {
 }
 
 impl RunSummary {
+    /// The status a person is shown. Whoever reads the index holds the store, and sled lets
+    /// one process at a time do that, so no other process is running a run now: one whose
+    /// log still says running or paused was interrupted (killed, or its terminal closed)
+    /// and waits for `conclave resume`. (When several processes share a store this must
+    /// ask whether the run's owner is alive instead.)
+    pub fn status_shown(&self) -> &str {
+        match self.status.as_str() {
+            "running" | "paused" | "empty" => "interrupted",
+            s => s,
+        }
+    }
+
     pub fn of(id: RunId, s: &RunState) -> RunSummary {
         RunSummary {
             id,
