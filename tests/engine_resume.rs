@@ -165,7 +165,8 @@ fn round(kill_after: usize) {
 #[test]
 fn a_run_killed_mid_task_resumes_to_a_finished_gap_free_log() {
     // Early (t1 and t2 implementing), middle (gates, review, retries) and late (merging).
-    for kill_after in [30, 75, 115, 130, 160] {
+    // Right after the first line (RunStarted) is printed: the run exists and resumes.
+    for kill_after in [1, 30, 75, 115, 130, 160] {
         round(kill_after);
     }
 }

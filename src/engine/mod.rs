@@ -210,7 +210,7 @@ pub fn start(
         return Err(EngineError::Setup("no agents are configured".into()));
     }
     let run = RunId::new_at(crate::util::now_ms());
-    let rr = RunRepo::start(repo, &run.to_string(), &opts.data_dir)?;
+    let rr = RunRepo::inspect(repo, &run.to_string(), &opts.data_dir)?;
     let adaptations = learning::tune(store, &mut opts.config);
     let writer = store.create_run(run)?;
     let log = Arc::new(RunLog::new(writer));
@@ -243,6 +243,13 @@ pub fn start(
         parent: None,
         config: serde_json::to_value(&opts.config).ok(),
     })?;
+    // RunStarted is on disk (a durable kind): only now does the run touch the repo.
+    if let Err(e) = rr.ensure_integration_branch() {
+        log.append(EventKind::RunFinished {
+            status: crate::model::RunOutcome::Failed,
+        })?;
+        return Err(e.into());
+    }
     for a in adaptations {
         log.append(a)?;
     }

@@ -53,6 +53,15 @@ pub(super) fn signature(who: &str) -> Result<Signature<'static>> {
 impl RunRepo {
     /// Opens the repository containing `path` and records where the run starts from.
     pub fn start(path: &Path, run: &str, data_dir: &Path) -> Result<RunRepo> {
+        let rr = Self::inspect(path, run, data_dir)?;
+        rr.ensure_integration_branch()?;
+        Ok(rr)
+    }
+
+    /// What a new run on the repo at `path` would record (its root, base commit and branch),
+    /// writing nothing: the engine logs the run durably before it makes a branch, so a kill
+    /// in between leaves a run that `resume` finishes, never a branch nobody lists.
+    pub fn inspect(path: &Path, run: &str, data_dir: &Path) -> Result<RunRepo> {
         let repo = Repository::discover(path).map_err(|e| GitError::NotARepo {
             path: path.display().to_string(),
             reason: e.message().to_string(),
@@ -72,13 +81,23 @@ impl RunRepo {
             user_branch,
             worktrees_dir: data_dir.join("worktrees").join(run),
         };
+        Ok(rr)
+    }
+
+    /// Makes the run's integration branch at its base commit, unless it exists.
+    pub fn ensure_integration_branch(&self) -> Result<()> {
+        let repo = self.repo()?;
         if repo
-            .find_branch(&rr.integration_branch(), BranchType::Local)
+            .find_branch(&self.integration_branch(), BranchType::Local)
             .is_err()
         {
-            repo.branch(&rr.integration_branch(), &base, false)?;
+            repo.branch(
+                &self.integration_branch(),
+                &repo.find_commit(self.base_commit)?,
+                false,
+            )?;
         }
-        Ok(rr)
+        Ok(())
     }
 
     /// Reopens a run's repo from what its log recorded (resume).

@@ -481,11 +481,13 @@ impl EventKind {
     }
 
     /// Events that must be on disk before they count (design §13): a person's answer or a
-    /// level change is flushed before the engine acts on it.
+    /// level change is flushed before the engine acts on it, and a run exists (listed,
+    /// resumable) before anyone is told its id.
     pub fn must_be_durable(&self) -> bool {
         matches!(
             self,
-            EventKind::ApprovalRequested { .. }
+            EventKind::RunStarted { .. }
+                | EventKind::ApprovalRequested { .. }
                 | EventKind::ApprovalDecided { .. }
                 | EventKind::LevelChanged { .. }
                 | EventKind::RunFinished { .. }
