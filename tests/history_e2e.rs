@@ -171,12 +171,17 @@ fn closing_the_terminal_ends_the_home_screen_after_a_replay() {
         .expect("the pane's pid");
     // The terminal goes away (the pane is killed: SIGHUP), and conclave with it.
     t.cmd(&["kill-pane", "-t", "e2e"]);
-    let gone = (0..100).any(|_| {
-        std::thread::sleep(Duration::from_millis(100));
+    // A generous deadline: on a loaded machine the exit (the store's flush) takes a while.
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    let gone = loop {
         // Gone, or a zombie nobody reaps: either way it no longer runs.
-        std::fs::read_to_string(format!("/proc/{pid}/stat"))
-            .map_or(true, |s| s.split_whitespace().nth(2) == Some("Z"))
-    });
+        let gone = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .map_or(true, |s| s.split_whitespace().nth(2) == Some("Z"));
+        if gone || std::time::Instant::now() > deadline {
+            break gone;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
     assert!(
         gone,
         "conclave (pid {pid}) still runs after its terminal closed"

@@ -37,6 +37,9 @@ fn crash_child() {
     } else {
         store.create_run(run).unwrap()
     };
+    // Planning the events takes a while on a loaded machine: the parent's random moment
+    // starts from here, not from the spawn.
+    println!("ready");
     loop {
         let from = w.next_seq() as usize;
         let to = (from + rng.gen_range(1..200)).min(events.len());
@@ -69,9 +72,14 @@ fn sigkill_at_random_moments_loses_nothing_acknowledged() {
             .spawn()
             .unwrap();
         let stdout = child.stdout.take().unwrap();
+        let (ready_tx, ready) = std::sync::mpsc::channel();
         let reader = std::thread::spawn(move || {
             let mut max = None;
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                // libtest may print "test crash_child ... " on the same line first.
+                if line.ends_with("ready") {
+                    let _ = ready_tx.send(());
+                }
                 if let Some(n) = line
                     .strip_prefix("durable ")
                     .and_then(|n| n.parse::<u64>().ok())
@@ -81,6 +89,9 @@ fn sigkill_at_random_moments_loses_nothing_acknowledged() {
             }
             max
         });
+        ready
+            .recv_timeout(Duration::from_secs(120))
+            .expect("the child never got ready");
         std::thread::sleep(Duration::from_millis(rng.gen_range(30..250)));
         child.kill().unwrap(); // SIGKILL
         child.wait().unwrap();

@@ -53,8 +53,8 @@ fn a_person_drives_the_demo_in_a_terminal() {
     // The agent gets the reason: it shows in its transcript.
     t.keys(&["2"]);
     let mut seen = false;
-    for _ in 0..5 {
-        if t.wait_for("rejected your change: please also test negative numbers", 2)
+    for _ in 0..12 {
+        if t.seen_within("rejected your change: please also test negative numbers", 3)
             .is_ok()
         {
             seen = true;

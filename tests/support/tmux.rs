@@ -33,8 +33,16 @@ impl Tmux {
         self.cmd(&["send-keys", "-t", "e2e", "-l", s]);
     }
 
-    /// Waits until the screen shows `what`; the screen on failure.
+    /// Waits until the screen shows `what`; the screen on failure. The wait is at least 30 s
+    /// whatever `secs` says: it costs nothing when the screen is right, and a loaded 2-core
+    /// machine can take that long to draw.
     pub fn wait_for(&self, what: &str, secs: u64) -> Result<String, String> {
+        self.seen_within(what, secs.max(30))
+    }
+
+    /// Like `wait_for` but for exactly `secs`: for looking at one tab after another, where
+    /// not seeing `what` soon is an answer too.
+    pub fn seen_within(&self, what: &str, secs: u64) -> Result<String, String> {
         let end = Instant::now() + Duration::from_secs(secs);
         loop {
             let s = self.screen();
