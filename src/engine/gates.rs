@@ -69,10 +69,8 @@ pub async fn run_gates(
         ));
         if !passed {
             out.passed = false;
-            out.feedback.push(format!(
-                "The gate `{}` (`{}`) failed:\n{tail}",
-                g.name, g.command
-            ));
+            let text = format!("The gate `{}` (`{}`) failed:\n{tail}", g.name, g.command);
+            out.feedback.push(log.redactor().redact(&text).into_owned());
         }
     }
     out
