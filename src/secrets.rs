@@ -42,9 +42,16 @@ pub const DEFAULT_SECRET_VARS: &[&str] = &[
 /// redacted wherever it shows.
 pub fn looks_secret(name: &str) -> bool {
     let up = name.to_ascii_uppercase();
-    ["SECRET", "PASSWORD", "PASSWD", "TOKEN", "CREDENTIAL", "PRIVATE_KEY"]
-        .iter()
-        .any(|w| up.contains(w))
+    [
+        "SECRET",
+        "PASSWORD",
+        "PASSWD",
+        "TOKEN",
+        "CREDENTIAL",
+        "PRIVATE_KEY",
+    ]
+    .iter()
+    .any(|w| up.contains(w))
         || up.ends_with("_KEY")
         || up.ends_with("_PAT")
         || DEFAULT_SECRET_VARS.contains(&up.as_str())

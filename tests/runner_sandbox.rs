@@ -13,7 +13,7 @@ use conclave::agents::AgentRun;
 use conclave::config::GateConfig;
 use conclave::engine::run_log::RunLog;
 use conclave::git::{RunRepo, TaskWorktree};
-use conclave::model::{RunId, Role};
+use conclave::model::{Role, RunId};
 use conclave::runner::{CommandOutcome, CommandSpec, LocalRunner, Runner, Sandbox};
 use conclave::store::Store;
 use serde_json::json;
@@ -84,9 +84,16 @@ async fn a_command_writes_inside_its_worktree_and_nowhere_else() {
     std::fs::write(&outside, "original\n").unwrap();
     let wt = &r.wt.path;
 
-    let o = run(&sb, spec("echo made > inside.txt && mkdir -p d && echo x > d/y", wt)).await;
+    let o = run(
+        &sb,
+        spec("echo made > inside.txt && mkdir -p d && echo x > d/y", wt),
+    )
+    .await;
     assert!(o.success(), "{}", o.output_tail);
-    assert_eq!(std::fs::read_to_string(wt.join("inside.txt")).unwrap(), "made\n");
+    assert_eq!(
+        std::fs::read_to_string(wt.join("inside.txt")).unwrap(),
+        "made\n"
+    );
 
     for cmd in [
         format!("echo evil > {}", outside.display()),
@@ -133,7 +140,11 @@ async fn git_works_in_the_worktree_but_cannot_touch_the_users_refs() {
     // Moving the worktree's HEAD to the user's branch is put back: the engine's next commit
     // there would land on `main`.
     let o = run(&sb, spec("git symbolic-ref HEAD refs/heads/main", wt)).await;
-    assert!(o.output_tail.contains("it was put back"), "{}", o.output_tail);
+    assert!(
+        o.output_tail.contains("it was put back"),
+        "{}",
+        o.output_tail
+    );
     let head = git2::Repository::open(wt).unwrap();
     assert_eq!(
         head.head().unwrap().name(),
@@ -179,14 +190,20 @@ async fn secrets_stay_out_of_the_environment_and_home_is_a_scratch_dir() {
     let r = repo();
     let o = run(
         &sb,
-        spec("env; echo \"home=$HOME\"; touch \"$HOME/x\" && echo home-writable", &r.wt.path),
+        spec(
+            "env; echo \"home=$HOME\"; touch \"$HOME/x\" && echo home-writable",
+            &r.wt.path,
+        ),
     )
     .await;
     assert!(o.success(), "{}", o.output_tail);
     let out = &o.output_tail;
     assert!(!out.contains("aws-marker-value"), "{out}");
     assert!(!out.contains("db-marker-value"), "{out}");
-    assert!(out.contains("CONCLAVE_SANDBOX_TEST_EXTRA=extra-marker"), "{out}");
+    assert!(
+        out.contains("CONCLAVE_SANDBOX_TEST_EXTRA=extra-marker"),
+        "{out}"
+    );
     assert!(out.contains("home-writable"), "{out}");
     let home = out
         .lines()
@@ -252,7 +269,12 @@ async fn a_token_never_reaches_the_model() {
         text: vec!["Looking.".into()],
         calls: vec![
             Call::new("c1", "read_file", json!({"path": "creds.txt"}), 1),
-            Call::new("c2", "run_command", json!({"command": "cat creds.txt; env"}), 1),
+            Call::new(
+                "c2",
+                "run_command",
+                json!({"command": "cat creds.txt; env"}),
+                1,
+            ),
             Call::new("c3", "search", json!({"pattern": "ghp_"}), 1),
         ],
         usage: Some((10, 5, 0)),
@@ -322,4 +344,23 @@ async fn gate_feedback_is_redacted_before_it_becomes_feedback() {
     let feedback = g.feedback.join("\n");
     assert!(feedback.contains("failing with [redacted]"), "{feedback}");
     assert!(!feedback.contains(TOKEN));
+}
+
+/// A toolchain that finds its install through HOME (rustup's `cargo`) still runs with HOME
+/// at the scratch dir: it is told where its home is.
+#[tokio::test]
+async fn a_toolchain_found_through_home_still_runs() {
+    let Some(sb) = enforcing() else { return };
+    if std::process::Command::new("cargo")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("SKIPPED: no cargo on PATH");
+        return;
+    }
+    let r = repo();
+    let o = run(&sb, spec("cargo --version", &r.wt.path)).await;
+    assert!(o.success(), "{}", o.output_tail);
+    assert!(o.output_tail.contains("cargo "), "{}", o.output_tail);
 }

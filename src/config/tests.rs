@@ -133,7 +133,10 @@ fn sandbox_settings_load_and_expand_home() {
     assert_eq!(c.sandbox.env, ["CARGO_HOME"]);
     let home = std::path::PathBuf::from(std::env::var("HOME").unwrap());
     assert_eq!(SandboxConfig::expand("~/data"), Some(home.join("data")));
-    assert_eq!(SandboxConfig::expand("/srv/cache"), Some("/srv/cache".into()));
+    assert_eq!(
+        SandboxConfig::expand("/srv/cache"),
+        Some("/srv/cache".into())
+    );
     assert_eq!(SandboxConfig::expand("relative/dir"), None);
 }
 

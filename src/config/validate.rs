@@ -131,7 +131,9 @@ fn check_sandbox(c: &Config, bad: &mut impl FnMut(String, String)) {
         let key = format!("sandbox.env[{i}]");
         let valid = !name.is_empty()
             && !name.starts_with(|ch: char| ch.is_ascii_digit())
-            && name.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '_');
+            && name
+                .chars()
+                .all(|ch| ch.is_ascii_alphanumeric() || ch == '_');
         if !valid {
             bad(
                 key,

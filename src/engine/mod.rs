@@ -148,12 +148,12 @@ fn launch(
         crate::providers::EventSink::emit(
             log.as_ref(),
             EventKind::Transcript {
-            agent: "engine".into(),
-            task: None,
-            part: crate::model::TranscriptPart::System,
-            text: "the sandbox is off ([sandbox] mode = \"off\"): commands run unconfined, \
+                agent: "engine".into(),
+                task: None,
+                part: crate::model::TranscriptPart::System,
+                text: "the sandbox is off ([sandbox] mode = \"off\"): commands run unconfined, \
                    with this user's access to every file and the network\n"
-                .into(),
+                    .into(),
             },
         );
     }

@@ -354,9 +354,7 @@ async fn detect_work(ctx: &Arc<Ctx>) {
                     if !o.success() {
                         findings.push(failing_gate_finding(&g.name, &tail));
                     }
-                    findings.extend(super::detection::findings_from_gate_output(
-                        &g.name, &tail,
-                    ));
+                    findings.extend(super::detection::findings_from_gate_output(&g.name, &tail));
                 }
             }
         }

@@ -222,8 +222,14 @@ mod tests {
         let o = rt
             .block_on(LocalRunner::new(sandbox.clone()).run(s.clone(), CancellationToken::new()))
             .unwrap();
-        assert!(!o.output_tail.contains("marker-value-42"), "{}", o.output_tail);
-        assert!(o.output_tail.contains("CONCLAVE_TEST_NAMED_VAR=marker-value-43"));
+        assert!(
+            !o.output_tail.contains("marker-value-42"),
+            "{}",
+            o.output_tail
+        );
+        assert!(o
+            .output_tail
+            .contains("CONCLAVE_TEST_NAMED_VAR=marker-value-43"));
         assert!(o.output_tail.contains("PATH="));
         // A name the run withholds stays out even when the config names it.
         s.env_remove = vec!["CONCLAVE_TEST_NAMED_VAR".into()];

@@ -45,6 +45,16 @@ pub const BASE_ENV: &[&str] = &[
     "PATH", "LANG", "LC_ALL", "LC_CTYPE", "TERM", "USER", "LOGNAME", "TZ",
 ];
 
+/// Toolchains that find their install through HOME: with HOME at the scratch dir, each is
+/// told where its home is (the variable conclave has, or `~/<dir>` when that exists).
+const TOOL_HOMES: &[(&str, &str)] = &[
+    ("CARGO_HOME", ".cargo"),
+    ("RUSTUP_HOME", ".rustup"),
+    ("PYENV_ROOT", ".pyenv"),
+    ("NVM_DIR", ".nvm"),
+    ("GOPATH", "go"),
+];
+
 /// System directories commands may read and execute.
 const SYSTEM_READ: &[&str] = &[
     "/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc", "/opt", "/nix",
@@ -254,6 +264,17 @@ impl Sandbox {
             }
             if let Some(v) = std::env::var_os(&name) {
                 out.push((name, v));
+            }
+        }
+        let real_home = std::env::var_os("HOME").map(PathBuf::from);
+        for (var, dir) in TOOL_HOMES {
+            let value = std::env::var_os(var).or_else(|| {
+                let d = real_home.as_ref()?.join(dir);
+                d.is_dir().then(|| d.into_os_string())
+            });
+            if let Some(v) = value {
+                out.retain(|(n, _)| n != var);
+                out.push((var.to_string(), v));
             }
         }
         let tmp = scratch.join("tmp");

@@ -100,7 +100,11 @@ impl Confinement {
         let read_rules = rules(read, AccessFs::from_read(TARGET_ABI));
         let write_rules = rules(write, AccessFs::from_all(TARGET_ABI));
         let device_rules = rules(devices, AccessFs::from_all(TARGET_ABI));
-        for r in read_rules.into_iter().chain(write_rules).chain(device_rules) {
+        for r in read_rules
+            .into_iter()
+            .chain(write_rules)
+            .chain(device_rules)
+        {
             created = created.add_rule(r).map_err(err)?;
         }
         let fd: Option<OwnedFd> = created.into();
@@ -149,8 +153,14 @@ impl NsPlan {
             kind,
             maps: [
                 (c("/proc/self/setgroups"), b"deny".to_vec()),
-                (c("/proc/self/uid_map"), format!("{uid} {uid} 1\n").into_bytes()),
-                (c("/proc/self/gid_map"), format!("{gid} {gid} 1\n").into_bytes()),
+                (
+                    c("/proc/self/uid_map"),
+                    format!("{uid} {uid} 1\n").into_bytes(),
+                ),
+                (
+                    c("/proc/self/gid_map"),
+                    format!("{gid} {gid} 1\n").into_bytes(),
+                ),
             ],
         }
     }

@@ -32,17 +32,29 @@ fn a_forged_dot_git_file_widens_nothing() {
     std::fs::create_dir_all(&wt).unwrap();
     let admin = repo.join(".git/worktrees/w");
     std::fs::write(wt.join(".git"), format!("gitdir: {}\n", admin.display())).unwrap();
-    std::fs::write(admin.join("gitdir"), format!("{}\n", wt.join(".git").display())).unwrap();
+    std::fs::write(
+        admin.join("gitdir"),
+        format!("{}\n", wt.join(".git").display()),
+    )
+    .unwrap();
     std::fs::write(admin.join("commondir"), "../..\n").unwrap();
     let g = WorktreeGit::find(&wt).expect("a well-formed worktree");
     assert_eq!(g.admin, admin.canonicalize().unwrap());
     assert_eq!(g.common, repo.join(".git").canonicalize().unwrap());
     // Pointing `.git` at the shared git dir, or at an admin dir of another worktree, gives
     // no git dir at all.
-    std::fs::write(wt.join(".git"), format!("gitdir: {}\n", repo.join(".git").display())).unwrap();
+    std::fs::write(
+        wt.join(".git"),
+        format!("gitdir: {}\n", repo.join(".git").display()),
+    )
+    .unwrap();
     assert!(WorktreeGit::find(&wt).is_none());
     std::fs::create_dir_all(repo.join(".git/worktrees/other")).unwrap();
-    std::fs::write(repo.join(".git/worktrees/other/gitdir"), "/elsewhere/.git\n").unwrap();
+    std::fs::write(
+        repo.join(".git/worktrees/other/gitdir"),
+        "/elsewhere/.git\n",
+    )
+    .unwrap();
     std::fs::write(repo.join(".git/worktrees/other/commondir"), "../..\n").unwrap();
     std::fs::write(
         wt.join(".git"),
@@ -60,7 +72,11 @@ fn guarded_git_metadata_is_put_back() {
     std::fs::create_dir_all(&admin).unwrap();
     std::fs::create_dir_all(&wt).unwrap();
     std::fs::write(wt.join(".git"), format!("gitdir: {}\n", admin.display())).unwrap();
-    std::fs::write(admin.join("gitdir"), format!("{}\n", wt.join(".git").display())).unwrap();
+    std::fs::write(
+        admin.join("gitdir"),
+        format!("{}\n", wt.join(".git").display()),
+    )
+    .unwrap();
     std::fs::write(admin.join("commondir"), "../..\n").unwrap();
     std::fs::write(admin.join("HEAD"), "ref: refs/heads/conclave/r/t\n").unwrap();
     let g = WorktreeGit::find(&wt).unwrap();
