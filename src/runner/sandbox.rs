@@ -305,7 +305,7 @@ impl Sandbox {
             SandboxMode::Enforce => {
                 self.check()?;
                 let network = spec.network || self.network;
-                Some(self.confinement(spec, scratch.path(), git.as_ref(), network)?)
+                Some(self.confinement(spec, scratch.path(), git.as_ref(), network, &env)?)
             }
         };
         Ok(Prepared {
@@ -323,6 +323,7 @@ impl Sandbox {
         scratch: &Path,
         git: Option<&WorktreeGit>,
         network: bool,
+        env: &[(String, OsString)],
     ) -> Result<os::Confinement, SandboxError> {
         let mut write: Vec<PathBuf> = vec![spec.cwd.clone(), scratch.to_path_buf()];
         let mut read: Vec<PathBuf> = SYSTEM_READ.iter().map(PathBuf::from).collect();
@@ -335,6 +336,14 @@ impl Sandbox {
         if let Some(path) = std::env::var_os("PATH") {
             read.extend(std::env::split_paths(&path).filter(|p| p.is_absolute()));
         }
+        // The toolchain homes the command is told about (a pyenv shim on PATH runs
+        // `$PYENV_ROOT/libexec/pyenv`).
+        read.extend(
+            env.iter()
+                .filter(|(n, _)| TOOL_HOMES.iter().any(|(t, _)| t == n))
+                .map(|(_, v)| PathBuf::from(v))
+                .filter(|p| p.is_absolute()),
+        );
         let devices: Vec<PathBuf> = DEVICES.iter().map(PathBuf::from).collect();
         let netns = if network {
             None
@@ -351,6 +360,7 @@ impl Sandbox {
         _scratch: &Path,
         _git: Option<&WorktreeGit>,
         _network: bool,
+        _env: &[(String, OsString)],
     ) -> Result<os::Confinement, SandboxError> {
         Err(SandboxError::Unavailable("landlock is Linux only".into()))
     }
