@@ -143,17 +143,16 @@ fn launch(
     opts: RunOptions,
 ) -> Result<RunHandle, EngineError> {
     let sandbox = sandbox_for(&opts.config)?;
-    if sandbox.mode == crate::config::SandboxMode::Off {
-        // Said loudly, once per run: nothing confines what agents and gates run.
+    if let Some(warning) = sandbox.weaker_than_asked() {
+        // Said loudly, once per run: what confines agents' and gates' commands less than the
+        // user may think.
         crate::providers::EventSink::emit(
             log.as_ref(),
             EventKind::Transcript {
                 agent: "engine".into(),
                 task: None,
                 part: crate::model::TranscriptPart::System,
-                text: "the sandbox is off ([sandbox] mode = \"off\"): commands run unconfined, \
-                   with this user's access to every file and the network\n"
-                    .into(),
+                text: format!("{warning}\n"),
             },
         );
     }

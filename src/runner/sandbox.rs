@@ -219,6 +219,24 @@ impl Sandbox {
         Ok(())
     }
 
+    /// What a run must say once: commands unconfined, or network isolation only partial.
+    pub fn weaker_than_asked(&self) -> Option<String> {
+        match self.mode {
+            SandboxMode::Off => Some(
+                "the sandbox is off ([sandbox] mode = \"off\"): commands run unconfined, with \
+                 this user's access to every file and the network"
+                    .into(),
+            ),
+            SandboxMode::Enforce if !self.network => support().netns.as_ref().err().map(|e| {
+                format!(
+                    "no network namespace for commands ({e}): landlock stops their TCP \
+                     connections, not UDP"
+                )
+            }),
+            SandboxMode::Enforce => None,
+        }
+    }
+
     /// One line for a person: what commands run under.
     pub fn describe(&self) -> String {
         match self.mode {

@@ -232,3 +232,36 @@ unsafe fn loopback_up() -> std::io::Result<()> {
     libc::close(s);
     check(r as libc::c_long)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The user-namespace path (what a non-root user gets) maps the user's own ids and
+    /// brings up a loopback; run here even as root, where `Plain` would be chosen.
+    #[test]
+    fn a_user_namespace_maps_the_users_own_ids() {
+        let plan = ChildPlan {
+            ruleset: None,
+            netns: Some(NsPlan::new(NetNs::User)),
+        };
+        let mut cmd = std::process::Command::new("sh");
+        cmd.args(["-c", "cat /proc/self/uid_map"]);
+        // SAFETY: `apply` only makes async-signal-safe syscalls.
+        unsafe {
+            std::os::unix::process::CommandExt::pre_exec(&mut cmd, move || plan.apply());
+        }
+        let out = match cmd.output() {
+            Ok(o) if o.status.success() => String::from_utf8_lossy(&o.stdout).into_owned(),
+            other => {
+                eprintln!("SKIPPED: no user namespaces here: {other:?}");
+                return;
+            }
+        };
+        // SAFETY: getuid cannot fail.
+        let uid = unsafe { libc::getuid() }.to_string();
+        let first = out.lines().next().unwrap_or_default();
+        let fields: Vec<&str> = first.split_whitespace().collect();
+        assert_eq!(fields, [uid.as_str(), uid.as_str(), "1"], "{out}");
+    }
+}
