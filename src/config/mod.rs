@@ -86,7 +86,8 @@ pub struct SandboxConfig {
 pub const DEFAULT_SANDBOX_READ: &[&str] = &[
     "~/.cargo",
     "~/.rustup",
-    "~/.local",
+    "~/.local/bin",
+    "~/.local/lib",
     "~/.pyenv",
     "~/.nvm",
     "~/go",
