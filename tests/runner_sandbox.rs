@@ -257,8 +257,8 @@ fn run_log(dir: &Path) -> (Store, Arc<RunLog>) {
     (store, Arc::new(RunLog::new(w)))
 }
 
-/// A token in a file and in a command's output reaches the model only as `[redacted]`, in
-/// the request body the provider's test server receives.
+/// A token in the brief, in a file and in a command's output reaches the model only as
+/// `[redacted]`, in the request bodies the provider's test server receives.
 #[tokio::test]
 async fn a_token_never_reaches_the_model() {
     let Some(sb) = enforcing() else { return };
@@ -310,12 +310,22 @@ async fn a_token_never_reaches_the_model() {
     };
     tokio::time::timeout(
         Duration::from_secs(60),
-        agent.run("system", "Read the creds".into(), CancellationToken::new()),
+        // The brief itself may carry one (a diff for review holding a token).
+        agent.run(
+            "system",
+            format!("Read the creds; the diff adds {TOKEN}"),
+            CancellationToken::new(),
+        ),
     )
     .await
     .expect("the session ends");
     let reqs = h.server.requests();
     assert_eq!(reqs.len(), 2);
+    assert!(
+        !reqs[0].body.to_string().contains(TOKEN),
+        "{}",
+        reqs[0].body
+    );
     let body = reqs[1].body.to_string();
     assert!(!body.contains(TOKEN), "{body}");
     assert!(body.matches("[redacted]").count() >= 3, "{body}");
