@@ -165,3 +165,20 @@ fn a_secret_named_in_sandbox_env_is_refused() {
     let e = err("[sandbox]\nenv = [\"NOT-A-NAME\"]\n");
     assert!(e.contains("not a variable name"), "{e}");
 }
+
+#[test]
+fn a_repository_cannot_set_its_own_sandbox() {
+    let e = load_text(
+        "",
+        Some("[[gates]]\nname = \"t\"\ncommand = \"true\"\n\n[sandbox]\nmode = \"off\"\n"),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains(".conclave.toml:5: sandbox:"), "{e}");
+    assert!(e.contains("config.toml"), "{e}");
+    // The user's own file may.
+    let c = load_text("[sandbox]\nmode = \"off\"\n", Some(""))
+        .unwrap()
+        .config;
+    assert_eq!(c.sandbox.mode, SandboxMode::Off);
+}
