@@ -37,6 +37,26 @@ pub const DEFAULT_SECRET_VARS: &[&str] = &[
     "GOOGLE_API_KEY",
 ];
 
+/// Whether a variable's name says it holds a secret (`*_API_KEY`, `*_TOKEN`, `*_SECRET*`,
+/// `*PASSWORD*`, `*_KEY`, ...): such a variable never reaches a command, and its value is
+/// redacted wherever it shows.
+pub fn looks_secret(name: &str) -> bool {
+    let up = name.to_ascii_uppercase();
+    [
+        "SECRET",
+        "PASSWORD",
+        "PASSWD",
+        "TOKEN",
+        "CREDENTIAL",
+        "PRIVATE_KEY",
+    ]
+    .iter()
+    .any(|w| up.contains(w))
+        || up.ends_with("_KEY")
+        || up.ends_with("_PAT")
+        || DEFAULT_SECRET_VARS.contains(&up.as_str())
+}
+
 #[derive(Clone)]
 pub struct Redactor {
     matcher: AhoCorasick,
@@ -150,6 +170,23 @@ mod tests {
             "short words",
         ] {
             assert!(matches!(r.redact(s), std::borrow::Cow::Borrowed(_)), "{s}");
+        }
+    }
+
+    #[test]
+    fn secret_names_are_recognised() {
+        for n in [
+            "AWS_SECRET_ACCESS_KEY",
+            "DB_PASSWORD",
+            "GITHUB_TOKEN",
+            "OPENAI_API_KEY",
+            "my_client_secret",
+            "SIGNING_KEY",
+        ] {
+            assert!(looks_secret(n), "{n}");
+        }
+        for n in ["PATH", "HOME", "LANG", "CARGO_HOME", "RUST_LOG", "KEYMAP"] {
+            assert!(!looks_secret(n), "{n}");
         }
     }
 

@@ -71,11 +71,12 @@ fn agent(s: &Setup, client: ResilientClient) -> AgentRun {
         tools: ToolBox {
             confined: Confined::new(&s.worktree).unwrap(),
             role: Role::Implementer,
-            runner: Arc::new(LocalRunner),
+            runner: Arc::new(LocalRunner::default()),
             gate: Arc::new(AllowAll),
             command_timeout: Duration::from_secs(10),
             output_cap: 4096,
             env_remove: vec![],
+            redactor: Arc::new(conclave::secrets::Redactor::default()),
             known_tasks: vec![],
         },
         sink: s.log.clone(),

@@ -102,6 +102,9 @@ impl AgentRun {
                 parameters: t.schema,
             })
             .collect();
+        // The brief carries repo material (a diff for review, gate feedback, the repo map):
+        // scrubbed like every tool result before the model sees it.
+        let first = self.tools.redactor.redact(&first).into_owned();
         let mut messages = vec![Message::User { text: first }];
         let mut spent = 0u64;
         let mut nudged = false;

@@ -1,5 +1,6 @@
-//! `conclave doctor`: checks config, keys (present or not, never their values), git, the
-//! store and the terminal, one line each; exit 1 when something needs fixing.
+//! `conclave doctor`: checks config, keys (present or not, never their values), the command
+//! sandbox (landlock ABI, namespaces, mode), git, the store and the terminal, one line each;
+//! exit 1 when something needs fixing.
 
 use super::args::DoctorArgs;
 use super::{Context, Outcome};
@@ -39,6 +40,7 @@ pub fn run(ctx: &Context, a: &DoctorArgs) -> Outcome {
                 },
             );
             keys(&mut r, &l.config);
+            sandbox(&mut r, &l.config);
             let prices = l.config.price_table();
             r.ok(
                 "prices",
@@ -112,6 +114,24 @@ fn keys(r: &mut Report, c: &crate::config::Config) {
             ),
             (false, false) => r.warn("key", format!("{line} (no agent uses this profile)")),
         }
+    }
+}
+
+/// What commands will run under: the mode, what this kernel offers, whether it is enough.
+fn sandbox(r: &mut Report, c: &crate::config::Config) {
+    use crate::config::SandboxMode;
+    let sb = crate::runner::Sandbox::from_config(&c.sandbox, &c.secret_vars());
+    let found = crate::runner::sandbox::support().describe();
+    match (sb.mode, sb.check()) {
+        (SandboxMode::Off, _) => r.warn(
+            "sandbox",
+            format!(
+                "mode \"off\": commands run unconfined ({found} available; set [sandbox] \
+                 mode = \"enforce\" to use it)"
+            ),
+        ),
+        (SandboxMode::Enforce, Ok(())) => r.ok("sandbox", sb.describe()),
+        (SandboxMode::Enforce, Err(e)) => r.bad("sandbox", format!("{found}: {e}")),
     }
 }
 

@@ -111,6 +111,8 @@ impl Context {
     pub fn open_store(&self) -> Result<Store, Failure> {
         let vars = self.load_config()?.config.secret_vars();
         let mut store = Store::open(&self.paths.data_dir)?;
+        // Also the values of variables only named like secrets (`DB_PASSWORD`).
+        let vars = crate::runner::scrubbed_env(&vars);
         store.set_redactor(crate::secrets::Redactor::from_env(vars));
         Ok(store)
     }

@@ -42,8 +42,14 @@ pub fn load(src: &ConfigSources) -> Result<Loaded, ConfigError> {
         src.user_file.clone().map(|f| (f, src.user_file_required)),
         repo_file.map(|f| (f, false)),
     ];
-    for (f, required) in wanted.into_iter().flatten() {
+    for (i, entry) in wanted.into_iter().enumerate() {
+        let Some((f, required)) = entry else {
+            continue;
+        };
         if let Some(s) = read_optional(&f, required, &merged)? {
+            if i == 1 {
+                refuse_repo_sandbox(&s)?;
+            }
             merge(&mut merged, s.table.clone());
             sources.push(s);
             files.push(f);
@@ -67,6 +73,30 @@ pub fn load(src: &ConfigSources) -> Result<Loaded, ConfigError> {
         });
     }
     Ok(Loaded { config, files })
+}
+
+/// The repository being worked on must not loosen its own sandbox (`mode = "off"`,
+/// `write = ["/"]`): `[sandbox]` is taken only from the user's files.
+fn refuse_repo_sandbox(s: &Source) -> Result<(), ConfigError> {
+    if !s.table.contains_key("sandbox") {
+        return Ok(());
+    }
+    let line = s
+        .text
+        .lines()
+        .position(|l| {
+            let l = l.trim_start();
+            l.starts_with("[sandbox") || l.starts_with("sandbox")
+        })
+        .map(|n| n + 1);
+    Err(ConfigError {
+        file: s.name.clone(),
+        line,
+        key: "sandbox".into(),
+        message: "a repository's .conclave.toml cannot set [sandbox] (the code being worked on \
+                  must not loosen its own confinement); move it to your config.toml"
+            .into(),
+    })
 }
 
 fn read_optional(

@@ -29,6 +29,7 @@ pub struct Config {
     pub agents: Vec<AgentConfig>,
     pub gates: Vec<GateConfig>,
     pub pricing: BTreeMap<String, Price>,
+    pub sandbox: SandboxConfig,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -63,6 +64,77 @@ impl Default for RunConfig {
 }
 
 pub use crate::providers::ProviderKind;
+
+/// `[sandbox]`: how commands (agents' and gates') are confined; see `runner::sandbox`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SandboxConfig {
+    pub mode: SandboxMode,
+    /// Extra paths commands may read and execute (besides the system directories, `PATH`,
+    /// the task's worktree and its repository's git dir). `~` is the user's home.
+    pub read: Vec<String>,
+    /// Extra paths commands may write (besides the task's worktree, its own git dir and a
+    /// scratch dir).
+    pub write: Vec<String>,
+    /// Names of extra environment variables passed through (secrets never are).
+    pub env: Vec<String>,
+    /// True grants every command the network, as if the policy had.
+    pub network: bool,
+}
+
+/// Toolchain homes a build usually needs to read; absent ones are skipped.
+pub const DEFAULT_SANDBOX_READ: &[&str] = &[
+    "~/.cargo",
+    "~/.rustup",
+    "~/.local/bin",
+    "~/.local/lib",
+    "~/.pyenv",
+    "~/.nvm",
+    "~/go",
+];
+
+impl Default for SandboxConfig {
+    fn default() -> Self {
+        SandboxConfig {
+            mode: SandboxMode::Enforce,
+            read: DEFAULT_SANDBOX_READ.iter().map(|s| s.to_string()).collect(),
+            write: Vec::new(),
+            env: Vec::new(),
+            network: false,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SandboxMode {
+    /// Every command runs confined; where the OS cannot confine, commands are refused.
+    #[default]
+    Enforce,
+    /// Commands run unconfined (the environment is still an allow-list).
+    Off,
+}
+
+impl SandboxConfig {
+    /// A configured path with `~` expanded; None when it is neither absolute nor `~`-based
+    /// (validation reports those) or when `~` has no home to stand for.
+    pub fn expand(path: &str) -> Option<PathBuf> {
+        let home = || {
+            std::env::var_os("HOME")
+                .map(PathBuf::from)
+                .or_else(|| directories::BaseDirs::new().map(|d| d.home_dir().to_path_buf()))
+        };
+        if path == "~" {
+            home()
+        } else if let Some(rest) = path.strip_prefix("~/") {
+            home().map(|h| h.join(rest))
+        } else if path.starts_with('/') {
+            Some(PathBuf::from(path))
+        } else {
+            None
+        }
+    }
+}
 
 /// A provider profile: which wire, which model, where, and the *name* of the key variable.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

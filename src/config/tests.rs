@@ -110,3 +110,75 @@ fn a_named_config_file_must_exist() {
         "{e}"
     );
 }
+
+#[test]
+fn the_sandbox_defaults_enforce_without_network() {
+    let c = load_text("", None).unwrap().config;
+    assert_eq!(c.sandbox, SandboxConfig::default());
+    assert_eq!(c.sandbox.mode, SandboxMode::Enforce);
+    assert!(!c.sandbox.network);
+    assert!(c.sandbox.read.iter().any(|p| p == "~/.cargo"));
+}
+
+#[test]
+fn sandbox_settings_load_and_expand_home() {
+    let c = load_text(
+        "[sandbox]\nmode = \"off\"\nread = [\"~/data\"]\nwrite = [\"/srv/cache\"]\nenv = [\"CARGO_HOME\"]\nnetwork = true\n",
+        None,
+    )
+    .unwrap()
+    .config;
+    assert_eq!(c.sandbox.mode, SandboxMode::Off);
+    assert!(c.sandbox.network);
+    assert_eq!(c.sandbox.env, ["CARGO_HOME"]);
+    let home = std::path::PathBuf::from(std::env::var("HOME").unwrap());
+    assert_eq!(SandboxConfig::expand("~/data"), Some(home.join("data")));
+    assert_eq!(
+        SandboxConfig::expand("/srv/cache"),
+        Some("/srv/cache".into())
+    );
+    assert_eq!(SandboxConfig::expand("relative/dir"), None);
+}
+
+#[test]
+fn bad_sandbox_values_name_file_line_and_key() {
+    let e = err("[sandbox]\nmode = \"sometimes\"\n");
+    assert!(e.contains("config.toml:2: sandbox.mode:"), "{e}");
+    assert!(e.contains("sometimes"), "{e}");
+    let e = err("[sandbox]\nwrite = [\"cache\"]\n");
+    assert!(e.contains("config.toml:2: sandbox.write[0]:"), "{e}");
+    assert!(e.contains("~/path"), "{e}");
+    let e = err("[sandbox]\nnetwork = \"yes\"\n");
+    assert!(e.contains("config.toml:2: sandbox.network:"), "{e}");
+}
+
+#[test]
+fn a_secret_named_in_sandbox_env_is_refused() {
+    for name in ["AWS_SECRET_ACCESS_KEY", "DB_PASSWORD", "OPENAI_API_KEY"] {
+        let e = err(&format!("[sandbox]\n\nenv = [\"LANG\", \"{name}\"]\n"));
+        assert!(e.contains("config.toml:3: sandbox.env[1]:"), "{e}");
+        assert!(e.contains("holds a secret"), "{e}");
+    }
+    // A variable the config names as secret, whatever its name.
+    let e = err("secret_env = [\"MY_CORP_VAR\"]\n[sandbox]\nenv = [\"MY_CORP_VAR\"]\n");
+    assert!(e.contains("sandbox.env[0]"), "{e}");
+    let e = err("[sandbox]\nenv = [\"NOT-A-NAME\"]\n");
+    assert!(e.contains("not a variable name"), "{e}");
+}
+
+#[test]
+fn a_repository_cannot_set_its_own_sandbox() {
+    let e = load_text(
+        "",
+        Some("[[gates]]\nname = \"t\"\ncommand = \"true\"\n\n[sandbox]\nmode = \"off\"\n"),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains(".conclave.toml:5: sandbox:"), "{e}");
+    assert!(e.contains("config.toml"), "{e}");
+    // The user's own file may.
+    let c = load_text("[sandbox]\nmode = \"off\"\n", Some(""))
+        .unwrap()
+        .config;
+    assert_eq!(c.sandbox.mode, SandboxMode::Off);
+}

@@ -102,6 +102,7 @@ pub(super) fn check(c: &Config) -> Vec<(String, String)> {
             );
         }
     }
+    check_sandbox(c, &mut bad);
     for (model, p) in &c.pricing {
         if p.input < 0.0 || p.output < 0.0 || p.cached_input.is_some_and(|c| c < 0.0) {
             bad(
@@ -111,4 +112,47 @@ pub(super) fn check(c: &Config) -> Vec<(String, String)> {
         }
     }
     out
+}
+
+fn check_sandbox(c: &Config, bad: &mut impl FnMut(String, String)) {
+    let sb = &c.sandbox;
+    for (list, paths) in [("read", &sb.read), ("write", &sb.write)] {
+        for (i, p) in paths.iter().enumerate() {
+            if super::SandboxConfig::expand(p).is_none() {
+                bad(
+                    format!("sandbox.{list}[{i}]"),
+                    format!("`{p}` is not an absolute path; write it as /full/path or ~/path"),
+                );
+            }
+        }
+    }
+    let secrets = c.secret_vars();
+    for (i, name) in sb.env.iter().enumerate() {
+        let key = format!("sandbox.env[{i}]");
+        let valid = !name.is_empty()
+            && !name.starts_with(|ch: char| ch.is_ascii_digit())
+            && name
+                .chars()
+                .all(|ch| ch.is_ascii_alphanumeric() || ch == '_');
+        if !valid {
+            bad(
+                key,
+                format!("`{name}` is not a variable name (letters, digits and _)"),
+            );
+        } else if secrets.contains(name) || crate::secrets::looks_secret(name) {
+            bad(
+                key,
+                format!(
+                    "`{name}` holds a secret; commands never get secret variables, remove it \
+                     (a tool that needs a credential should read it from a file named in \
+                     sandbox.read)"
+                ),
+            );
+        } else if matches!(name.as_str(), "HOME" | "TMPDIR") {
+            bad(
+                key,
+                format!("`{name}` is always the command's scratch dir; remove it"),
+            );
+        }
+    }
 }

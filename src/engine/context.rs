@@ -170,6 +170,7 @@ impl Ctx {
                 command_timeout: Duration::from_secs(self.config.run.command_timeout_s),
                 output_cap: 16 * 1024,
                 env_remove: self.env_remove.clone(),
+                redactor: self.log.redactor(),
                 known_tasks: self
                     .log
                     .with_state(|s| s.tasks.iter().map(|t| t.id.clone()).collect()),

@@ -1,5 +1,6 @@
-//! Quality gates: the repo's commands, run in a worktree through the `Runner`, each becoming
-//! a GateResult event.
+//! Quality gates: the repo's commands, run in a worktree through the `Runner` (and so in its
+//! sandbox), each becoming a GateResult event; their output is redacted before it becomes
+//! feedback for a model.
 
 use super::run_log::RunLog;
 use crate::config::GateConfig;
@@ -51,6 +52,8 @@ pub async fn run_gates(
             ),
             Err(e) => (false, format!("could not start `{}`: {e}", g.command), 0),
         };
+        // The tail becomes the implementer's feedback: scrubbed before any model sees it.
+        let tail = log.redactor().redact(&tail).into_owned();
         log.emit(EventKind::GateResult {
             task: task.to_string(),
             gate: g.name.clone(),
@@ -66,10 +69,8 @@ pub async fn run_gates(
         ));
         if !passed {
             out.passed = false;
-            out.feedback.push(format!(
-                "The gate `{}` (`{}`) failed:\n{tail}",
-                g.name, g.command
-            ));
+            let text = format!("The gate `{}` (`{}`) failed:\n{tail}", g.name, g.command);
+            out.feedback.push(log.redactor().redact(&text).into_owned());
         }
     }
     out

@@ -35,7 +35,7 @@ use crate::model::{AgentSpec, Command, EventKind, GoalSource, RunId};
 use crate::providers::{
     ProviderError, ProviderKind, ResilientClient, RetryPolicy, ScriptedProvider,
 };
-use crate::runner::{scrubbed_env, LocalRunner};
+use crate::runner::{scrubbed_env, LocalRunner, Sandbox};
 use crate::store::{RunWriter, Store, StoreError};
 use context::Ctx;
 use run_log::RunLog;
@@ -143,6 +143,20 @@ fn launch(
     repo: RunRepo,
     opts: RunOptions,
 ) -> Result<RunHandle, EngineError> {
+    let sandbox = sandbox_for(&opts.config)?;
+    if let Some(warning) = sandbox.weaker_than_asked() {
+        // Said loudly, once per run: what confines agents' and gates' commands less than the
+        // user may think.
+        crate::providers::EventSink::emit(
+            log.as_ref(),
+            EventKind::Transcript {
+                agent: "engine".into(),
+                task: None,
+                part: crate::model::TranscriptPart::System,
+                text: format!("{warning}\n"),
+            },
+        );
+    }
     let lessons = lessons(store);
     let clients = clients(
         &opts.config,
@@ -164,7 +178,7 @@ fn launch(
         config: opts.config,
         repo,
         clients,
-        runner: Arc::new(LocalRunner),
+        runner: Arc::new(LocalRunner::new(sandbox)),
         cancel: cancel.clone(),
         paused: pause_rx,
         lessons,
@@ -184,6 +198,14 @@ fn launch(
         driver,
         stop: cancel,
     })
+}
+
+/// The run's sandbox policy, refused here (exit 2) when this system cannot enforce it: a
+/// run whose every command would be refused is better not started.
+fn sandbox_for(config: &Config) -> Result<Sandbox, EngineError> {
+    let sb = Sandbox::from_config(&config.sandbox, &scrubbed_env(&config.secret_vars()));
+    sb.check().map_err(|e| EngineError::Setup(e.to_string()))?;
+    Ok(sb)
 }
 
 /// Lessons kept in the store's memory, newest last.
@@ -209,6 +231,7 @@ pub fn start(
     if opts.config.agents.is_empty() {
         return Err(EngineError::Setup("no agents are configured".into()));
     }
+    sandbox_for(&opts.config)?;
     let run = RunId::new_at(crate::util::now_ms());
     let rr = RunRepo::inspect(repo, &run.to_string(), &opts.data_dir)?;
     let adaptations = learning::tune(store, &mut opts.config);

@@ -349,13 +349,12 @@ async fn detect_work(ctx: &Arc<Ctx>) {
                     network: false,
                 };
                 if let Ok(o) = ctx.runner.run(spec, ctx.cancel.clone()).await {
+                    // Findings become goals a model reads: scrubbed first.
+                    let tail = ctx.log.redactor().redact(&o.output_tail).into_owned();
                     if !o.success() {
-                        findings.push(failing_gate_finding(&g.name, &o.output_tail));
+                        findings.push(failing_gate_finding(&g.name, &tail));
                     }
-                    findings.extend(super::detection::findings_from_gate_output(
-                        &g.name,
-                        &o.output_tail,
-                    ));
+                    findings.extend(super::detection::findings_from_gate_output(&g.name, &tail));
                 }
             }
         }

@@ -6,12 +6,16 @@
 
 use crate::model::{Event, EventKind, RunState};
 use crate::providers::EventSink;
+use crate::secrets::Redactor;
 use crate::store::{RunWriter, StoreError};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
 
 pub struct RunLog {
     inner: Mutex<Inner>,
+    /// The store's redactor, shared with what hands text to a model (tool results, gate
+    /// feedback), so a secret is scrubbed there too and not only in the store.
+    redactor: Arc<Redactor>,
 }
 
 struct Inner {
@@ -24,12 +28,18 @@ struct Inner {
 impl RunLog {
     pub fn new(writer: RunWriter) -> RunLog {
         RunLog {
+            redactor: Arc::new(writer.redactor().clone()),
             inner: Mutex::new(Inner {
                 writer,
                 subscribers: Vec::new(),
                 failure: None,
             }),
         }
+    }
+
+    /// The run's redactor: secret values and key shapes become `[redacted]`.
+    pub fn redactor(&self) -> Arc<Redactor> {
+        self.redactor.clone()
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {

@@ -1,16 +1,34 @@
-//! `LocalRunner`: `sh -c` in its own process group on this machine.
+//! `LocalRunner`: `sh -c` in its own process group on this machine, inside the run's
+//! sandbox (`sandbox.rs`: landlock, network namespace, allow-listed environment).
 //!
 //! The group matters: a command that starts children (a test runner, `sleep &`) is killed
 //! whole on timeout or cancel, and nothing it started outlives it holding our pipes.
 
+use super::sandbox::Sandbox;
 use super::{CommandOutcome, CommandSpec, RunFuture, Runner};
 use std::process::Stdio;
+use std::sync::Arc;
 use std::time::Instant;
 use tokio::io::AsyncReadExt;
 use tokio_util::sync::CancellationToken;
 
+/// Runs commands here. `LocalRunner::default()` enforces the shipped sandbox policy.
 #[derive(Clone, Debug, Default)]
-pub struct LocalRunner;
+pub struct LocalRunner {
+    sandbox: Arc<Sandbox>,
+}
+
+impl LocalRunner {
+    pub fn new(sandbox: Sandbox) -> LocalRunner {
+        LocalRunner {
+            sandbox: Arc::new(sandbox),
+        }
+    }
+
+    pub fn sandbox(&self) -> &Sandbox {
+        &self.sandbox
+    }
+}
 
 fn kill_group(pid: Option<u32>) {
     if let Some(pid) = pid {
@@ -41,8 +59,12 @@ impl Tail {
 
 impl Runner for LocalRunner {
     fn run(&self, spec: CommandSpec, cancel: CancellationToken) -> RunFuture {
+        let sandbox = self.sandbox.clone();
         Box::pin(async move {
             let started = Instant::now();
+            let prepared = sandbox
+                .prepare(&spec)
+                .map_err(|e| std::io::Error::other(e.to_string()))?;
             let mut cmd = tokio::process::Command::new("sh");
             // One stream, in the order the command wrote it.
             cmd.arg("-c")
@@ -52,11 +74,27 @@ impl Runner for LocalRunner {
                 .stdout(Stdio::piped())
                 .stderr(Stdio::null())
                 .process_group(0)
-                .kill_on_drop(true);
-            for k in &spec.env_remove {
-                cmd.env_remove(k);
+                .kill_on_drop(true)
+                // Built from nothing: only the allow-listed variables (sandbox.rs).
+                .env_clear()
+                .envs(prepared.env.iter().map(|(k, v)| (k, v)));
+            if let Some(c) = &prepared.confine {
+                // SAFETY: the closure only makes async-signal-safe syscalls on data built
+                // here in the parent (sandbox_linux.rs `ChildPlan::apply`).
+                unsafe {
+                    cmd.pre_exec(c.child_setup());
+                }
             }
-            let mut child = cmd.spawn()?;
+            let mut child = cmd.spawn().map_err(|e| {
+                if prepared.confine.is_some() {
+                    std::io::Error::other(format!(
+                        "the sandbox could not be applied to the command ({e}); set \
+                         `mode = \"off\"` under [sandbox] to run commands unconfined"
+                    ))
+                } else {
+                    e
+                }
+            })?;
             let pid = child.id();
             let mut out = child.stdout.take();
             let mut tail = Tail {
@@ -97,6 +135,10 @@ impl Runner for LocalRunner {
                 }
             }
             let status = status.and_then(|s| s.code());
+            for note in prepared.restore_admin() {
+                tail.push(format!("\n{note}\n").as_bytes());
+            }
+            drop(prepared);
             Ok(CommandOutcome {
                 exit_code: if timed_out || cancelled { None } else { status },
                 timed_out,
@@ -127,7 +169,7 @@ mod tests {
 
     fn run(s: CommandSpec) -> CommandOutcome {
         let rt = tokio::runtime::Runtime::new().unwrap();
-        rt.block_on(LocalRunner.run(s, CancellationToken::new()))
+        rt.block_on(LocalRunner::default().run(s, CancellationToken::new()))
             .unwrap()
     }
 
@@ -168,14 +210,32 @@ mod tests {
     }
 
     #[test]
-    fn removed_variables_are_not_seen() {
+    fn the_environment_is_an_allow_list() {
         let dir = tempfile::tempdir().unwrap();
-        std::env::set_var("CONCLAVE_TEST_SECRET_VAR", "marker-value-42");
+        std::env::set_var("CONCLAVE_TEST_PLAIN_VAR", "marker-value-42");
+        std::env::set_var("CONCLAVE_TEST_NAMED_VAR", "marker-value-43");
         let mut s = spec("env", dir.path());
         s.output_cap = 1 << 20;
-        s.env_remove = vec!["CONCLAVE_TEST_SECRET_VAR".into()];
-        let o = run(s);
-        assert!(!o.output_tail.contains("marker-value-42"));
+        let mut sandbox = Sandbox::off();
+        sandbox.env = vec!["CONCLAVE_TEST_NAMED_VAR".into()];
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        let o = rt
+            .block_on(LocalRunner::new(sandbox.clone()).run(s.clone(), CancellationToken::new()))
+            .unwrap();
+        assert!(
+            !o.output_tail.contains("marker-value-42"),
+            "{}",
+            o.output_tail
+        );
+        assert!(o
+            .output_tail
+            .contains("CONCLAVE_TEST_NAMED_VAR=marker-value-43"));
         assert!(o.output_tail.contains("PATH="));
+        // A name the run withholds stays out even when the config names it.
+        s.env_remove = vec!["CONCLAVE_TEST_NAMED_VAR".into()];
+        let o = rt
+            .block_on(LocalRunner::new(sandbox).run(s, CancellationToken::new()))
+            .unwrap();
+        assert!(!o.output_tail.contains("marker-value-43"));
     }
 }

@@ -1,12 +1,15 @@
 //! The `Runner` seam (design §14): the only place conclave starts a process. Agents' commands
 //! and quality gates go through it; today a local process group, later perhaps a Kubernetes Job.
 //!
-//! Owns process start, environment scrubbing, output capture with a cap, timeouts and killing
-//! the whole process group. Must not decide whether a command may run: the policy does.
+//! Owns process start, the sandbox a command runs in (`sandbox.rs`: landlock, network, an
+//! allow-listed environment), output capture with a cap, timeouts and killing the whole
+//! process group. Must not decide whether a command may run: the policy does.
 
 mod local;
+pub mod sandbox;
 
 pub use local::LocalRunner;
+pub use sandbox::{Sandbox, SandboxError};
 
 use std::future::Future;
 use std::path::PathBuf;
@@ -18,11 +21,15 @@ use tokio_util::sync::CancellationToken;
 pub struct CommandSpec {
     /// A shell command line (`sh -c`).
     pub command: String,
+    /// The task's worktree: the command runs there and may write there (and in the
+    /// worktree's own git dir); see `sandbox.rs`.
     pub cwd: PathBuf,
     pub timeout: Duration,
     /// Bytes of output kept (the tail).
     pub output_cap: usize,
-    /// Variables removed from the environment (provider keys, secrets).
+    /// Variables that never reach the command even when `[sandbox] env` names them
+    /// (provider keys, `secret_env`, names shaped like secrets). The environment itself is an
+    /// allow-list built by the sandbox.
     pub env_remove: Vec<String>,
     /// Whether the command may reach the network (the policy granted it); without a grant
     /// the sandbox gives it none.
@@ -76,8 +83,8 @@ pub trait Runner: Send + Sync {
     fn run(&self, spec: CommandSpec, cancel: CancellationToken) -> RunFuture;
 }
 
-/// Names of variables a command must not see: the given ones, the default key variables and
-/// anything named like a key or token.
+/// Names of variables a command must not see and whose values are redacted: the given ones,
+/// the default key variables and anything named like a secret.
 pub fn scrubbed_env(secret_vars: &[String]) -> Vec<String> {
     let mut out: Vec<String> = secret_vars.to_vec();
     out.extend(
@@ -87,8 +94,7 @@ pub fn scrubbed_env(secret_vars: &[String]) -> Vec<String> {
     );
     for (k, _) in std::env::vars_os() {
         let k = k.to_string_lossy().to_string();
-        let up = k.to_ascii_uppercase();
-        if up.ends_with("_API_KEY") || up.ends_with("_TOKEN") || up.ends_with("_SECRET") {
+        if crate::secrets::looks_secret(&k) {
             out.push(k);
         }
     }

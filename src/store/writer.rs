@@ -78,6 +78,11 @@ impl RunWriter {
         self.run
     }
 
+    /// What every event is scrubbed with (the engine also scrubs what goes to a model).
+    pub fn redactor(&self) -> &Redactor {
+        &self.redactor
+    }
+
     /// The run's state after every event appended so far.
     pub fn state(&self) -> &RunState {
         &self.state

@@ -188,7 +188,10 @@ pub struct ToolBox {
     pub gate: Arc<dyn CommandGate>,
     pub command_timeout: Duration,
     pub output_cap: usize,
+    /// Variables withheld from commands even when `[sandbox] env` names them.
     pub env_remove: Vec<String>,
+    /// Scrubs every tool result before the model sees it (the run's, shared with the store).
+    pub redactor: Arc<crate::secrets::Redactor>,
     /// Ids of tasks already in the run (a re-plan may depend on them).
     pub known_tasks: Vec<String>,
 }
@@ -293,9 +296,15 @@ impl ToolBox {
                 .to_lowercase(),
             );
         }
-        match self.dispatch(tool, args, cancel).await {
+        let mut r = match self.dispatch(tool, args, cancel).await {
             Ok(r) | Err(r) => r,
+        };
+        // Whatever a tool read or a command printed (a `ghp_` token in a file, a key in
+        // `env` output) reaches the model only redacted.
+        if let std::borrow::Cow::Owned(clean) = self.redactor.redact(&r.output) {
+            r.output = clean;
         }
+        r
     }
 
     async fn dispatch(

@@ -27,11 +27,12 @@ fn toolbox(root: &std::path::Path, role: Role, gate: Arc<dyn CommandGate>) -> To
     ToolBox {
         confined: Confined::new(root).unwrap(),
         role,
-        runner: Arc::new(LocalRunner),
+        runner: Arc::new(LocalRunner::default()),
         gate,
         command_timeout: Duration::from_secs(10),
         output_cap: 4096,
         env_remove: vec![],
+        redactor: Arc::new(crate::secrets::Redactor::default()),
         known_tasks: vec![],
     }
 }

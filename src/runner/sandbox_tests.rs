@@ -1,0 +1,94 @@
+//! Unit tests of the sandbox policy's pure parts; the confinement itself is tested on real
+//! processes in `tests/runner_sandbox.rs`.
+
+use super::*;
+
+#[test]
+fn the_environment_has_the_base_names_the_scratch_home_and_no_secret() {
+    std::env::set_var("CONCLAVE_UNIT_DB_PASSWORD", "hunter2hunter2");
+    std::env::set_var("CONCLAVE_UNIT_EXTRA", "x");
+    let mut sb = Sandbox::off();
+    sb.env = vec![
+        "CONCLAVE_UNIT_DB_PASSWORD".into(),
+        "CONCLAVE_UNIT_EXTRA".into(),
+        "HOME".into(),
+    ];
+    let scratch = Path::new("/scratch/x");
+    let env = sb.environment(scratch);
+    let get = |n: &str| env.iter().find(|(k, _)| k == n).map(|(_, v)| v.clone());
+    assert_eq!(get("HOME"), Some(OsString::from("/scratch/x")));
+    assert_eq!(get("TMPDIR"), Some(OsString::from("/scratch/x/tmp")));
+    assert_eq!(get("CONCLAVE_UNIT_EXTRA"), Some(OsString::from("x")));
+    assert_eq!(get("CONCLAVE_UNIT_DB_PASSWORD"), None);
+    assert_eq!(env.iter().filter(|(k, _)| k == "HOME").count(), 1);
+}
+
+#[test]
+fn a_forged_dot_git_file_widens_nothing() {
+    let root = tempfile::tempdir().unwrap();
+    let repo = root.path().join("repo");
+    let wt = root.path().join("wt");
+    std::fs::create_dir_all(repo.join(".git/worktrees/w")).unwrap();
+    std::fs::create_dir_all(&wt).unwrap();
+    let admin = repo.join(".git/worktrees/w");
+    std::fs::write(wt.join(".git"), format!("gitdir: {}\n", admin.display())).unwrap();
+    std::fs::write(
+        admin.join("gitdir"),
+        format!("{}\n", wt.join(".git").display()),
+    )
+    .unwrap();
+    std::fs::write(admin.join("commondir"), "../..\n").unwrap();
+    let g = WorktreeGit::find(&wt).expect("a well-formed worktree");
+    assert_eq!(g.admin, admin.canonicalize().unwrap());
+    assert_eq!(g.common, repo.join(".git").canonicalize().unwrap());
+    // Pointing `.git` at the shared git dir, or at an admin dir of another worktree, gives
+    // no git dir at all.
+    std::fs::write(
+        wt.join(".git"),
+        format!("gitdir: {}\n", repo.join(".git").display()),
+    )
+    .unwrap();
+    assert!(WorktreeGit::find(&wt).is_none());
+    std::fs::create_dir_all(repo.join(".git/worktrees/other")).unwrap();
+    std::fs::write(
+        repo.join(".git/worktrees/other/gitdir"),
+        "/elsewhere/.git\n",
+    )
+    .unwrap();
+    std::fs::write(repo.join(".git/worktrees/other/commondir"), "../..\n").unwrap();
+    std::fs::write(
+        wt.join(".git"),
+        format!("gitdir: {}\n", repo.join(".git/worktrees/other").display()),
+    )
+    .unwrap();
+    assert!(WorktreeGit::find(&wt).is_none());
+}
+
+#[test]
+fn guarded_git_metadata_is_put_back() {
+    let root = tempfile::tempdir().unwrap();
+    let admin = root.path().join("repo/.git/worktrees/w");
+    let wt = root.path().join("wt");
+    std::fs::create_dir_all(&admin).unwrap();
+    std::fs::create_dir_all(&wt).unwrap();
+    std::fs::write(wt.join(".git"), format!("gitdir: {}\n", admin.display())).unwrap();
+    std::fs::write(
+        admin.join("gitdir"),
+        format!("{}\n", wt.join(".git").display()),
+    )
+    .unwrap();
+    std::fs::write(admin.join("commondir"), "../..\n").unwrap();
+    std::fs::write(admin.join("HEAD"), "ref: refs/heads/conclave/r/t\n").unwrap();
+    let g = WorktreeGit::find(&wt).unwrap();
+    let snap = AdminSnapshot::take(&g);
+    assert!(snap.restore().is_empty());
+    std::fs::write(admin.join("HEAD"), "ref: refs/heads/main\n").unwrap();
+    std::fs::write(admin.join("config.worktree"), "[core]\n").unwrap();
+    let notes = snap.restore();
+    assert_eq!(notes.len(), 2, "{notes:?}");
+    assert_eq!(
+        std::fs::read_to_string(admin.join("HEAD")).unwrap(),
+        "ref: refs/heads/conclave/r/t\n"
+    );
+    assert!(!admin.join("config.worktree").exists());
+}
