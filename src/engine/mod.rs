@@ -8,7 +8,7 @@
 
 pub mod adaptation;
 pub mod approvals;
-pub mod command_risk;
+pub mod command_policy;
 mod commands;
 pub mod context;
 pub mod detection;
