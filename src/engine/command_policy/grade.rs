@@ -6,7 +6,10 @@
 //! Owns grades, the deny-list's reasons, paths that leave the worktree, and the prefix a
 //! sticky rule takes from a command. Must not decide who approves (that is the policy).
 
+use super::argv::{assignment, basename, git_globals, inline_script, matches, rule_prefix};
+use super::argv::{unwrap, RISKY_VARS};
 use super::parse::{parse, RedirectKind, Simple};
+use super::reach::{check_arg, check_path, grade_cd, reach, Reach};
 use super::table::{self, Row, When};
 use serde::{Deserialize, Serialize};
 
@@ -159,54 +162,20 @@ fn opaque(line: &str, why: &str) -> Part {
 }
 
 /// Raises `p` to `g` for `why` (the first reason for the highest grade is kept).
-fn raise(p: &mut Part, g: Grade, why: impl Into<String>) {
+pub(super) fn raise(p: &mut Part, g: Grade, why: impl Into<String>) {
     if (g > p.grade || p.why.is_empty()) && p.denied.is_none() {
         p.grade = p.grade.max(g);
         p.why = why.into();
     }
 }
 
-fn deny(p: &mut Part, why: impl Into<String>) {
+pub(super) fn deny(p: &mut Part, why: impl Into<String>) {
     if p.denied.is_none() {
         let why = why.into();
         p.why = why.clone();
         p.denied = Some(why);
     }
     p.grade = Grade::Destructive;
-}
-
-pub(super) fn basename(w: &str) -> &str {
-    w.rsplit('/').next().unwrap_or(w)
-}
-
-/// Names whose value changes what a command runs or where git looks.
-const RISKY_VARS: &[&str] = &[
-    "PATH",
-    "LD_PRELOAD",
-    "LD_LIBRARY_PATH",
-    "BASH_ENV",
-    "ENV",
-    "IFS",
-    "PROMPT_COMMAND",
-    "GIT_SSH",
-    "GIT_SSH_COMMAND",
-    "GIT_EXEC_PATH",
-    "GIT_CONFIG",
-    "GIT_CONFIG_GLOBAL",
-    "NODE_OPTIONS",
-    "PYTHONSTARTUP",
-    "PERL5OPT",
-    "RUSTC_WRAPPER",
-    "CARGO_HOME",
-];
-
-fn assignment(w: &str) -> Option<&str> {
-    let (name, _) = w.split_once('=')?;
-    let mut cs = name.chars();
-    let first = cs.next()?;
-    ((first.is_ascii_alphabetic() || first == '_')
-        && cs.all(|c| c.is_ascii_alphanumeric() || c == '_'))
-    .then_some(name)
 }
 
 fn grade_simple(s: &Simple, depth: usize) -> Vec<Part> {
@@ -344,318 +313,6 @@ fn grade_simple(s: &Simple, depth: usize) -> Vec<Part> {
     }
     out.push(p);
     out
-}
-
-/// Past `env`, `nice`, `timeout`, `xargs`, `time`, `command`, `nohup`, `exec`, `stdbuf` and
-/// `sudo` (which is denied, and still graded by what it runs). None when nothing runs.
-fn unwrap(mut w: &[String], p: &mut Part) -> Option<Vec<String>> {
-    let mut extra: Vec<String> = Vec::new();
-    loop {
-        let first = basename(w.first()?);
-        // Options that take a value, per wrapper.
-        let (valued, skip_one): (&[&str], bool) = match first {
-            "env" => (
-                &["-u", "--unset", "-C", "--chdir", "-S", "--split-string"],
-                false,
-            ),
-            "nice" => (&["-n", "--adjustment"], false),
-            "timeout" => (&["-s", "--signal", "-k", "--kill-after"], true),
-            "xargs" => (
-                &[
-                    "-I", "-i", "-n", "-P", "-L", "-l", "-d", "-E", "-e", "-s", "-a",
-                ],
-                false,
-            ),
-            "time" => (&["-f", "--format", "-o", "--output"], false),
-            "command" | "nohup" | "builtin" => (&[], false),
-            "exec" => (&["-a"], false),
-            "stdbuf" => (&["-i", "-o", "-e"], false),
-            "sudo" | "doas" => (
-                &["-u", "-g", "-C", "-D", "-h", "-p", "-U", "-r", "-t"],
-                false,
-            ),
-            _ => break,
-        };
-        if first == "sudo" || first == "doas" {
-            deny(p, format!("`{first}` runs as another user"));
-        }
-        if first == "command" && w.iter().skip(1).any(|a| a == "-v" || a == "-V") {
-            return None;
-        }
-        if first == "xargs" {
-            // Its command gets words from its input: nobody knows them before it runs.
-            extra.push("$(stdin)".into());
-        }
-        let mut i = 1;
-        while let Some(a) = w.get(i) {
-            if a == "--" {
-                i += 1;
-                break;
-            }
-            if first == "env" && assignment(a).is_some() {
-                if let Some(n) = assignment(a) {
-                    if RISKY_VARS.contains(&n) || n.starts_with("GIT_") {
-                        raise(
-                            p,
-                            Grade::Destructive,
-                            format!("sets {n}, which changes what runs"),
-                        );
-                    }
-                }
-                i += 1;
-                continue;
-            }
-            if !a.starts_with('-') || a == "-" {
-                break;
-            }
-            if (first == "time" && (a == "-o" || a.starts_with("--output")))
-                || (first == "env" && (a == "-C" || a.starts_with("--chdir")))
-            {
-                if let Some(v) = w.get(i + 1) {
-                    check_path(p, v, first == "time");
-                }
-            }
-            i += if valued.contains(&a.as_str()) { 2 } else { 1 };
-        }
-        if skip_one {
-            i += 1; // timeout's DURATION
-        }
-        if i >= w.len() {
-            // A wrapper with nothing to run: `env` prints, `xargs` runs `echo`.
-            return match first {
-                "env" | "time" | "nohup" | "command" | "xargs" | "exec" => {
-                    Some(vec![first.to_string()])
-                }
-                _ => None,
-            };
-        }
-        w = &w[i..];
-    }
-    let mut v = w.to_vec();
-    v.extend(extra);
-    Some(v)
-}
-
-fn inline_script(prog: &str, args: &[String]) -> Option<String> {
-    if prog == "eval" {
-        return Some(args.join(" "));
-    }
-    if !table::is_shell(prog) {
-        return None;
-    }
-    // `-c`, also bundled (`-lc`, `-ec`): the first operand is the script.
-    let pos = args
-        .iter()
-        .position(|a| a.starts_with('-') && !a.starts_with("--") && a.contains('c'))?;
-    args.iter()
-        .skip(pos + 1)
-        .find(|a| !a.starts_with('-'))
-        .cloned()
-}
-
-fn grade_cd(p: &mut Part, args: &[String]) {
-    let target = args.iter().find(|a| !a.starts_with('-') || *a == "-");
-    match target.map(String::as_str) {
-        None | Some("-") => deny(p, "`cd` without a directory leaves the worktree"),
-        Some(t) if reach(t) != Reach::Inside => deny(p, format!("`cd {t}` leaves the worktree")),
-        Some(_) => raise(p, Grade::ReadOnly, "`cd` stays inside the worktree"),
-    }
-}
-
-/// git's global options before its subcommand; `-C` and `--git-dir` are checked here.
-fn git_globals<'a>(args: &'a [String], p: &mut Part) -> (&'a [String], &'a [String]) {
-    let mut i = 0;
-    while let Some(a) = args.get(i) {
-        let takes_value = matches!(
-            a.as_str(),
-            "-C" | "-c"
-                | "--git-dir"
-                | "--work-tree"
-                | "--namespace"
-                | "--exec-path"
-                | "--config-env"
-        );
-        if !a.starts_with('-') {
-            break;
-        }
-        if a == "-C" {
-            if let Some(dir) = args.get(i + 1) {
-                if reach(dir) != Reach::Inside {
-                    deny(
-                        p,
-                        format!("`git -C {dir}` works on a repository outside the worktree"),
-                    );
-                }
-            }
-        }
-        i += if takes_value { 2 } else { 1 };
-    }
-    let i = i.min(args.len());
-    (&args[..i], &args[i..])
-}
-
-fn subcommand(args: &[String]) -> Option<&str> {
-    args.iter()
-        .map(String::as_str)
-        .find(|a| !a.starts_with('-') && !a.starts_with('+'))
-}
-
-fn has_opt(args: &[String], opts: &[&str]) -> bool {
-    args.iter().any(|a| {
-        opts.iter().any(|o| {
-            if o.starts_with("--") {
-                a == o || a.strip_prefix(o).is_some_and(|r| r.starts_with('='))
-            } else if o.starts_with('-') {
-                a == o
-            } else {
-                a.starts_with('-') && !a.starts_with("--") && a[1..].contains(o)
-            }
-        })
-    })
-}
-
-fn matches(when: When, globals: &[String], args: &[String]) -> bool {
-    let sub = subcommand(args);
-    let after_sub = || {
-        let k = args
-            .iter()
-            .position(|a| Some(a.as_str()) == sub)
-            .map_or(args.len(), |k| k + 1);
-        &args[k..]
-    };
-    match when {
-        When::Always => true,
-        When::Sub(list) => sub.is_some_and(|s| list.contains(&s)),
-        When::SubWith(s, opts) => sub == Some(s) && has_opt(after_sub(), opts),
-        When::SubWithout(s, opts) => sub == Some(s) && !has_opt(after_sub(), opts),
-        When::SubOnly(s, words) => {
-            sub == Some(s) && after_sub().iter().all(|a| words.contains(&a.as_str()))
-        }
-        When::SubBeyond(s, words) => {
-            sub == Some(s) && after_sub().iter().any(|a| !words.contains(&a.as_str()))
-        }
-        When::Opt(opts) => has_opt(args, opts),
-        When::Global(opts) => has_opt(globals, opts),
-        When::WordStarts(pre) => args.iter().any(|a| a.starts_with(pre)),
-        When::Seq(seq) => args
-            .windows(seq.len())
-            .any(|w| w.iter().zip(seq.iter()).all(|(a, b)| a == b)),
-        When::Bare => args.iter().all(|a| a.starts_with('-')),
-    }
-}
-
-/// The words a sticky rule made from this command matches: program and subcommand for
-/// programs that have them, `python -m MODULE`, else the program.
-fn rule_prefix(prog: &str, args: &[String]) -> Vec<String> {
-    let mut v = vec![prog.to_string()];
-    if table::PYTHONS.contains(&prog) {
-        if let Some(k) = args.iter().position(|a| a == "-m") {
-            if let Some(m) = args.get(k + 1) {
-                v.extend(["-m".to_string(), m.clone()]);
-            }
-        }
-        return v;
-    }
-    if table::SUBCOMMANDS.contains(&prog) {
-        let rest = if prog == "git" {
-            let mut scratch = Part::default();
-            git_globals(args, &mut scratch).1
-        } else {
-            args
-        };
-        let sub = rest
-            .iter()
-            .find(|a| !a.starts_with('-') && !a.starts_with('+') && assignment(a).is_none());
-        if let Some(s) = sub {
-            v.push(s.clone());
-        }
-    }
-    v
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Reach {
-    Inside,
-    Tmp,
-    /// Absolute, outside `/tmp`.
-    Absolute,
-    /// `..` above the worktree, `~`, `$HOME`, SSH keys.
-    Leaves,
-    /// A variable or substitution: known only when it runs.
-    Unknown,
-}
-
-fn reach(path: &str) -> Reach {
-    if path.starts_with('~')
-        || path.contains("$HOME")
-        || path.contains("${HOME")
-        || path.contains(".ssh")
-        || path.contains("id_rsa")
-        || path.contains("id_ed25519")
-    {
-        return Reach::Leaves;
-    }
-    if path.contains('$') || path.contains('`') {
-        return Reach::Unknown;
-    }
-    if let Some(rest) = path.strip_prefix('/') {
-        let first = rest.split('/').next().unwrap_or("");
-        if first == "tmp" && !path.split('/').any(|c| c == "..") {
-            return Reach::Tmp;
-        }
-        if matches!(
-            path,
-            "/dev/null" | "/dev/stdin" | "/dev/stdout" | "/dev/stderr"
-        ) {
-            return Reach::Tmp;
-        }
-        return Reach::Absolute;
-    }
-    let mut depth: i32 = 0;
-    for c in path.split('/') {
-        match c {
-            ".." => depth -= 1,
-            "" | "." => {}
-            _ => depth += 1,
-        }
-        if depth < 0 {
-            return Reach::Leaves;
-        }
-    }
-    Reach::Inside
-}
-
-/// A file a command names (a redirect's source, `env -C`, an assignment's value).
-fn check_path(p: &mut Part, path: &str, writes: bool) {
-    match reach(path) {
-        Reach::Inside | Reach::Tmp => {}
-        Reach::Leaves => deny(p, format!("`{path}` is outside the worktree")),
-        Reach::Absolute | Reach::Unknown if writes => deny(
-            p,
-            format!("writes `{path}`, which may be outside the worktree"),
-        ),
-        Reach::Absolute => raise(
-            p,
-            Grade::Destructive,
-            format!("names `{path}`, outside the worktree"),
-        ),
-        Reach::Unknown => raise(
-            p,
-            Grade::WritesWorktree,
-            format!("`{path}` is known only when it runs"),
-        ),
-    }
-}
-
-/// An argument: itself and, for `--opt=value` or `of=value`, its value.
-fn check_arg(p: &mut Part, a: &str, writer: bool) {
-    if a.contains("://") {
-        return;
-    }
-    check_path(p, a, writer);
-    if let Some((_, v)) = a.split_once('=') {
-        check_path(p, v, writer);
-    }
 }
 
 #[cfg(test)]

@@ -6,8 +6,10 @@
 //! Owns what a command can do. Must not decide who approves it (the policy matrix does) nor
 //! run anything.
 
+mod argv;
 mod grade;
 pub mod parse;
+mod reach;
 pub mod table;
 
 pub use grade::{assess, Assessment, Grade, Part};
