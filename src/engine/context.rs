@@ -2,6 +2,7 @@
 //! agents' clients, the runner, and the run's cancel and pause signals.
 
 use super::approvals::{Desk, Request};
+use super::command_policy::assess;
 use super::policy::Facts;
 use super::run_log::RunLog;
 use crate::agents::tools::{CommandGate, CommandGrant, Confined, ToolBox};
@@ -210,6 +211,11 @@ impl CommandGate for PolicyGate {
             }
             let mut facts = self.ctx.facts();
             facts.command = Some(command.to_string());
+            facts.task_risk = self
+                .ctx
+                .log
+                .with_state(|s| s.task(&self.task).and_then(|t| t.risk));
+            let network = assess(command, &facts.gate_commands).needs_network();
             let req = Request {
                 id,
                 what: ApprovalWhat::Command,
@@ -219,7 +225,8 @@ impl CommandGate for PolicyGate {
                 facts,
             };
             match self.ctx.desk.ask(req).await {
-                Some(v) if v.approved => Ok(CommandGrant::default()),
+                // The network only for a command that needs it and was allowed.
+                Some(v) if v.approved => Ok(CommandGrant { network }),
                 Some(v) => Err(if v.reason.is_empty() {
                     "rejected".into()
                 } else {

@@ -61,6 +61,8 @@ pub struct Part {
     pub why: String,
     /// It redirects into a file or holds a substitution: more than its words say.
     pub extra: bool,
+    /// It needs the network to do its work (a network row matched).
+    pub network: bool,
 }
 
 /// A whole command line as graded.
@@ -78,6 +80,11 @@ pub struct Assessment {
 }
 
 impl Assessment {
+    /// Whether running it needs the network: some part of it is a network tool.
+    pub fn needs_network(&self) -> bool {
+        self.parts.iter().any(|p| p.network)
+    }
+
     /// The prefix a sticky rule takes from this command: its most dangerous part's.
     pub fn rule_prefix(&self) -> Vec<String> {
         self.parts
@@ -158,6 +165,7 @@ fn opaque(line: &str, why: &str) -> Part {
         denied: None,
         why: why.to_string(),
         extra: true,
+        network: false,
     }
 }
 
@@ -305,6 +313,7 @@ fn grade_simple(s: &Simple, depth: usize) -> Vec<Part> {
         if r.denied {
             deny(&mut p, why.clone());
         }
+        p.network |= r.network;
         raise(&mut p, r.grade, why);
     }
     let writer = !rows.is_empty() && p.grade >= Grade::WritesWorktree;

@@ -43,6 +43,8 @@ pub struct Row {
     pub grade: Grade,
     /// On the deny-list: a person decides at every level.
     pub denied: bool,
+    /// It needs the network when it is allowed to run (the runner's grant).
+    pub network: bool,
     /// Why, as the decision's reason says it ("deletes a directory tree").
     pub why: &'static str,
     /// A command this row must grade (exercised by the tests).
@@ -61,6 +63,7 @@ const fn r(
         when,
         grade,
         denied: false,
+        network: matches!(grade, Network),
         why,
         example,
     }
@@ -72,8 +75,22 @@ const fn deny(program: &'static str, when: When, why: &'static str, example: &'s
         when,
         grade: Destructive,
         denied: true,
+        network: false,
         why,
         example,
+    }
+}
+
+/// On the deny-list, and needing the network once a person allows it (`git push`).
+const fn deny_net(
+    program: &'static str,
+    when: When,
+    why: &'static str,
+    example: &'static str,
+) -> Row {
+    Row {
+        network: true,
+        ..deny(program, when, why, example)
     }
 }
 
@@ -264,7 +281,7 @@ pub const TABLE: &[Row] = &[
     r("git", SubWith("reset", &["--hard", "--merge", "--keep"]), Destructive, "`git reset --hard` throws work away", "git reset --hard HEAD~1"),
     r("git", Sub(&["reset"]), WritesWorktree, "moves the task's branch", "git reset HEAD~1"),
     r("git", Sub(&["clean"]), Destructive, "`git clean` deletes untracked files", "git clean -fdx"),
-    deny("git", Sub(&["push"]), "`git push` publishes to a remote", "git push origin main"),
+    deny_net("git", Sub(&["push"]), "`git push` publishes to a remote", "git push origin main"),
     deny("git", Sub(GIT_REFS), "writes refs or the index of the user's repository, shared by every worktree", "git update-ref refs/heads/x HEAD"),
     r("git", SubOnly("branch", BRANCH_LIST), ReadOnly, "lists branches", "git branch -a"),
     deny("git", SubBeyond("branch", BRANCH_LIST), "creates or deletes a branch in the user's repository", "git branch feature"),
