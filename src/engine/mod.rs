@@ -20,6 +20,7 @@ mod merging;
 pub mod orchestrator;
 pub mod policy;
 pub mod router;
+pub mod rules;
 pub mod run_log;
 mod sessions;
 mod task_flow;
@@ -171,6 +172,7 @@ fn launch(
         task_tokens: std::sync::Mutex::new(HashMap::new()),
         assigning: tokio::sync::Mutex::new(()),
     });
+    rules_in_force(&ctx);
     let (tx, rx) = unbounded_channel();
     tokio::spawn(commands::serve(ctx.clone(), rx, pause_tx));
     let run = log.run();
@@ -183,6 +185,17 @@ fn launch(
         driver,
         stop: cancel,
     })
+}
+
+/// Records the repo's sticky rules as the run starts or goes on live, when they differ from
+/// what the log already says (a `conclave rules rm` in between, or a first rule).
+fn rules_in_force(ctx: &Ctx) {
+    let Some(memory) = &ctx.memory else { return };
+    let repo = rules::repo_key(&ctx.repo.root);
+    let now = rules::for_repo(memory, &repo).unwrap_or_default();
+    if ctx.log.with_state(|s| s.rules != now) {
+        crate::providers::EventSink::emit(&*ctx.log, EventKind::RulesInForce { rules: now });
+    }
 }
 
 /// Lessons kept in the store's memory, newest last.

@@ -172,10 +172,21 @@ proptest! {
 
 #[test]
 fn only_network_tools_need_the_network() {
-    for c in ["curl -s https://x | jq .", "git push origin", "cargo install x", "git fetch"] {
+    for c in [
+        "curl -s https://x | jq .",
+        "git push origin",
+        "cargo install x",
+        "git fetch",
+    ] {
         assert!(g(c).needs_network(), "{c}");
     }
-    for c in ["cargo build", "rm -rf src", "git status", "python3 -c 'x'", "echo 'open"] {
+    for c in [
+        "cargo build",
+        "rm -rf src",
+        "git status",
+        "python3 -c 'x'",
+        "echo 'open",
+    ] {
         assert!(!g(c).needs_network(), "{c}");
     }
 }
