@@ -201,7 +201,7 @@ fn command_decisions(events: &[Event]) -> Vec<(String, Decision, DecidedBy, Stri
                 _ => None,
             });
             if let Some(s) = subject {
-                out.push((s, decision.clone(), *by, reason.clone()));
+                out.push((s, *decision, *by, reason.clone()));
             }
         }
     }
@@ -223,7 +223,6 @@ fn plan_decided_seq(data: &Path, run: &str) -> u64 {
     store
         .events(id, 0, None)
         .unwrap()
-        .into_iter()
         .filter_map(|e| e.ok())
         .find(|e| matches!(&e.kind, EventKind::ApprovalDecided { approval, .. } if approval.starts_with("plan-")))
         .map(|e| e.seq)
