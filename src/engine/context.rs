@@ -200,7 +200,7 @@ impl CommandGate for PolicyGate {
         Box::pin(async move {
             let k = self.n.fetch_add(1, Ordering::SeqCst) + 1;
             let mut id = format!("cmd-{}-{}-{k}", self.task, self.attempt);
-            let subject = format!("`{command}` in task {}", self.task);
+            let subject = super::command_policy::subject_for(command, &self.task);
             // A resumed session may ask something else under the same number: then it is new.
             if self
                 .ctx

@@ -31,6 +31,16 @@ pub fn what_name(w: ApprovalWhat) -> &'static str {
     }
 }
 
+/// For a waiting command: the prefix a sticky rule saved from it would match.
+fn remembered_prefix(a: &ApprovalState) -> Option<String> {
+    if a.what != ApprovalWhat::Command {
+        return None;
+    }
+    let command = crate::engine::command_policy::command_in_subject(&a.subject)?;
+    let words = crate::engine::command_policy::rule_prefix_of(command);
+    (!words.is_empty()).then(|| words.join(" "))
+}
+
 /// One display line: text pieces with styles, and whether it is the selection's.
 struct Line {
     spans: Vec<(String, Style)>,
@@ -129,6 +139,15 @@ impl Pane for ApprovalsPane {
                     let text = format!("    {}", &a.why[s as usize..e as usize]);
                     lines.push(Line {
                         spans: vec![(text, theme.style("approval.why"))],
+                        selected: true,
+                    });
+                }
+                if let Some(prefix) = remembered_prefix(a) {
+                    lines.push(Line {
+                        spans: vec![(
+                            format!("    a rule would remember `{prefix}`"),
+                            theme.style("ui.text.dim"),
+                        )],
                         selected: true,
                     });
                 }
