@@ -56,11 +56,14 @@ impl RulesOverlay {
                 ctx.keymap,
                 Mode::Global,
                 &[
-                    (Action::ApproveAlways, "always allows"),
-                    (Action::RejectNever, "never allows"),
+                    (
+                        Action::ApproveAlways,
+                        "approves it and always allows its prefix",
+                    ),
+                    (Action::RejectNever, "rejects it and never allows it"),
                 ],
             );
-            let msg = format!("No rules yet. On a waiting command, {how} its prefix.");
+            let msg = format!("No rules yet. On a waiting command, {how}.");
             super::put_wrapped(buf, inner, inner.y, &msg, body, inner.height - 1);
         }
         let list_h = inner.height.saturating_sub(1) as usize;
@@ -76,8 +79,8 @@ impl RulesOverlay {
                 );
             }
             let (mark, style) = match r.effect {
-                RuleEffect::Allow => ("always", ctx.theme.style("approval.approved")),
-                RuleEffect::Deny => ("never ", ctx.theme.style("approval.rejected")),
+                RuleEffect::Allow => ("always ", ctx.theme.style("approval.approved")),
+                RuleEffect::Deny => ("never  ", ctx.theme.style("approval.rejected")),
             };
             let marker = if selected { "▶ " } else { "  " };
             let mut x = put(buf, inner.x, y, marker, 2, body);
