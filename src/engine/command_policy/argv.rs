@@ -33,6 +33,9 @@ pub(super) const RISKY_VARS: &[&str] = &[
     "CARGO_HOME",
 ];
 
+/// The word standing for what `xargs` adds from its input.
+pub(super) const FED: &str = "$(stdin)";
+
 pub(super) fn assignment(w: &str) -> Option<&str> {
     let (name, _) = w.split_once('=')?;
     let mut cs = name.chars();
@@ -75,12 +78,22 @@ pub(super) fn unwrap(mut w: &[String], p: &mut Part) -> Option<Vec<String>> {
         if first == "sudo" || first == "doas" {
             deny(p, format!("`{first}` runs as another user"));
         }
+        if first == "env"
+            && w.iter()
+                .any(|a| a == "-S" || a.starts_with("--split-string"))
+        {
+            raise(
+                p,
+                Grade::Destructive,
+                "`env -S` runs a command line it splits itself",
+            );
+        }
         if first == "command" && w.iter().skip(1).any(|a| a == "-v" || a == "-V") {
             return None;
         }
         if first == "xargs" {
             // Its command gets words from its input: nobody knows them before it runs.
-            extra.push("$(stdin)".into());
+            extra.push(FED.into());
         }
         let mut i = 1;
         while let Some(a) = w.get(i) {
@@ -187,15 +200,17 @@ fn subcommand(args: &[String]) -> Option<&str> {
         .find(|a| !a.starts_with('-') && !a.starts_with('+'))
 }
 
+/// `--long` (also `--long=value`), a letter in a bundle of short options (`r` in `-rf`), or
+/// any other word exactly (`-delete`, `expire`).
 fn has_opt(args: &[String], opts: &[&str]) -> bool {
     args.iter().any(|a| {
         opts.iter().any(|o| {
             if o.starts_with("--") {
                 a == o || a.strip_prefix(o).is_some_and(|r| r.starts_with('='))
-            } else if o.starts_with('-') {
-                a == o
-            } else {
+            } else if o.chars().count() == 1 {
                 a.starts_with('-') && !a.starts_with("--") && a[1..].contains(o)
+            } else {
+                a == o
             }
         })
     })
@@ -228,6 +243,7 @@ pub(super) fn matches(when: When, globals: &[String], args: &[String]) -> bool {
             .windows(seq.len())
             .any(|w| w.iter().zip(seq.iter()).all(|(a, b)| a == b)),
         When::Bare => args.iter().all(|a| a.starts_with('-')),
+        When::Check(f) => f(globals, args),
     }
 }
 

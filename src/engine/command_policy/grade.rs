@@ -257,6 +257,45 @@ fn grade_simple(s: &Simple, depth: usize) -> Vec<Part> {
     let args = &words[1..];
     p.words = words.clone();
     p.prefix = rule_prefix(&prog, args);
+    if words[0].contains('$') {
+        raise(
+            &mut p,
+            Grade::Destructive,
+            format!("runs `{}`, a program only known when it runs", words[0]),
+        );
+    }
+    let fed = words.last().is_some_and(|w| w == super::argv::FED);
+    if fed && (table::is_shell(&prog) || prog == "eval" || table::PYTHONS.contains(&prog.as_str()))
+    {
+        raise(
+            &mut p,
+            Grade::Destructive,
+            format!("`{prog}` runs commands read from its input"),
+        );
+        out.push(p);
+        return out;
+    }
+    if matches!(
+        prog.as_str(),
+        "export" | "declare" | "typeset" | "local" | "readonly"
+    ) {
+        for a in args {
+            if let Some(name) = assignment(a) {
+                if name.starts_with("GIT_DIR") || name == "GIT_WORK_TREE" {
+                    deny(
+                        &mut p,
+                        format!("`{name}=` points git at another repository"),
+                    );
+                } else if RISKY_VARS.contains(&name) {
+                    raise(
+                        &mut p,
+                        Grade::Destructive,
+                        format!("sets {name}, which changes what runs"),
+                    );
+                }
+            }
+        }
+    }
     // Text a shell runs is graded as commands of its own.
     if let Some(script) = inline_script(&prog, args) {
         if depth >= MAX_DEPTH {
@@ -272,7 +311,7 @@ fn grade_simple(s: &Simple, depth: usize) -> Vec<Part> {
             return out;
         }
     }
-    if prog == "cd" {
+    if prog == "cd" || prog == "pushd" {
         grade_cd(&mut p, args);
         out.push(p);
         return out;

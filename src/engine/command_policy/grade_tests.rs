@@ -190,3 +190,63 @@ fn only_network_tools_need_the_network() {
         assert!(!g(c).needs_network(), "{c}");
     }
 }
+
+#[test]
+fn tricky_forms_are_not_missed() {
+    // (command, lowest grade it may get, must be denied)
+    for (c, at_least, denied) in [
+        ("$(echo rm) -rf src", Grade::Destructive, false),
+        ("$RM -rf src", Grade::Destructive, false),
+        ("find . | xargs sh -c 'x'", Grade::Destructive, false),
+        ("env -S 'rm -rf src'", Grade::Destructive, false),
+        ("export PATH=.:$PATH; ls", Grade::Destructive, false),
+        ("export GIT_DIR=/repo/.git", Grade::Destructive, true),
+        ("git checkout -b feature", Grade::Destructive, true),
+        ("git switch -c feature", Grade::Destructive, true),
+        ("git stash", Grade::Destructive, true),
+        ("git -c alias.p=push p", Grade::Destructive, true),
+        ("git -c core.pager=sh log", Grade::Destructive, true),
+        ("git p", Grade::Destructive, false),
+        ("sed 'e rm -rf src' a.txt", Grade::Destructive, false),
+        ("sed 's/a/b/w out' a.txt", Grade::Destructive, false),
+        // `$` reads as a variable even in single quotes: on the safe side.
+        ("sed -n '$w out' a.txt", Grade::Destructive, true),
+        ("watch rm -rf src", Grade::Destructive, false),
+        ("busybox rm -rf src", Grade::Destructive, false),
+        ("pushd ~", Grade::Destructive, true),
+        ("echo $(<../../outside)", Grade::Destructive, true),
+        ("cat<../../outside", Grade::Destructive, true),
+        ("cat ..//..//outside", Grade::Destructive, true),
+        ("\"r\"\"m\" -rf src", Grade::Destructive, false),
+        ("l\\s; r\\m -r src", Grade::Destructive, false),
+        ("echo x > /dev/tcp/example.com/80", Grade::Destructive, true),
+        ("exec 3>../../outside", Grade::Destructive, true),
+        (
+            "cat <<EOF; rm -rf src\nbody\nEOF",
+            Grade::Destructive,
+            false,
+        ),
+        ("echo ${x:-$(rm -rf src)}", Grade::Destructive, false),
+        ("ls #\nrm -rf src", Grade::Destructive, false),
+        ("ln -s ../../outside link", Grade::Destructive, true),
+        (
+            "git -c user.name=me commit -m x",
+            Grade::WritesWorktree,
+            false,
+        ),
+    ] {
+        let a = g(c);
+        assert!(a.grade >= at_least, "{c:?}: {a:?}");
+        assert_eq!(a.denied.is_some(), denied, "{c:?}: {a:?}");
+    }
+    // What must stay easy.
+    for c in [
+        "sed 's/hello/world/g' a.txt",
+        "sed -n '1,5p' a.txt",
+        "git stash list",
+        "git reflog -n 3",
+        "git -c color.ui=false log --oneline",
+    ] {
+        assert_eq!(g(c).grade, Grade::ReadOnly, "{c}: {:?}", g(c));
+    }
+}

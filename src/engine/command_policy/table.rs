@@ -34,6 +34,9 @@ pub enum When {
     Seq(&'static [&'static str]),
     /// No words at all (a shell or interpreter reading commands from its input).
     Bare,
+    /// A check of the program's own, given git's global options and the other words (`sed`
+    /// scripts that write or run, `git -c` keys that run commands).
+    Check(fn(&[String], &[String]) -> bool),
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -150,9 +153,7 @@ const GIT_REFS: &[&str] = &[
     "update-index",
     "pack-refs",
 ];
-const GIT_DESTROY: &[&str] = &[
-    "rebase", "gc", "prune", "reflog", "stash", "checkout", "switch",
-];
+const GIT_DESTROY: &[&str] = &["rebase", "gc", "prune", "checkout", "switch"];
 const BRANCH_LIST: &[&str] = &[
     "-a",
     "-l",
@@ -211,6 +212,30 @@ pub const TABLE: &[Row] = &[
     r("find", Opt(&["-fprint", "-fprint0", "-fls", "-fprintf"]), WritesWorktree, "`find -fprint` writes a file", "find . -fprint out.txt"),
     r("sed", Always, ReadOnly, "filters", "sed 's/a/b/g' a.txt"),
     r("sed", Opt(&["i", "--in-place"]), WritesWorktree, "`sed -i` edits files", "sed -i 's/a/b/' a.txt"),
+    r("sed", Check(sed_writes_or_runs), Destructive, "`sed` with a `w` or `e` command writes files or runs commands", "sed -n '1w out.txt' a.txt"),
+    r("gawk", Always, Destructive, "runs an awk program (it can write files and run commands)", "gawk '{print}' a.txt"),
+    r("mawk", Always, Destructive, "runs an awk program (it can write files and run commands)", "mawk '{print}' a.txt"),
+    // Programs that run another command in ways not read here: destructive, unread.
+    r("watch", Always, Destructive, "runs another command unread", "watch ls"),
+    r("flock", Always, Destructive, "runs another command unread", "flock /tmp/l ls"),
+    r("setsid", Always, Destructive, "runs another command unread", "setsid ls"),
+    r("strace", Always, Destructive, "runs another command unread", "strace ls"),
+    r("ltrace", Always, Destructive, "runs another command unread", "ltrace ls"),
+    r("parallel", Always, Destructive, "runs another command unread", "parallel rm ::: a"),
+    r("script", Always, Destructive, "runs another command unread", "script -c ls"),
+    r("unbuffer", Always, Destructive, "runs another command unread", "unbuffer ls"),
+    r("taskset", Always, Destructive, "runs another command unread", "taskset -c 0 ls"),
+    r("ionice", Always, Destructive, "runs another command unread", "ionice -c 3 ls"),
+    r("chrt", Always, Destructive, "runs another command unread", "chrt 0 ls"),
+    r("numactl", Always, Destructive, "runs another command unread", "numactl ls"),
+    r("fakeroot", Always, Destructive, "runs another command unread", "fakeroot ls"),
+    r("unshare", Always, Destructive, "runs another command unread", "unshare ls"),
+    r("nsenter", Always, Destructive, "runs another command unread", "nsenter -t 1 ls"),
+    r("chroot", Always, Destructive, "runs another command unread", "chroot d ls"),
+    r("busybox", Always, Destructive, "runs another command unread", "busybox rm -rf a"),
+    r("entr", Always, Destructive, "runs another command unread", "entr ls"),
+    r("systemd-run", Always, Destructive, "runs another command unread", "systemd-run ls"),
+    r("at", Always, Destructive, "runs another command unread", "at now"),
     r("awk", Always, Destructive, "runs an awk program (it can write files and run commands)", "awk '{print}' a.txt"),
     // Writing the worktree.
     r("cp", Always, WritesWorktree, "copies files", "cp a b"),
@@ -272,12 +297,19 @@ pub const TABLE: &[Row] = &[
     r("rsync", Always, Network, "copies over the network", "rsync -a a host:b"),
     r("ftp", Always, Network, "uses the network", "ftp host"),
     // git. The worktree's refs and config are the user's repository's: writing them is denied.
-    r("git", Always, WritesWorktree, "a git command not in the table", "git frobnicate"),
+    r("git", Always, Destructive, "is not a git command the table knows (an alias can run anything)", "git frobnicate"),
+    r("git", Opt(&["O", "--open-files-in-pager"]), Destructive, "`git grep -O` runs a pager command", "git grep -Ovim x"),
+    deny("git", SubWith("checkout", &["b", "B", "--orphan"]), "`git checkout -b` creates a branch in the user's repository", "git checkout -b feature"),
+    deny("git", SubWith("switch", &["c", "C", "--create", "--force-create", "--orphan"]), "`git switch -c` creates a branch in the user's repository", "git switch -c feature"),
+    r("git", SubWith("stash", &["list", "show"]), ReadOnly, "lists stashes", "git stash list"),
+    deny("git", SubWithout("stash", &["list", "show"]), "`git stash` writes refs/stash of the user's repository", "git stash push -m x"),
+    r("git", Sub(&["reflog"]), ReadOnly, "reads the reflog", "git reflog -n 5"),
+    r("git", SubWith("reflog", &["expire", "delete"]), Destructive, "`git reflog expire` drops history", "git reflog expire --all"),
     r("git", Sub(GIT_READ), ReadOnly, "reads the repository", "git log --oneline"),
     r("git", Opt(&["--output"]), WritesWorktree, "`--output` writes a file", "git diff --output=x.patch"),
     r("git", Sub(GIT_WRITE), WritesWorktree, "changes the task's worktree or branch", "git commit -am x"),
     r("git", Sub(&["fetch", "pull", "clone", "ls-remote", "submodule"]), Network, "uses the network", "git fetch origin"),
-    r("git", Sub(GIT_DESTROY), Destructive, "can throw work away", "git stash"),
+    r("git", Sub(GIT_DESTROY), Destructive, "can throw work away", "git checkout -- src"),
     r("git", SubWith("reset", &["--hard", "--merge", "--keep"]), Destructive, "`git reset --hard` throws work away", "git reset --hard HEAD~1"),
     r("git", Sub(&["reset"]), WritesWorktree, "moves the task's branch", "git reset HEAD~1"),
     r("git", Sub(&["clean"]), Destructive, "`git clean` deletes untracked files", "git clean -fdx"),
@@ -292,7 +324,7 @@ pub const TABLE: &[Row] = &[
     r("git", SubWith("config", CONFIG_READ), ReadOnly, "reads the config", "git config --get user.name"),
     deny("git", SubWithout("config", CONFIG_READ), "changes the config of the user's repository (hooks and aliases run commands)", "git config core.hooksPath x"),
     deny("git", Global(&["--git-dir", "--work-tree"]), "points git at another repository", "git --git-dir=/repo/.git status"),
-    r("git", Global(&["-c"]), Destructive, "`git -c` sets config that can run commands", "git -c alias.x=!ls x"),
+    deny("git", Check(unsafe_git_config), "`git -c` sets config that can run anything (aliases, hooks, pagers)", "git -c alias.p=push p"),
     // Shells and interpreters are graded by what they run (`grade.rs`); read from input:
     r("sh", Bare, Destructive, "reads commands from its input", "sh"),
     r("bash", Bare, Destructive, "reads commands from its input", "bash"),
@@ -304,6 +336,8 @@ pub const TABLE: &[Row] = &[
     deny("sudo", Always, "`sudo` runs as another user", "sudo ls"),
     deny("doas", Always, "`doas` runs as another user", "doas ls"),
     deny("su", Always, "`su` runs as another user", "su root"),
+    deny("runuser", Always, "`runuser` runs as another user", "runuser -u x ls"),
+    deny("pkexec", Always, "`pkexec` runs as another user", "pkexec ls"),
     deny("mkfs", Always, "`mkfs` formats a disk", "mkfs /dev/sda"),
     deny("mkfs.ext4", Always, "`mkfs` formats a disk", "mkfs.ext4 /dev/sda"),
     deny("shutdown", Always, "stops the machine", "shutdown now"),
@@ -312,6 +346,55 @@ pub const TABLE: &[Row] = &[
     deny("poweroff", Always, "stops the machine", "poweroff"),
     deny("crontab", Always, "schedules commands outside the run", "crontab -e"),
 ];
+
+/// Config keys `git -c` may set without a person: they only change how output looks or who
+/// a commit is by.
+const SAFE_GIT_CONFIG: &[&str] = &[
+    "user.",
+    "color.",
+    "advice.",
+    "core.abbrev",
+    "core.quotepath",
+    "commit.gpgsign",
+    "init.defaultbranch",
+    "diff.noprefix",
+    "log.",
+    "format.pretty",
+    "merge.conflictstyle",
+];
+
+/// A `git -c KEY=VALUE` whose key is not known to be harmless.
+fn unsafe_git_config(globals: &[String], _: &[String]) -> bool {
+    globals.windows(2).any(|w| {
+        let key = w[1].split('=').next().unwrap_or("").to_ascii_lowercase();
+        w[0] == "-c" && !SAFE_GIT_CONFIG.iter().any(|s| key.starts_with(s))
+    })
+}
+
+/// Whether some word of a `sed` command is a script with a `w`/`W` (write a file) or `e`
+/// (run a command) command, or an `s` command with the `w` or `e` flag. A file name that
+/// looks like one errs on the side of asking.
+fn sed_writes_or_runs(_: &[String], args: &[String]) -> bool {
+    args.iter().filter(|a| !a.starts_with('-')).any(|a| {
+        a.split([';', '\n', '{', '}']).any(|cmd| {
+            let c = cmd.trim_start().trim_start_matches(|ch: char| {
+                ch.is_ascii_digit() || matches!(ch, '$' | ',' | '!' | ' ' | '~')
+            });
+            let mut chars = c.chars();
+            match chars.next() {
+                Some('w' | 'W' | 'e') => !matches!(chars.next(), Some(ch) if ch.is_alphanumeric()),
+                Some('s') => match chars.next() {
+                    Some(d) if !d.is_alphanumeric() && d != '\\' => {
+                        let parts: Vec<&str> = c[1 + d.len_utf8()..].split(d).collect();
+                        parts.len() >= 3 && parts[2].contains(['w', 'e'])
+                    }
+                    _ => false,
+                },
+                _ => false,
+            }
+        })
+    })
+}
 
 /// Programs whose first word after them names what they do, for a sticky rule's prefix.
 pub const SUBCOMMANDS: &[&str] = &[
