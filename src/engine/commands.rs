@@ -151,11 +151,8 @@ fn remember(ctx: &Ctx, approval: &str, effect: RuleEffect) -> Result<(), String>
     let graded = assess(&command, &ctx.gate_commands());
     let prefix = graded.rule_prefix();
     let approve = effect == RuleEffect::Allow;
-    let rule = match (
-        &ctx.memory,
-        prefix.is_empty(),
-        graded.denied.is_some() && approve,
-    ) {
+    let denied_once = graded.denied.is_some() && approve;
+    let rule = match (&ctx.memory, prefix.is_empty(), denied_once) {
         (Some(memory), false, false) => {
             let repo = rules::repo_key(&ctx.repo.root);
             let rule = rules::save(memory, &repo, prefix, effect, crate::util::now_ms())
@@ -170,8 +167,11 @@ fn remember(ctx: &Ctx, approval: &str, effect: RuleEffect) -> Result<(), String>
     };
     let reason = match &rule {
         Some(r) => format!("a person: {}", r.describe()),
-        None if approve => "approved once (a deny-listed command is never remembered)".into(),
-        None => "rejected".into(),
+        None if denied_once => "approved once: a deny-listed command is never remembered".into(),
+        None => {
+            tracing::warn!("no rule saved for {approval}: no store memory or no prefix");
+            String::new()
+        }
     };
     ctx.desk.answer(approval, approve, &reason)?;
     // Other commands waiting under the same prefix are now the rule's to decide.
