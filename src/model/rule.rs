@@ -98,7 +98,10 @@ mod tests {
             })
             .collect();
         let s = fold(&events);
-        assert_eq!(s.rules, vec![rule("r2", &["git", "push"], RuleEffect::Deny)]);
+        assert_eq!(
+            s.rules,
+            vec![rule("r2", &["git", "push"], RuleEffect::Deny)]
+        );
         assert_eq!(s.anomaly_count, 0, "{:?}", s.anomalies);
     }
 
@@ -109,7 +112,10 @@ mod tests {
         assert!(r.covers(&w("cargo test")));
         assert!(!r.covers(&w("cargo build")));
         assert!(!r.covers(&w("cargo")));
-        assert_eq!(r.describe(), "rule r1: always allow `cargo test` in this repo");
+        assert_eq!(
+            r.describe(),
+            "rule r1: always allow `cargo test` in this repo"
+        );
         let empty = rule("r9", &[], RuleEffect::Deny);
         assert!(!empty.covers(&w("ls")));
     }
