@@ -304,7 +304,7 @@ impl Desk {
         self.log.with_state(|s| s.rules.clone())
     }
 
-    /// The facts a waiting command approval was asked with (for the rule a person saves).
+    /// The command a waiting command approval asks about (for the rule a person saves).
     pub fn waiting_command(&self, id: &str) -> Option<String> {
         let w = self.waiting.lock().unwrap_or_else(|p| p.into_inner());
         w.get(id)
