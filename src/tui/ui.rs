@@ -292,7 +292,10 @@ impl Ui {
             },
             Action::ApproveAlways => self.remember(state, RuleEffect::Allow),
             Action::RejectNever => self.remember(state, RuleEffect::Deny),
-            Action::ShowRules => self.open(Layer::Rules(RulesOverlay::default())),
+            Action::ShowRules => {
+                let replay = self.view.replay.is_some();
+                self.open(Layer::Rules(RulesOverlay::new(replay)))
+            }
             Action::LevelUp => {
                 let now = state.level_or_default();
                 let to = now.raised();

@@ -16,9 +16,18 @@ use ratatui::layout::Rect;
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RulesOverlay {
     pub selected: usize,
+    /// Opened over a replay: it shows the rules of that moment and revokes nothing.
+    pub replay: bool,
 }
 
 impl RulesOverlay {
+    pub fn new(replay: bool) -> RulesOverlay {
+        RulesOverlay {
+            selected: 0,
+            replay,
+        }
+    }
+
     pub(super) fn handle(&mut self, action: Option<Action>, state: &RunState) -> LayerOutcome {
         let n = state.rules.len();
         let last = n.saturating_sub(1);
@@ -29,6 +38,10 @@ impl RulesOverlay {
             Some(Action::Up) => self.selected = self.selected.saturating_sub(1),
             Some(Action::Top) => self.selected = 0,
             Some(Action::Bottom) => self.selected = last,
+            Some(Action::RevokeRule) if self.replay => {
+                let msg = "a replay shows the rules of that moment: revoke one in a live run";
+                return LayerOutcome::Keep(Effect::Flash(msg.into()));
+            }
             Some(Action::RevokeRule) => {
                 return match state.rules.get(self.selected) {
                     Some(r) => {
