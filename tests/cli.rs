@@ -11,7 +11,7 @@ fn help_lists_every_command() {
     c.arg("--help");
     let out = text(&run_ok(c).stdout);
     for cmd in [
-        "run", "runs", "replay", "resume", "fork", "export", "import", "demo", "doctor",
+        "run", "runs", "replay", "resume", "fork", "export", "import", "demo", "doctor", "rules",
     ] {
         assert!(
             out.lines()

@@ -424,3 +424,48 @@ fn edit_plan_sends_the_plan_as_edited_and_keeps_a_bad_one_open() {
     assert!(u.view.layers.is_empty());
     assert!(u.view.flash.as_deref().unwrap_or("").contains("not a plan"));
 }
+
+#[test]
+fn rule_keys_remember_the_waiting_command_and_revoke_a_rule() {
+    use conclave::model::RuleEffect;
+    let s = state_of(&command_waiting());
+    let mut u = ui();
+    assert_eq!(
+        press(&mut u, &s, &["Y"]),
+        cmd(Command::Remember {
+            approval: COMMAND_APPROVAL.into(),
+            effect: RuleEffect::Allow
+        })
+    );
+    assert_eq!(
+        press(&mut u, &s, &["V"]),
+        cmd(Command::Remember {
+            approval: COMMAND_APPROVAL.into(),
+            effect: RuleEffect::Deny
+        })
+    );
+    // The list: the second rule selected and revoked; the list stays open.
+    assert_eq!(
+        press(&mut u, &s, &["L", "j", "d"]),
+        cmd(Command::RemoveRule("r2".into()))
+    );
+    assert_eq!(
+        press(&mut u, &s, &["esc", "Y"]),
+        cmd(Command::Remember {
+            approval: COMMAND_APPROVAL.into(),
+            effect: RuleEffect::Allow
+        })
+    );
+    // Only a command's answer becomes a rule; a finished run takes none.
+    let plan = state_of(&plan_waiting());
+    let mut u = ui();
+    assert_eq!(press(&mut u, &plan, &["Y"]), Effect::None);
+    assert!(u
+        .view
+        .flash
+        .as_deref()
+        .unwrap_or("")
+        .contains("only a command"));
+    let done = state_of(&finished_run());
+    assert_eq!(press(&mut ui(), &done, &["V"]), Effect::None);
+}

@@ -150,3 +150,25 @@ fn zoomed_diff_with_a_dropped_hunk_and_unfolded_calls() {
     u.handle_key(key("z"), &state);
     insta::assert_snapshot!("zoom_metrics_160x50", screen_text(&u, &state, 160, 50));
 }
+
+#[test]
+fn a_waiting_command_and_the_rules_list() {
+    let state = state_of(&command_waiting());
+    let mut u = ui();
+    u.handle_key(key("3"), &state);
+    insta::assert_snapshot!(
+        "command_waiting_rule_prefix_80x24",
+        screen_text(&u, &state, 80, 24)
+    );
+    insta::assert_snapshot!(
+        "command_waiting_rule_prefix_160x50",
+        screen_text(&u, &state, 160, 50)
+    );
+    u.handle_key(key("L"), &state);
+    u.handle_key(key("j"), &state);
+    insta::assert_snapshot!("layer_rules_80x24", screen_text(&u, &state, 80, 24));
+    let none = state_of(&live_run());
+    let mut u = ui();
+    u.handle_key(key("L"), &none);
+    insta::assert_snapshot!("layer_rules_empty_80x24", screen_text(&u, &none, 80, 24));
+}

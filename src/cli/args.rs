@@ -59,6 +59,8 @@ pub enum Command {
     Demo(DemoArgs),
     /// Check config, keys, git, the store and the terminal
     Doctor(DoctorArgs),
+    /// The sticky command rules ("always allow `cargo test` in this repo"): list or remove
+    Rules(RulesArgs),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -196,4 +198,27 @@ pub struct DoctorArgs {
     /// Also send one tiny request to every configured provider profile
     #[arg(long)]
     pub ping: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RulesArgs {
+    #[command(subcommand)]
+    pub action: Option<RulesAction>,
+    /// Every repository's rules, not only this one's
+    #[arg(long, global = true)]
+    pub all: bool,
+    /// Print JSON instead of a table
+    #[arg(long, global = true)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RulesAction {
+    /// List the rules (the default)
+    List,
+    /// Remove a rule by its id (as `conclave rules` shows it)
+    Rm {
+        /// The rule's id, like r3
+        id: String,
+    },
 }

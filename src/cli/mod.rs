@@ -11,6 +11,7 @@ mod fork;
 mod history;
 mod live;
 mod logging;
+mod rules;
 mod runs;
 mod screen;
 
@@ -134,6 +135,7 @@ pub fn dispatch(cli: Cli) -> Outcome {
         Some(Command::Resume(a)) => live::resume(&ctx, &a),
         Some(Command::Fork(a)) => fork::run(&ctx, &a),
         Some(Command::Demo(a)) => demo::run(&ctx, &a),
+        Some(Command::Rules(a)) => rules::run(&ctx, &a),
         None => screen::home(&ctx, cli.all),
     }
 }

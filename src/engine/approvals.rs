@@ -137,6 +137,8 @@ impl Desk {
                 keep_hunks: d.keep_hunks.clone(),
             });
         }
+        let mut req = req;
+        req.facts.rules = self.rules();
         let answer = decide(req.what, self.level(), &req.facts);
         // A person may answer the moment the request shows: be listening before it does.
         let mut rx = None;
@@ -168,7 +170,10 @@ impl Desk {
         if let Answer::Approve { why } = &answer {
             return Some(self.record(&req.id, true, why, DecidedBy::Policy));
         }
-        let denied = answer.why().contains("deny-list");
+        if let Answer::Refuse { why } = &answer {
+            return Some(self.record(&req.id, false, why, DecidedBy::Policy));
+        }
+        let denied = answer.denied();
         match self.stand {
             Stand::Approve if denied => {
                 return Some(self.record(
@@ -277,13 +282,21 @@ impl Desk {
         Ok(())
     }
 
-    /// After a level change: lets the policy decide what the new level decides itself.
+    /// After a level change or a new rule: lets the policy decide what it now decides
+    /// itself (approves, or refuses under a "never" rule).
     pub fn redecide(&self) {
         let level = self.level();
+        let rules = self.rules();
+        let settled = |w: &Waiting| {
+            let mut f = w.facts.clone();
+            f.rules = rules.clone();
+            let a = decide(w.what, level, &f);
+            matches!(a, Answer::Approve { .. } | Answer::Refuse { .. }).then_some(a)
+        };
         let ids: Vec<String> = {
             let w = self.waiting.lock().unwrap_or_else(|p| p.into_inner());
             w.iter()
-                .filter(|(_, w)| decide(w.what, level, &w.facts).is_auto())
+                .filter(|(_, w)| settled(w).is_some())
                 .map(|(id, _)| id.clone())
                 .collect()
         };
@@ -294,11 +307,30 @@ impl Desk {
                 .unwrap_or_else(|p| p.into_inner())
                 .remove(&id);
             if let Some(w) = w {
-                let why = decide(w.what, level, &w.facts).why().to_string();
-                let v = self.record(&id, true, &why, DecidedBy::Policy);
+                let Some(a) = settled(&w) else {
+                    self.waiting
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .insert(id, w);
+                    continue;
+                };
+                let v = self.record(&id, a.is_auto(), a.why(), DecidedBy::Policy);
                 let _ = w.tx.send(v);
             }
         }
+    }
+
+    /// The sticky rules in force (as the log's RulesInForce/RuleSaved/RuleRemoved say).
+    fn rules(&self) -> Vec<crate::model::CommandRule> {
+        self.log.with_state(|s| s.rules.clone())
+    }
+
+    /// The command a waiting command approval asks about (for the rule a person saves).
+    pub fn waiting_command(&self, id: &str) -> Option<String> {
+        let w = self.waiting.lock().unwrap_or_else(|p| p.into_inner());
+        w.get(id)
+            .filter(|w| w.what == ApprovalWhat::Command)
+            .and_then(|w| w.facts.command.clone())
     }
 
     pub fn waiting_ids(&self) -> Vec<String> {

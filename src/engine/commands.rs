@@ -1,10 +1,12 @@
 //! The person's commands (from the TUI or a script) turned into answers and events.
 
+use super::command_policy::assess;
 use super::context::Ctx;
+use super::rules;
 use crate::agents::tools::validate_plan;
 use crate::model::{
-    ApprovalWhat, Command, DecidedBy, EventKind, PlannedTask, RunOutcome, RunStatus, TaskStatus,
-    PERSON,
+    ApprovalWhat, Command, DecidedBy, EventKind, PlannedTask, RuleEffect, RunOutcome, RunStatus,
+    TaskStatus, PERSON,
 };
 use crate::providers::EventSink;
 use std::sync::Arc;
@@ -42,6 +44,16 @@ pub async fn serve(ctx: Arc<Ctx>, mut rx: UnboundedReceiver<Command>, paused: wa
             Command::EditPlan { approval, tasks } => {
                 if let Err(e) = edit_plan(&ctx, &approval, tasks) {
                     tracing::warn!("edited plan for {approval} refused: {e}");
+                }
+            }
+            Command::Remember { approval, effect } => {
+                if let Err(e) = remember(&ctx, &approval, effect) {
+                    tracing::warn!("remembering {approval}: {e}");
+                }
+            }
+            Command::RemoveRule(id) => {
+                if let Err(e) = remove_rule(&ctx, &id) {
+                    tracing::warn!("removing rule {id}: {e}");
                 }
             }
             Command::SetLevel(to) => {
@@ -131,4 +143,57 @@ fn edit_plan(ctx: &Ctx, approval: &str, tasks: Vec<PlannedTask>) -> Result<(), S
             Ok(())
         },
     )
+}
+
+/// A person's answer to a waiting command that also becomes a sticky rule for the prefix the
+/// command takes (`cargo test`). An "always" for a deny-listed command approves it once and
+/// saves nothing: rules never override the deny-list.
+fn remember(ctx: &Ctx, approval: &str, effect: RuleEffect) -> Result<(), String> {
+    let command = ctx
+        .desk
+        .waiting_command(approval)
+        .ok_or_else(|| format!("approval {approval} is not a waiting command"))?;
+    let graded = assess(&command, &ctx.gate_commands());
+    let prefix = graded.rule_prefix();
+    let approve = effect == RuleEffect::Allow;
+    let denied_once = graded.denied.is_some() && approve;
+    let rule = match (&ctx.memory, prefix.is_empty(), denied_once) {
+        (Some(memory), false, false) => {
+            let repo = rules::repo_key(&ctx.repo.root);
+            let rule = rules::save(memory, &repo, prefix, effect, crate::util::now_ms())
+                .map_err(|e| format!("the rule could not be stored: {e}"))?;
+            ctx.log.emit(EventKind::RuleSaved {
+                rule: rule.clone(),
+                approval: Some(approval.to_string()),
+            });
+            Some(rule)
+        }
+        _ => None,
+    };
+    let reason = match &rule {
+        Some(r) => format!("a person: {}", r.describe()),
+        None if denied_once => "approved once: a deny-listed command is never remembered".into(),
+        None => {
+            tracing::warn!("no rule saved for {approval}: no store memory or no prefix");
+            String::new()
+        }
+    };
+    ctx.desk.answer(approval, approve, &reason)?;
+    // Other commands waiting under the same prefix are now the rule's to decide.
+    ctx.desk.redecide();
+    Ok(())
+}
+
+fn remove_rule(ctx: &Ctx, id: &str) -> Result<(), String> {
+    let memory = ctx
+        .memory
+        .as_ref()
+        .ok_or("the store's memory is not open")?;
+    let removed = rules::remove(memory, id).map_err(|e| e.to_string())?;
+    let known = ctx.log.with_state(|s| s.rules.iter().any(|r| r.id == id));
+    if removed.is_none() && !known {
+        return Err(format!("no rule has the id {id}"));
+    }
+    ctx.log.emit(EventKind::RuleRemoved { id: id.to_string() });
+    Ok(())
 }

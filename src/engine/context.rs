@@ -2,6 +2,7 @@
 //! agents' clients, the runner, and the run's cancel and pause signals.
 
 use super::approvals::{Desk, Request};
+use super::command_policy::assess;
 use super::policy::Facts;
 use super::run_log::RunLog;
 use crate::agents::tools::{CommandGate, CommandGrant, Confined, ToolBox};
@@ -200,7 +201,7 @@ impl CommandGate for PolicyGate {
         Box::pin(async move {
             let k = self.n.fetch_add(1, Ordering::SeqCst) + 1;
             let mut id = format!("cmd-{}-{}-{k}", self.task, self.attempt);
-            let subject = format!("`{command}` in task {}", self.task);
+            let subject = super::command_policy::subject_for(command, &self.task);
             // A resumed session may ask something else under the same number: then it is new.
             if self
                 .ctx
@@ -211,6 +212,11 @@ impl CommandGate for PolicyGate {
             }
             let mut facts = self.ctx.facts();
             facts.command = Some(command.to_string());
+            facts.task_risk = self
+                .ctx
+                .log
+                .with_state(|s| s.task(&self.task).and_then(|t| t.risk));
+            let network = assess(command, &facts.gate_commands).needs_network();
             let req = Request {
                 id,
                 what: ApprovalWhat::Command,
@@ -220,7 +226,8 @@ impl CommandGate for PolicyGate {
                 facts,
             };
             match self.ctx.desk.ask(req).await {
-                Some(v) if v.approved => Ok(CommandGrant::default()),
+                // The network only for a command that needs it and was allowed.
+                Some(v) if v.approved => Ok(CommandGrant { network }),
                 Some(v) => Err(if v.reason.is_empty() {
                     "rejected".into()
                 } else {

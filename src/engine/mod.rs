@@ -8,7 +8,7 @@
 
 pub mod adaptation;
 pub mod approvals;
-pub mod command_risk;
+pub mod command_policy;
 mod commands;
 pub mod context;
 pub mod detection;
@@ -21,6 +21,7 @@ mod merging;
 pub mod orchestrator;
 pub mod policy;
 pub mod router;
+pub mod rules;
 pub mod run_log;
 mod sessions;
 mod task_flow;
@@ -186,6 +187,7 @@ fn launch(
         task_tokens: std::sync::Mutex::new(HashMap::new()),
         assigning: tokio::sync::Mutex::new(()),
     });
+    rules_in_force(&ctx);
     let (tx, rx) = unbounded_channel();
     tokio::spawn(commands::serve(ctx.clone(), rx, pause_tx));
     let run = log.run();
@@ -206,6 +208,17 @@ fn sandbox_for(config: &Config) -> Result<Sandbox, EngineError> {
     let sb = Sandbox::from_config(&config.sandbox, &scrubbed_env(&config.secret_vars()));
     sb.check().map_err(|e| EngineError::Setup(e.to_string()))?;
     Ok(sb)
+}
+
+/// Records the repo's sticky rules as the run starts or goes on live, when they differ from
+/// what the log already says (a `conclave rules rm` in between, or a first rule).
+fn rules_in_force(ctx: &Ctx) {
+    let Some(memory) = &ctx.memory else { return };
+    let repo = rules::repo_key(&ctx.repo.root);
+    let now = rules::for_repo(memory, &repo).unwrap_or_default();
+    if ctx.log.with_state(|s| s.rules != now) {
+        crate::providers::EventSink::emit(&*ctx.log, EventKind::RulesInForce { rules: now });
+    }
 }
 
 /// Lessons kept in the store's memory, newest last.

@@ -5,6 +5,7 @@
 
 use super::event::PlannedTask;
 use super::level::AutonomyLevel;
+use super::rule::RuleEffect;
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Command {
@@ -24,6 +25,15 @@ pub enum Command {
         approval: String,
         tasks: Vec<PlannedTask>,
     },
+    /// Answer a waiting command approval and remember the answer for its prefix in this
+    /// repo: `Allow` approves it and always allows the prefix, `Deny` rejects it and never
+    /// allows it. The engine derives the prefix from the command and writes the rule.
+    Remember {
+        approval: String,
+        effect: RuleEffect,
+    },
+    /// Revoke a sticky rule by its id.
+    RemoveRule(String),
     SetLevel(AutonomyLevel),
     AddGoal(String),
     Pause,

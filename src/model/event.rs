@@ -446,6 +446,20 @@ pub enum EventKind {
     RunFinished {
         status: RunOutcome,
     },
+    /// The sticky command rules for the repo when the run started or went on live.
+    RulesInForce {
+        rules: Vec<crate::model::CommandRule>,
+    },
+    /// A person saved a sticky rule (with the approval it was saved from, if any).
+    RuleSaved {
+        rule: crate::model::CommandRule,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        approval: Option<String>,
+    },
+    /// A person revoked a sticky rule.
+    RuleRemoved {
+        id: String,
+    },
 }
 
 impl EventKind {
@@ -475,6 +489,9 @@ impl EventKind {
             EventKind::Adapted { .. } => "Adapted",
             EventKind::Landed { .. } => "Landed",
             EventKind::RunPaused {} => "RunPaused",
+            EventKind::RulesInForce { .. } => "RulesInForce",
+            EventKind::RuleSaved { .. } => "RuleSaved",
+            EventKind::RuleRemoved { .. } => "RuleRemoved",
             EventKind::RunResumed {} => "RunResumed",
             EventKind::RunFinished { .. } => "RunFinished",
         }

@@ -10,6 +10,7 @@ pub mod ids;
 pub mod kpi;
 pub mod level;
 pub mod reducer;
+pub mod rule;
 pub mod state;
 pub mod synthetic;
 
@@ -25,4 +26,5 @@ pub use ids::{match_prefix, PrefixMatch, RunId};
 pub use kpi::{KpiCounters, Kpis};
 pub use level::{AutonomyLevel, DecidedBy};
 pub use reducer::{apply, fold};
+pub use rule::{CommandRule, RuleEffect};
 pub use state::*;

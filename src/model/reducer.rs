@@ -429,6 +429,12 @@ fn apply_kind(s: &mut RunState, e: &Event) {
                 seq: e.seq,
             })
         }
+        EventKind::RulesInForce { rules } => s.rules = rules.clone(),
+        EventKind::RuleSaved { rule, .. } => {
+            s.rules.retain(|r| r.id != rule.id);
+            s.rules.push(rule.clone());
+        }
+        EventKind::RuleRemoved { id } => s.rules.retain(|r| &r.id != id),
         EventKind::RunPaused {} => {
             if s.status == RunStatus::Running {
                 s.status = RunStatus::Paused

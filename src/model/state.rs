@@ -325,6 +325,9 @@ pub struct RunState {
     pub kpis: Kpis,
     pub anomaly_count: u64,
     pub anomalies: Vec<String>,
+    /// The sticky command rules in force for the run's repo.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rules: Vec<crate::model::CommandRule>,
     #[serde(skip)]
     pub(crate) index: Index,
 }

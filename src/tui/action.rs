@@ -51,18 +51,22 @@ actions! {
     Approve = "approve", [Global], "Approve the selected waiting item (with the kept hunks)";
     Reject = "reject", [Global], "Reject the selected waiting item, with a reason for the agent";
     EditPlan = "edit_plan", [Global], "Edit the waiting plan's tasks, then approve it as edited";
+    ApproveAlways = "approve_always", [Global], "Approve the waiting command and always allow its prefix in this repo";
+    RejectNever = "reject_never", [Global], "Reject the waiting command and never allow its prefix in this repo";
+    ShowRules = "show_rules", [Global, Rules], "List this repo's sticky command rules (revoke one there), or close the list";
+    RevokeRule = "revoke_rule", [Rules], "Revoke the selected sticky rule";
     LevelUp = "level_up", [Global, Confirm], "Raise the autonomy level (L4 and L5 ask first), or a fork's";
     LevelDown = "level_down", [Global, Confirm], "Lower the autonomy level, or a fork's";
     AddGoal = "add_goal", [Global], "Add a goal to the run";
     PauseResume = "pause_resume", [Global], "Pause the run, or resume it";
     CancelTask = "cancel_task", [Global], "Abandon the selected task outright (asks first); a reject sends it back instead";
     CancelRun = "cancel_run", [Global], "Cancel the whole run (asks first)";
-    Up = "up", [Global, Help], "Move up: previous item, or scroll one line";
-    Down = "down", [Global, Help], "Move down: next item, or scroll one line";
+    Up = "up", [Global, Help, Rules], "Move up: previous item, or scroll one line";
+    Down = "down", [Global, Help, Rules], "Move down: next item, or scroll one line";
     PageUp = "page_up", [Global, Help], "Scroll up one page";
     PageDown = "page_down", [Global, Help], "Scroll down one page";
-    Top = "top", [Global, Help], "Go to the first item or line";
-    Bottom = "bottom", [Global, Help], "Go to the last line (a transcript follows its tail again)";
+    Top = "top", [Global, Help, Rules], "Go to the first item or line";
+    Bottom = "bottom", [Global, Help, Rules], "Go to the last line (a transcript follows its tail again)";
     NextTab = "next_tab", [Transcript, Metrics], "Show the next agent's transcript";
     PrevTab = "prev_tab", [Transcript, Metrics], "Show the previous agent's transcript";
     ToggleFold = "toggle_fold", [Transcript], "Fold or unfold the selected tool call";
@@ -96,7 +100,7 @@ actions! {
     Submit = "submit", [Dialog], "Send what was typed";
     Newline = "newline", [Dialog], "Start a new line in the text";
     Confirm = "confirm", [Confirm], "Yes, do it";
-    Cancel = "cancel", [Dialog, Confirm, Help], "Close without doing anything";
+    Cancel = "cancel", [Dialog, Confirm, Help, Rules], "Close without doing anything";
 }
 
 impl Action {

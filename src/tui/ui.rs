@@ -9,7 +9,8 @@ use super::action::Action;
 use super::keymap::{Key, Keymap, Mode};
 use super::layout::ScreenLayout;
 use super::overlays::{
-    Ask, ConfirmDialog, HelpOverlay, Layer, LayerOutcome, NoticeOverlay, TextDialog, TextPurpose,
+    Ask, ConfirmDialog, HelpOverlay, Layer, LayerOutcome, NoticeOverlay, RulesOverlay, TextDialog,
+    TextPurpose,
 };
 use super::panes::timeline::Timeline;
 use super::panes::Panes;
@@ -18,7 +19,7 @@ use super::replay::{ReplayControl, ReplayStatus};
 use super::screen::Screen;
 use super::theme::Theme;
 use super::view::{PaneId, ViewState};
-use crate::model::{ApprovalWhat, AutonomyLevel, Command, RunState, RunStatus};
+use crate::model::{ApprovalWhat, AutonomyLevel, Command, RuleEffect, RunState, RunStatus};
 use crossterm::event::{KeyEvent, MouseButton, MouseEvent, MouseEventKind};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -32,6 +33,8 @@ fn acts_on_run(a: Action) -> bool {
         Action::Approve
             | Action::Reject
             | Action::EditPlan
+            | Action::ApproveAlways
+            | Action::RejectNever
             | Action::LevelUp
             | Action::LevelDown
             | Action::AddGoal
@@ -287,6 +290,12 @@ impl Ui {
                 Some(_) => self.flash("the selected item is not a plan: only plans can be edited"),
                 None => self.flash("no plan waits for a decision"),
             },
+            Action::ApproveAlways => self.remember(state, RuleEffect::Allow),
+            Action::RejectNever => self.remember(state, RuleEffect::Deny),
+            Action::ShowRules => {
+                let replay = self.view.replay.is_some();
+                self.open(Layer::Rules(RulesOverlay::new(replay)))
+            }
             Action::LevelUp => {
                 let now = state.level_or_default();
                 let to = now.raised();
@@ -381,6 +390,19 @@ impl Ui {
     fn focus(&mut self, p: PaneId) -> Effect {
         self.view.focus = p;
         Effect::None
+    }
+
+    /// Answers the current command approval and asks the engine to remember the answer for
+    /// the command's prefix in this repo.
+    fn remember(&mut self, state: &RunState, effect: RuleEffect) -> Effect {
+        match self.view.current_approval(state) {
+            Some(a) if a.what == ApprovalWhat::Command => Effect::Command(Command::Remember {
+                approval: a.id.clone(),
+                effect,
+            }),
+            Some(_) => self.flash("only a command's answer can be remembered as a rule"),
+            None => self.flash("no command waits for a decision"),
+        }
     }
 
     /// Approves the current approval; a diff or a merge goes with the hunks the person kept.

@@ -4,9 +4,12 @@
 //!
 //! Owns who decides what at which level. Must not perform the action, emit events or talk to
 //! a person: the engine turns the answer into ApprovalRequested/ApprovalDecided events.
+//!
+//! Commands are decided by their grade (`command_policy`) and the planner's task risk; the
+//! deny-list and the person's sticky rules come first, at every level.
 
-use super::command_risk::{classify, CommandRisk};
-use crate::model::{ApprovalWhat, AutonomyLevel};
+use super::command_policy::{assess, Assessment, Grade};
+use crate::model::{ApprovalWhat, AutonomyLevel, CommandRule, Risk, RuleEffect};
 
 /// How one cell of the matrix decides.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -15,10 +18,10 @@ pub enum Rule {
     Person,
     /// The policy approves.
     Auto,
-    /// Auto for allow-listed commands (gates, read-only tools); others ask.
-    AutoIfAllowListed,
-    /// Auto unless the command is on the deny-list (checked at every level anyway).
-    AutoUnlessDenied,
+    /// A command by its grade: read-only and gate commands are auto; writes-worktree
+    /// commands pass the first bar, network and destructive ones the second (the deny-list
+    /// is checked before, at every level).
+    ByGrade { writes: Bar, beyond: Bar },
     /// Auto if gates pass, review approves and the diff is minor; else ask.
     AutoIfMinorAndGreen,
     /// Auto if gates pass and review approves; else ask.
@@ -33,7 +36,42 @@ pub enum Rule {
     AutoIfCleanAndGreen,
 }
 
+/// A bar a command's task risk must pass for the policy to run it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Bar {
+    Always,
+    /// Only when the planner rated the task low risk.
+    IfLowRisk,
+    /// Unless the planner rated the task high risk (no rating passes).
+    UnlessHighRisk,
+    Never,
+}
+
+impl Bar {
+    fn passes(self, risk: Option<Risk>) -> bool {
+        match self {
+            Bar::Always => true,
+            Bar::IfLowRisk => risk == Some(Risk::Low),
+            Bar::UnlessHighRisk => risk != Some(Risk::High),
+            Bar::Never => false,
+        }
+    }
+}
+
 use Rule::*;
+
+const L2_COMMAND: Rule = ByGrade {
+    writes: Bar::IfLowRisk,
+    beyond: Bar::Never,
+};
+const L3_COMMAND: Rule = ByGrade {
+    writes: Bar::UnlessHighRisk,
+    beyond: Bar::Never,
+};
+const L4_COMMAND: Rule = ByGrade {
+    writes: Bar::Always,
+    beyond: Bar::UnlessHighRisk,
+};
 
 /// The matrix: rows are decisions, columns levels 1 to 5.
 pub const MATRIX: [(ApprovalWhat, [Rule; 5]); 7] = [
@@ -41,13 +79,7 @@ pub const MATRIX: [(ApprovalWhat, [Rule; 5]); 7] = [
     (ApprovalWhat::Assign, [Person, Auto, Auto, Auto, Auto]),
     (
         ApprovalWhat::Command,
-        [
-            Person,
-            AutoIfAllowListed,
-            AutoUnlessDenied,
-            AutoUnlessDenied,
-            AutoUnlessDenied,
-        ],
+        [Person, L2_COMMAND, L3_COMMAND, L4_COMMAND, L4_COMMAND],
     ),
     (
         ApprovalWhat::Diff,
@@ -92,6 +124,10 @@ pub fn rule(what: ApprovalWhat, level: AutonomyLevel) -> Rule {
 pub struct Facts {
     pub command: Option<String>,
     pub gate_commands: Vec<String>,
+    /// The planner's risk for the task the item belongs to, if it rated one.
+    pub task_risk: Option<Risk>,
+    /// The person's sticky command rules for this repo.
+    pub rules: Vec<CommandRule>,
     pub gates_passed: bool,
     pub review_approved: bool,
     pub changed_lines: u32,
@@ -112,8 +148,11 @@ impl Facts {
 pub enum Answer {
     /// The policy approves; recorded `by: policy`.
     Approve { why: String },
-    /// A person must decide; `why` is shown to them.
-    AskPerson { why: String },
+    /// The policy refuses (a person's "never" rule); recorded `by: policy`.
+    Refuse { why: String },
+    /// A person must decide; `why` is shown to them. `denied`: the item is on the
+    /// deny-list, so no stand-in (`--on-approval approve`) may approve it.
+    AskPerson { why: String, denied: bool },
 }
 
 impl Answer {
@@ -121,40 +160,88 @@ impl Answer {
         matches!(self, Answer::Approve { .. })
     }
 
+    pub fn denied(&self) -> bool {
+        matches!(self, Answer::AskPerson { denied: true, .. })
+    }
+
     pub fn why(&self) -> &str {
         match self {
-            Answer::Approve { why } | Answer::AskPerson { why } => why,
+            Answer::Approve { why } | Answer::Refuse { why } | Answer::AskPerson { why, .. } => why,
         }
+    }
+}
+
+/// The deny-list, then the person's rules: `None` when neither settles the command.
+fn command_first(c: &str, a: &Assessment, rules: &[CommandRule]) -> Option<Answer> {
+    if let Some(d) = &a.denied {
+        return Some(Answer::AskPerson {
+            why: format!("`{c}` is on the deny-list ({d}): a person decides at every level"),
+            denied: true,
+        });
+    }
+    let covering = |effect: RuleEffect, words: &[String]| {
+        rules.iter().find(|r| r.effect == effect && r.covers(words))
+    };
+    for p in &a.parts {
+        if let Some(r) = covering(RuleEffect::Deny, &p.prefix) {
+            return Some(Answer::Refuse { why: r.describe() });
+        }
+    }
+    // An allow rule covers a part without redirections or substitutions; every other part
+    // must be read-only.
+    let mut used = None;
+    for p in &a.parts {
+        match covering(RuleEffect::Allow, &p.prefix) {
+            Some(r) if !p.extra => used = used.or(Some(r)),
+            _ if p.grade == Grade::ReadOnly => {}
+            _ => return None,
+        }
+    }
+    used.map(|r| Answer::Approve { why: r.describe() })
+}
+
+fn risk_name(r: Option<Risk>) -> &'static str {
+    match r {
+        Some(Risk::Low) => "task risk low",
+        Some(Risk::Medium) => "task risk medium",
+        Some(Risk::High) => "task risk high",
+        None => "task risk not rated",
     }
 }
 
 /// The one place a decision is made.
 pub fn decide(what: ApprovalWhat, level: AutonomyLevel, f: &Facts) -> Answer {
     let l = level.label();
-    if what == ApprovalWhat::Command {
-        let c = f.command.as_deref().unwrap_or("");
-        if classify(c, &f.gate_commands) == CommandRisk::Denied {
-            return Answer::AskPerson {
-                why: format!("`{c}` is on the deny-list: a person decides at every level"),
-            };
-        }
+    let c = f.command.as_deref().unwrap_or("");
+    let graded = (what == ApprovalWhat::Command).then(|| assess(c, &f.gate_commands));
+    if let Some(first) = graded.as_ref().and_then(|a| command_first(c, a, &f.rules)) {
+        return first;
     }
-    let ask = |why: String| Answer::AskPerson { why };
+    let ask = |why: String| Answer::AskPerson { why, denied: false };
     let ok = |why: String| Answer::Approve { why };
     match rule(what, level) {
         Person => ask(format!("{l}: a person approves every {}", name(what))),
         Auto => ok(format!("{l} decides {}s itself", name(what))),
-        AutoIfAllowListed => {
-            let c = f.command.as_deref().unwrap_or("");
-            if classify(c, &f.gate_commands) == CommandRisk::AllowListed {
-                ok(format!("{l}: `{c}` is a gate command or read-only"))
+        ByGrade { writes, beyond } => {
+            let a = graded.unwrap_or_else(|| assess(c, &f.gate_commands));
+            let risk = risk_name(f.task_risk);
+            if a.gate {
+                return ok(format!("{l}: `{c}` is a gate command"));
+            }
+            let bar = match a.grade {
+                Grade::ReadOnly => return ok(format!("{l}: `{c}` is read-only")),
+                Grade::WritesWorktree => writes,
+                Grade::Network | Grade::Destructive => beyond,
+            };
+            let what = format!("{l}: `{c}` {} ({})", a.grade.phrase(), a.why);
+            if bar.passes(f.task_risk) {
+                ok(format!("{what}, {risk}: the policy runs it"))
+            } else if bar == Bar::Never {
+                ask(format!("{what}: a person decides"))
             } else {
-                ask(format!(
-                    "{l}: `{c}` is not on the allow-list (gate commands, read-only tools)"
-                ))
+                ask(format!("{what}, {risk}: a person decides"))
             }
         }
-        AutoUnlessDenied => ok(format!("{l}: commands run in the task's worktree")),
         AutoIfMinorAndGreen => match (f.gates_passed, f.review_approved, f.minor()) {
             (true, true, true) => ok(format!(
                 "{l}: gates passed, review approved, minor change ({} lines)",

@@ -39,6 +39,7 @@ pub struct KeymapFile {
     dialog: Option<Table>,
     confirm: Option<Table>,
     help: Option<Table>,
+    rules: Option<Table>,
     replay: Option<Table>,
 }
 
@@ -60,6 +61,7 @@ impl KeymapFile {
             Mode::Dialog => self.dialog.as_ref(),
             Mode::Confirm => self.confirm.as_ref(),
             Mode::Help => self.help.as_ref(),
+            Mode::Rules => self.rules.as_ref(),
             Mode::Replay => self.replay.as_ref(),
         }
     }

@@ -32,12 +32,14 @@ pub enum Mode {
     Confirm,
     /// The help overlay.
     Help,
+    /// The list of sticky command rules.
+    Rules,
     /// A replay: looked up before the focused pane's table and the global one.
     Replay,
 }
 
 impl Mode {
-    pub const ALL: [Mode; 10] = [
+    pub const ALL: [Mode; 11] = [
         Mode::Global,
         Mode::Tasks,
         Mode::Transcript,
@@ -47,6 +49,7 @@ impl Mode {
         Mode::Dialog,
         Mode::Confirm,
         Mode::Help,
+        Mode::Rules,
         Mode::Replay,
     ];
 
@@ -62,6 +65,7 @@ impl Mode {
             Mode::Dialog => "dialog",
             Mode::Confirm => "confirm",
             Mode::Help => "help",
+            Mode::Rules => "rules",
             Mode::Replay => "replay",
         }
     }

@@ -30,6 +30,7 @@ fn section_title(mode: Mode) -> String {
         Mode::Dialog => "In a text dialog (other keys type)".into(),
         Mode::Confirm => "In a question".into(),
         Mode::Help => "In this help".into(),
+        Mode::Rules => "In the list of rules".into(),
         Mode::Replay => "In a replay (before the keys above)".into(),
         m => format!("In the {} pane", m.name()),
     }
@@ -48,7 +49,7 @@ pub fn help_rows(keymap: &Keymap, focus: PaneId, replay: bool) -> Vec<HelpRow> {
             modes.push(p.mode());
         }
     }
-    modes.extend([Mode::Dialog, Mode::Confirm, Mode::Help]);
+    modes.extend([Mode::Dialog, Mode::Confirm, Mode::Help, Mode::Rules]);
     if !replay {
         modes.push(Mode::Replay);
     }

@@ -8,11 +8,13 @@
 mod confirm;
 mod help;
 mod notice;
+mod rules;
 mod text_dialog;
 
 pub use confirm::{Ask, ConfirmDialog};
 pub use help::HelpOverlay;
 pub use notice::NoticeOverlay;
+pub use rules::RulesOverlay;
 pub use text_dialog::{TextDialog, TextPurpose};
 
 use super::action::Action;
@@ -35,6 +37,7 @@ pub enum Layer {
     Confirm(ConfirmDialog),
     Help(HelpOverlay),
     Notice(NoticeOverlay),
+    Rules(RulesOverlay),
 }
 
 /// What a layer did with a key.
@@ -63,6 +66,7 @@ impl Layer {
             Layer::Text(_) => Mode::Dialog,
             Layer::Confirm(_) => Mode::Confirm,
             Layer::Help(_) | Layer::Notice(_) => Mode::Help,
+            Layer::Rules(_) => Mode::Rules,
         }
     }
 
@@ -78,6 +82,7 @@ impl Layer {
             Layer::Confirm(d) => d.handle(action),
             Layer::Help(h) => h.handle(action),
             Layer::Notice(n) => n.handle(action),
+            Layer::Rules(r) => r.handle(action, state),
         }
     }
 
@@ -87,6 +92,7 @@ impl Layer {
             Layer::Confirm(d) => d.render(area, buf, ctx),
             Layer::Help(h) => h.render(area, buf, ctx),
             Layer::Notice(n) => n.render(area, buf, ctx),
+            Layer::Rules(r) => r.render(area, buf, ctx),
         }
     }
 }

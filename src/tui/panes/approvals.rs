@@ -46,6 +46,16 @@ pub fn reject_outcome(w: ApprovalWhat) -> &'static str {
     }
 }
 
+/// For a waiting command: the prefix a sticky rule saved from it would match.
+fn remembered_prefix(a: &ApprovalState) -> Option<String> {
+    if a.what != ApprovalWhat::Command {
+        return None;
+    }
+    let command = crate::engine::command_policy::command_in_subject(&a.subject)?;
+    let words = crate::engine::command_policy::rule_prefix_of(command);
+    (!words.is_empty()).then(|| words.join(" "))
+}
+
 /// One display line: text pieces with styles, and whether it is the selection's.
 struct Line {
     spans: Vec<(String, Style)>,
@@ -144,6 +154,15 @@ impl Pane for ApprovalsPane {
                     let text = format!("    {}", &a.why[s as usize..e as usize]);
                     lines.push(Line {
                         spans: vec![(text, theme.style("approval.why"))],
+                        selected: true,
+                    });
+                }
+                if let Some(prefix) = remembered_prefix(a) {
+                    lines.push(Line {
+                        spans: vec![(
+                            format!("    a rule would remember `{prefix}`"),
+                            theme.style("ui.text.dim"),
+                        )],
                         selected: true,
                     });
                 }

@@ -75,6 +75,16 @@ pub fn hints(keymap: &Keymap, state: &RunState, view: &ViewState) -> Vec<String>
         if let (true, Some(k)) = (plan, key(Action::EditPlan)) {
             out.push(format!("{k} edit plan"));
         }
+        let command = view
+            .current_approval(state)
+            .is_some_and(|a| a.what == crate::model::ApprovalWhat::Command);
+        if let (true, Some(y), Some(v)) = (
+            command,
+            key(Action::ApproveAlways),
+            key(Action::RejectNever),
+        ) {
+            out.push(format!("{y}/{v} always/never"));
+        }
     }
     if live {
         match (key(Action::LevelUp), key(Action::LevelDown)) {

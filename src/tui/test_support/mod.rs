@@ -8,10 +8,12 @@ mod big;
 mod builder;
 mod logs;
 mod patches;
+mod rules;
 
 pub use big::big_state;
 pub use builder::{LogBuilder, RUN_ID};
 pub use logs::{finished_run, live_run, plan_waiting, with_level};
+pub use rules::{command_waiting, rule, COMMAND_APPROVAL};
 
 use super::keymap::Key;
 use super::ui::Ui;

@@ -1,0 +1,102 @@
+//! Where a path a command names leads: inside the worktree, a temp dir, an absolute path
+//! elsewhere, out of it (`..` above the root, `~`, `$HOME`, SSH keys), or unknown until it
+//! runs (a variable, a substitution). Paths are read from the worktree root, whatever `cd`
+//! came before: that errs on the side of asking.
+//!
+//! Owns that judgement and what it does to a part's grade. Must not read argv shapes.
+
+use super::grade::{deny, raise, Grade, Part};
+
+pub(super) fn grade_cd(p: &mut Part, args: &[String]) {
+    let target = args.iter().find(|a| !a.starts_with('-') || *a == "-");
+    match target.map(String::as_str) {
+        None | Some("-") => deny(p, "`cd` without a directory leaves the worktree"),
+        Some(t) if reach(t) != Reach::Inside => deny(p, format!("`cd {t}` leaves the worktree")),
+        Some(_) => raise(p, Grade::ReadOnly, "`cd` stays inside the worktree"),
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Reach {
+    Inside,
+    Tmp,
+    /// Absolute, outside `/tmp`.
+    Absolute,
+    /// `..` above the worktree, `~`, `$HOME`, SSH keys.
+    Leaves,
+    /// A variable or substitution: known only when it runs.
+    Unknown,
+}
+
+pub(super) fn reach(path: &str) -> Reach {
+    if path.starts_with('~')
+        || path.contains("$HOME")
+        || path.contains("${HOME")
+        || path.contains(".ssh")
+        || path.contains("id_rsa")
+        || path.contains("id_ed25519")
+    {
+        return Reach::Leaves;
+    }
+    if path.contains('$') || path.contains('`') {
+        return Reach::Unknown;
+    }
+    if let Some(rest) = path.strip_prefix('/') {
+        let first = rest.split('/').next().unwrap_or("");
+        if first == "tmp" && !path.split('/').any(|c| c == "..") {
+            return Reach::Tmp;
+        }
+        if matches!(
+            path,
+            "/dev/null" | "/dev/stdin" | "/dev/stdout" | "/dev/stderr"
+        ) {
+            return Reach::Tmp;
+        }
+        return Reach::Absolute;
+    }
+    let mut depth: i32 = 0;
+    for c in path.split('/') {
+        match c {
+            ".." => depth -= 1,
+            "" | "." => {}
+            _ => depth += 1,
+        }
+        if depth < 0 {
+            return Reach::Leaves;
+        }
+    }
+    Reach::Inside
+}
+
+/// A file a command names (a redirect's source, `env -C`, an assignment's value).
+pub(super) fn check_path(p: &mut Part, path: &str, writes: bool) {
+    match reach(path) {
+        Reach::Inside | Reach::Tmp => {}
+        Reach::Leaves => deny(p, format!("`{path}` is outside the worktree")),
+        Reach::Absolute | Reach::Unknown if writes => deny(
+            p,
+            format!("writes `{path}`, which may be outside the worktree"),
+        ),
+        Reach::Absolute => raise(
+            p,
+            Grade::Destructive,
+            format!("names `{path}`, outside the worktree"),
+        ),
+        Reach::Unknown => raise(
+            p,
+            Grade::WritesWorktree,
+            format!("`{path}` is known only when it runs"),
+        ),
+    }
+}
+
+/// An argument: itself and, for `--opt=value` or `of=value`, its value.
+pub(super) fn check_arg(p: &mut Part, a: &str, writer: bool) {
+    if a.contains("://") {
+        return;
+    }
+    check_path(p, a, writer);
+    if let Some((_, v)) = a.split_once('=') {
+        check_path(p, v, writer);
+    }
+}
