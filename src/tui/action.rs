@@ -59,7 +59,7 @@ actions! {
     LevelDown = "level_down", [Global, Confirm], "Lower the autonomy level, or a fork's";
     AddGoal = "add_goal", [Global], "Add a goal to the run";
     PauseResume = "pause_resume", [Global], "Pause the run, or resume it";
-    CancelTask = "cancel_task", [Global], "Abandon the selected task outright (asks first); a reject sends it back instead";
+    CancelTask = "cancel_task", [Global], "Abandon the selected task outright (asks first)";
     CancelRun = "cancel_run", [Global], "Cancel the whole run (asks first)";
     Up = "up", [Global, Help, Rules], "Move up: previous item, or scroll one line";
     Down = "down", [Global, Help, Rules], "Move down: next item, or scroll one line";
