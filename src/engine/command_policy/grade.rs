@@ -99,6 +99,17 @@ impl Assessment {
 /// Deeper `sh -c "sh -c …"` nesting than this is graded destructive unread.
 const MAX_DEPTH: usize = 6;
 
+/// Grades `command` run in the worktree `root` (its absolute path counts as inside).
+pub fn assess_in(command: &str, gate_commands: &[String], root: Option<&str>) -> Assessment {
+    let gate = gate_commands.iter().any(|g| g.trim() == command.trim());
+    let mut a = match root {
+        Some(r) => assess(&super::reach::relative_to(command, r), &[]),
+        None => assess(command, &[]),
+    };
+    a.gate = gate;
+    a
+}
+
 /// Grades `command` given the repo's gate commands.
 pub fn assess(command: &str, gate_commands: &[String]) -> Assessment {
     let parts = parts_of(command, 0);

@@ -250,3 +250,27 @@ fn tricky_forms_are_not_missed() {
         assert_eq!(g(c).grade, Grade::ReadOnly, "{c}: {:?}", g(c));
     }
 }
+
+#[test]
+fn the_worktrees_own_absolute_path_is_inside_it() {
+    let at = |c: &str| assess_in(c, &["cargo test".to_string()], Some("/data/wt/run/t1/"));
+    assert_eq!(
+        at("cd /data/wt/run/t1 && cat /data/wt/run/t1/src/x.rs").grade,
+        Grade::ReadOnly
+    );
+    let a = at("cp a.txt /data/wt/run/t1/b.txt");
+    assert_eq!(
+        (a.grade, a.denied.is_some()),
+        (Grade::WritesWorktree, false)
+    );
+    assert!(at("echo x > /data/wt/run/t1/../outside").denied.is_some());
+    assert!(at("echo x > /data/wt/run/t10/x").denied.is_some());
+    assert!(at("cd /data/wt/run").denied.is_some());
+    assert!(at("cargo test").gate);
+    assert_eq!(
+        at("git -C /data/wt/run/t1 status").grade,
+        Grade::ReadOnly,
+        "{:?}",
+        at("git -C /data/wt/run/t1 status")
+    );
+}
