@@ -7,7 +7,7 @@
 //! sticky rule takes from a command. Must not decide who approves (that is the policy).
 
 use super::argv::{assignment, basename, git_globals, inline_script, matches, rule_prefix};
-use super::argv::{unwrap, RISKY_VARS};
+use super::argv::{expand_braces, unwrap, RISKY_VARS};
 use super::parse::{parse, RedirectKind, Simple};
 use super::reach::{check_arg, check_path, grade_cd, reach, Reach};
 use super::table::{self, Row, When};
@@ -206,29 +206,36 @@ fn grade_simple(s: &Simple, depth: usize) -> Vec<Part> {
         match r.kind {
             RedirectKind::Write => {
                 p.extra = true;
-                let t = &r.target;
-                if matches!(t.as_str(), "/dev/null" | "/dev/stdout" | "/dev/stderr") {
-                    continue;
-                }
-                match reach(t) {
-                    Reach::Inside => raise(
-                        &mut p,
-                        Grade::WritesWorktree,
-                        format!("`{}{t}` writes a file", r.op),
-                    ),
-                    Reach::Tmp => raise(
-                        &mut p,
-                        Grade::WritesWorktree,
-                        format!("`{}{t}` writes a temp file", r.op),
-                    ),
-                    _ => deny(&mut p, format!("`{}{t}` writes outside the worktree", r.op)),
+                for t in expand_braces(std::slice::from_ref(&r.target)) {
+                    if matches!(t.as_str(), "/dev/null" | "/dev/stdout" | "/dev/stderr") {
+                        continue;
+                    }
+                    match reach(&t) {
+                        Reach::Inside => raise(
+                            &mut p,
+                            Grade::WritesWorktree,
+                            format!("`{}{t}` writes a file", r.op),
+                        ),
+                        Reach::Tmp => raise(
+                            &mut p,
+                            Grade::WritesWorktree,
+                            format!("`{}{t}` writes a temp file", r.op),
+                        ),
+                        _ => deny(&mut p, format!("`{}{t}` writes outside the worktree", r.op)),
+                    }
                 }
             }
-            RedirectKind::Read => check_path(&mut p, &r.target, false),
+            RedirectKind::Read => {
+                for t in expand_braces(std::slice::from_ref(&r.target)) {
+                    check_path(&mut p, &t, false);
+                }
+            }
             RedirectKind::Dup | RedirectKind::Text => {}
         }
     }
-    let mut w: &[String] = &s.words;
+    // `{rm,-rf,src}` runs `rm -rf src`: words are graded as the shell expands them.
+    let expanded = expand_braces(&s.words);
+    let mut w: &[String] = &expanded;
     while let Some(name) = w.first().and_then(|x| assignment(x)) {
         if name == "GIT_DIR" || name == "GIT_WORK_TREE" || name == "GIT_COMMON_DIR" {
             deny(
@@ -268,6 +275,13 @@ fn grade_simple(s: &Simple, depth: usize) -> Vec<Part> {
     let args = &words[1..];
     p.words = words.clone();
     p.prefix = rule_prefix(&prog, args);
+    if words[0] != "[" && words[0].contains(['*', '?', '[']) {
+        raise(
+            &mut p,
+            Grade::Destructive,
+            format!("runs `{}`, a program name the shell expands", words[0]),
+        );
+    }
     if words[0].contains('$') {
         raise(
             &mut p,

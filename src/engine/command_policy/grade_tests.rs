@@ -234,6 +234,11 @@ fn tricky_forms_are_not_missed() {
             Grade::WritesWorktree,
             false,
         ),
+        ("{rm,-rf,src}", Grade::Destructive, false),
+        ("rm {-rf,src}", Grade::Destructive, false),
+        ("git {push,origin}", Grade::Destructive, true),
+        ("/bin/r? -rf src", Grade::Destructive, false),
+        ("echo hi > {x,../../outside}", Grade::Destructive, true),
     ] {
         let a = g(c);
         assert!(a.grade >= at_least, "{c:?}: {a:?}");
@@ -272,5 +277,14 @@ fn the_worktrees_own_absolute_path_is_inside_it() {
         Grade::ReadOnly,
         "{:?}",
         at("git -C /data/wt/run/t1 status")
+    );
+}
+
+#[test]
+fn braces_expand_as_the_shell_expands_them() {
+    let w = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    assert_eq!(
+        super::super::argv::expand_braces(&w(&["a{b,c}d", "{x}", "{1..3}", "{p,{q,r}}"])),
+        w(&["abd", "acd", "{x}", "{1..3}", "p", "q", "r"])
     );
 }
