@@ -139,6 +139,11 @@ pub fn assess(command: &str, gate_commands: &[String]) -> Assessment {
     if parts.is_empty() {
         a.why = "does nothing".into();
     }
+    if let Some(d) = &a.denied {
+        // What the deny-list names is never less than destructive.
+        a.grade = Grade::Destructive;
+        a.why = d.clone();
+    }
     a.parts = parts;
     a
 }
@@ -151,8 +156,10 @@ fn fork_bomb(s: &str) -> bool {
 fn runs_its_input(p: &Part) -> bool {
     let prog = p.words.first().map(|w| basename(w)).unwrap_or_default();
     let operands = p.words.iter().skip(1).filter(|w| !w.starts_with('-'));
-    (table::is_shell(prog) || table::PYTHONS.contains(&prog) || prog == "perl" || prog == "node")
-        && operands.clone().all(|w| w.contains('$'))
+    let runner = table::is_shell(prog)
+        || table::PYTHONS.contains(&prog)
+        || matches!(prog, "perl" | "node" | "ruby" | "source" | "." | "eval");
+    runner && operands.clone().all(|w| w.contains('$'))
 }
 
 fn parts_of(line: &str, depth: usize) -> Vec<Part> {
