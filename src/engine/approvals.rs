@@ -325,12 +325,12 @@ impl Desk {
         self.log.with_state(|s| s.rules.clone())
     }
 
-    /// The command a waiting command approval asks about (for the rule a person saves).
-    pub fn waiting_command(&self, id: &str) -> Option<String> {
+    /// The facts of a waiting command approval (for the rule a person saves from it).
+    pub fn waiting_command(&self, id: &str) -> Option<Facts> {
         let w = self.waiting.lock().unwrap_or_else(|p| p.into_inner());
         w.get(id)
-            .filter(|w| w.what == ApprovalWhat::Command)
-            .and_then(|w| w.facts.command.clone())
+            .filter(|w| w.what == ApprovalWhat::Command && w.facts.command.is_some())
+            .map(|w| w.facts.clone())
     }
 
     pub fn waiting_ids(&self) -> Vec<String> {

@@ -1,6 +1,6 @@
 //! The person's commands (from the TUI or a script) turned into answers and events.
 
-use super::command_policy::assess;
+use super::command_policy::assess_in;
 use super::context::Ctx;
 use super::rules;
 use crate::agents::tools::validate_plan;
@@ -149,11 +149,12 @@ fn edit_plan(ctx: &Ctx, approval: &str, tasks: Vec<PlannedTask>) -> Result<(), S
 /// command takes (`cargo test`). An "always" for a deny-listed command approves it once and
 /// saves nothing: rules never override the deny-list.
 fn remember(ctx: &Ctx, approval: &str, effect: RuleEffect) -> Result<(), String> {
-    let command = ctx
+    let facts = ctx
         .desk
         .waiting_command(approval)
         .ok_or_else(|| format!("approval {approval} is not a waiting command"))?;
-    let graded = assess(&command, &ctx.gate_commands());
+    let command = facts.command.unwrap_or_default();
+    let graded = assess_in(&command, &facts.gate_commands, facts.worktree.as_deref());
     let prefix = graded.rule_prefix();
     let approve = effect == RuleEffect::Allow;
     let denied_once = graded.denied.is_some() && approve;

@@ -2,7 +2,7 @@
 //! agents' clients, the runner, and the run's cancel and pause signals.
 
 use super::approvals::{Desk, Request};
-use super::command_policy::assess;
+use super::command_policy::assess_in;
 use super::policy::Facts;
 use super::run_log::RunLog;
 use crate::agents::tools::{CommandGate, CommandGrant, Confined, ToolBox};
@@ -153,6 +153,7 @@ impl Ctx {
             }
         };
         let gate = Arc::new(PolicyGate {
+            worktree: dir.display().to_string(),
             ctx: self.clone(),
             task: task.unwrap_or("run").to_string(),
             attempt,
@@ -187,6 +188,8 @@ impl Ctx {
 
 /// Commands an agent wants to run go through the desk like every other decision.
 struct PolicyGate {
+    /// Where its commands run: paths inside it are the task's own.
+    worktree: String,
     ctx: Arc<Ctx>,
     task: String,
     attempt: u32,
@@ -216,7 +219,9 @@ impl CommandGate for PolicyGate {
                 .ctx
                 .log
                 .with_state(|s| s.task(&self.task).and_then(|t| t.risk));
-            let network = assess(command, &facts.gate_commands).needs_network();
+            facts.worktree = Some(self.worktree.clone());
+            let network =
+                assess_in(command, &facts.gate_commands, facts.worktree.as_deref()).needs_network();
             let req = Request {
                 id,
                 what: ApprovalWhat::Command,

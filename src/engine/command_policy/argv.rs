@@ -36,6 +36,64 @@ pub(super) const RISKY_VARS: &[&str] = &[
 /// The word standing for what `xargs` adds from its input.
 pub(super) const FED: &str = "$(stdin)";
 
+/// Most words brace expansion may make of one command: past it, the rest stay as written.
+const MAX_EXPANDED: usize = 256;
+
+/// Brace expansion as the shell does it (`a{b,c}d` → `abd acd`, nested too); `{x}` and
+/// `{1..3}` stay as written.
+pub(super) fn expand_braces(words: &[String]) -> Vec<String> {
+    let mut out = Vec::new();
+    for w in words {
+        let mut todo = vec![w.clone()];
+        while let Some(x) = todo.pop() {
+            match split_braces(&x) {
+                Some(alts) if out.len() + todo.len() + alts.len() <= MAX_EXPANDED => {
+                    todo.extend(alts.into_iter().rev())
+                }
+                _ => out.push(x),
+            }
+        }
+    }
+    out
+}
+
+/// The words one `{…,…}` of `w` stands for, if it has one.
+fn split_braces(w: &str) -> Option<Vec<String>> {
+    let b: Vec<char> = w.chars().collect();
+    for open in (0..b.len()).filter(|&i| b[i] == '{') {
+        let (mut depth, mut commas) = (0, Vec::new());
+        for (i, &c) in b.iter().enumerate().skip(open) {
+            match c {
+                '{' => depth += 1,
+                '}' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        if commas.is_empty() {
+                            break;
+                        }
+                        let pre: String = b[..open].iter().collect();
+                        let post: String = b[i + 1..].iter().collect();
+                        let mut cuts = vec![open];
+                        cuts.extend(&commas);
+                        cuts.push(i);
+                        return Some(
+                            cuts.windows(2)
+                                .map(|c| {
+                                    let mid: String = b[c[0] + 1..c[1]].iter().collect();
+                                    format!("{pre}{mid}{post}")
+                                })
+                                .collect(),
+                        );
+                    }
+                }
+                ',' if depth == 1 => commas.push(i),
+                _ => {}
+            }
+        }
+    }
+    None
+}
+
 pub(super) fn assignment(w: &str) -> Option<&str> {
     let (name, _) = w.split_once('=')?;
     let mut cs = name.chars();

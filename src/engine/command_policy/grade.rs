@@ -7,7 +7,7 @@
 //! sticky rule takes from a command. Must not decide who approves (that is the policy).
 
 use super::argv::{assignment, basename, git_globals, inline_script, matches, rule_prefix};
-use super::argv::{unwrap, RISKY_VARS};
+use super::argv::{expand_braces, unwrap, RISKY_VARS};
 use super::parse::{parse, RedirectKind, Simple};
 use super::reach::{check_arg, check_path, grade_cd, reach, Reach};
 use super::table::{self, Row, When};
@@ -99,6 +99,17 @@ impl Assessment {
 /// Deeper `sh -c "sh -c …"` nesting than this is graded destructive unread.
 const MAX_DEPTH: usize = 6;
 
+/// Grades `command` run in the worktree `root` (its absolute path counts as inside).
+pub fn assess_in(command: &str, gate_commands: &[String], root: Option<&str>) -> Assessment {
+    let gate = gate_commands.iter().any(|g| g.trim() == command.trim());
+    let mut a = match root {
+        Some(r) => assess(&super::reach::relative_to(command, r), &[]),
+        None => assess(command, &[]),
+    };
+    a.gate = gate;
+    a
+}
+
 /// Grades `command` given the repo's gate commands.
 pub fn assess(command: &str, gate_commands: &[String]) -> Assessment {
     let parts = parts_of(command, 0);
@@ -128,6 +139,11 @@ pub fn assess(command: &str, gate_commands: &[String]) -> Assessment {
     if parts.is_empty() {
         a.why = "does nothing".into();
     }
+    if let Some(d) = &a.denied {
+        // What the deny-list names is never less than destructive.
+        a.grade = Grade::Destructive;
+        a.why = d.clone();
+    }
     a.parts = parts;
     a
 }
@@ -140,8 +156,10 @@ fn fork_bomb(s: &str) -> bool {
 fn runs_its_input(p: &Part) -> bool {
     let prog = p.words.first().map(|w| basename(w)).unwrap_or_default();
     let operands = p.words.iter().skip(1).filter(|w| !w.starts_with('-'));
-    (table::is_shell(prog) || table::PYTHONS.contains(&prog) || prog == "perl" || prog == "node")
-        && operands.clone().all(|w| w.contains('$'))
+    let runner = table::is_shell(prog)
+        || table::PYTHONS.contains(&prog)
+        || matches!(prog, "perl" | "node" | "ruby" | "source" | "." | "eval");
+    runner && operands.clone().all(|w| w.contains('$'))
 }
 
 fn parts_of(line: &str, depth: usize) -> Vec<Part> {
@@ -195,29 +213,36 @@ fn grade_simple(s: &Simple, depth: usize) -> Vec<Part> {
         match r.kind {
             RedirectKind::Write => {
                 p.extra = true;
-                let t = &r.target;
-                if matches!(t.as_str(), "/dev/null" | "/dev/stdout" | "/dev/stderr") {
-                    continue;
-                }
-                match reach(t) {
-                    Reach::Inside => raise(
-                        &mut p,
-                        Grade::WritesWorktree,
-                        format!("`{}{t}` writes a file", r.op),
-                    ),
-                    Reach::Tmp => raise(
-                        &mut p,
-                        Grade::WritesWorktree,
-                        format!("`{}{t}` writes a temp file", r.op),
-                    ),
-                    _ => deny(&mut p, format!("`{}{t}` writes outside the worktree", r.op)),
+                for t in expand_braces(std::slice::from_ref(&r.target)) {
+                    if matches!(t.as_str(), "/dev/null" | "/dev/stdout" | "/dev/stderr") {
+                        continue;
+                    }
+                    match reach(&t) {
+                        Reach::Inside => raise(
+                            &mut p,
+                            Grade::WritesWorktree,
+                            format!("`{}{t}` writes a file", r.op),
+                        ),
+                        Reach::Tmp => raise(
+                            &mut p,
+                            Grade::WritesWorktree,
+                            format!("`{}{t}` writes a temp file", r.op),
+                        ),
+                        _ => deny(&mut p, format!("`{}{t}` writes outside the worktree", r.op)),
+                    }
                 }
             }
-            RedirectKind::Read => check_path(&mut p, &r.target, false),
+            RedirectKind::Read => {
+                for t in expand_braces(std::slice::from_ref(&r.target)) {
+                    check_path(&mut p, &t, false);
+                }
+            }
             RedirectKind::Dup | RedirectKind::Text => {}
         }
     }
-    let mut w: &[String] = &s.words;
+    // `{rm,-rf,src}` runs `rm -rf src`: words are graded as the shell expands them.
+    let expanded = expand_braces(&s.words);
+    let mut w: &[String] = &expanded;
     while let Some(name) = w.first().and_then(|x| assignment(x)) {
         if name == "GIT_DIR" || name == "GIT_WORK_TREE" || name == "GIT_COMMON_DIR" {
             deny(
@@ -257,6 +282,13 @@ fn grade_simple(s: &Simple, depth: usize) -> Vec<Part> {
     let args = &words[1..];
     p.words = words.clone();
     p.prefix = rule_prefix(&prog, args);
+    if words[0] != "[" && words[0].contains(['*', '?', '[']) {
+        raise(
+            &mut p,
+            Grade::Destructive,
+            format!("runs `{}`, a program name the shell expands", words[0]),
+        );
+    }
     if words[0].contains('$') {
         raise(
             &mut p,

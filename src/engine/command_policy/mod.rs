@@ -12,7 +12,7 @@ pub mod parse;
 mod reach;
 pub mod table;
 
-pub use grade::{assess, Assessment, Grade, Part};
+pub use grade::{assess, assess_in, Assessment, Grade, Part};
 
 /// How a command approval names its command (`` `cargo test` in task t1 ``): made here and
 /// read back here, so the TUI can show which prefix a rule would take.

@@ -7,6 +7,30 @@
 
 use super::grade::{deny, raise, Grade, Part};
 
+/// `line` with the worktree's own absolute path (`root`, also as written with a trailing
+/// `/`) read as `.`, so `cd /…/worktree && cat /…/worktree/src/x` is graded like
+/// `cd . && cat ./src/x`. A longer name that only starts like `root` is left alone.
+pub(super) fn relative_to(line: &str, root: &str) -> String {
+    let root = root.trim_end_matches('/');
+    if root.is_empty() || !root.starts_with('/') {
+        return line.to_string();
+    }
+    let mut out = String::with_capacity(line.len());
+    let mut rest = line;
+    while let Some(i) = rest.find(root) {
+        let after = &rest[i + root.len()..];
+        let ends = after
+            .chars()
+            .next()
+            .is_none_or(|c| !(c.is_alphanumeric() || matches!(c, '-' | '_' | '.')));
+        out.push_str(&rest[..i]);
+        out.push_str(if ends { "." } else { root });
+        rest = after;
+    }
+    out.push_str(rest);
+    out
+}
+
 pub(super) fn grade_cd(p: &mut Part, args: &[String]) {
     let target = args.iter().find(|a| !a.starts_with('-') || *a == "-");
     match target.map(String::as_str) {

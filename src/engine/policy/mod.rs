@@ -8,7 +8,7 @@
 //! Commands are decided by their grade (`command_policy`) and the planner's task risk; the
 //! deny-list and the person's sticky rules come first, at every level.
 
-use super::command_policy::{assess, Assessment, Grade};
+use super::command_policy::{assess_in, Assessment, Grade};
 use crate::model::{ApprovalWhat, AutonomyLevel, CommandRule, Risk, RuleEffect};
 
 /// How one cell of the matrix decides.
@@ -128,6 +128,8 @@ pub struct Facts {
     pub task_risk: Option<Risk>,
     /// The person's sticky command rules for this repo.
     pub rules: Vec<CommandRule>,
+    /// The worktree a command runs in (its absolute path counts as inside it).
+    pub worktree: Option<String>,
     pub gates_passed: bool,
     pub review_approved: bool,
     pub changed_lines: u32,
@@ -213,7 +215,8 @@ fn risk_name(r: Option<Risk>) -> &'static str {
 pub fn decide(what: ApprovalWhat, level: AutonomyLevel, f: &Facts) -> Answer {
     let l = level.label();
     let c = f.command.as_deref().unwrap_or("");
-    let graded = (what == ApprovalWhat::Command).then(|| assess(c, &f.gate_commands));
+    let graded = (what == ApprovalWhat::Command)
+        .then(|| assess_in(c, &f.gate_commands, f.worktree.as_deref()));
     if let Some(first) = graded.as_ref().and_then(|a| command_first(c, a, &f.rules)) {
         return first;
     }
@@ -223,7 +226,7 @@ pub fn decide(what: ApprovalWhat, level: AutonomyLevel, f: &Facts) -> Answer {
         Person => ask(format!("{l}: a person approves every {}", name(what))),
         Auto => ok(format!("{l} decides {}s itself", name(what))),
         ByGrade { writes, beyond } => {
-            let a = graded.unwrap_or_else(|| assess(c, &f.gate_commands));
+            let a = graded.unwrap_or_else(|| assess_in(c, &f.gate_commands, None));
             let risk = risk_name(f.task_risk);
             if a.gate {
                 return ok(format!("{l}: `{c}` is a gate command"));

@@ -11,6 +11,7 @@ fn facts() -> Facts {
         gate_commands: vec!["cargo test".into()],
         task_risk: None,
         rules: Vec::new(),
+        worktree: None,
         gates_passed: true,
         review_approved: true,
         changed_lines: 10,
