@@ -475,3 +475,55 @@ fn bad_sandbox_config_exits_2_naming_file_line_and_key() {
     let err = text(&out.stderr);
     assert!(err.contains(".conclave.toml:1: sandbox"), "{err}");
 }
+
+/// A process that leaves the command's process group (`setsid`) and keeps the output pipe
+/// open neither outlives the command nor keeps it from ending.
+#[tokio::test]
+async fn nothing_a_command_started_outlives_it() {
+    let Some(sb) = enforcing() else { return };
+    if std::process::Command::new("setsid")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("SKIPPED: no setsid here");
+        return;
+    }
+    let r = repo();
+    let o = tokio::time::timeout(
+        Duration::from_secs(120),
+        run(
+            &sb,
+            spec(
+                "setsid sh -c 'echo $$ > daemon.pid; exec sleep 600' & while [ ! -s daemon.pid ]; do sleep 0.05; done; echo started",
+                &r.wt.path,
+            ),
+        ),
+    )
+    .await
+    .expect("the command ended although its daemon holds the pipe");
+    assert!(o.success(), "{}", o.output_tail);
+    let pid: i32 = std::fs::read_to_string(r.wt.path.join("daemon.pid"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    // Killed: gone, or a zombie waiting for its new parent to reap it.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let state = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        let alive = state
+            .rsplit(')')
+            .next()
+            .is_some_and(|rest| !rest.trim_start().starts_with('Z'))
+            && !state.is_empty();
+        if !alive {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "pid {pid} is still alive: {state}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}

@@ -23,6 +23,10 @@
 //!   `conclave doctor` reports as partial. Both together are not used because landlock's TCP
 //!   rules would also stop the namespace's own loopback.
 //!
+//! Every command's environment carries a fresh `CONCLAVE_COMMAND` id; when it ends, every
+//! process still carrying it (one that left the process group with `setsid`) is killed, so
+//! nothing a command started outlives it or keeps its output pipe open.
+//!
 //! The engine is multi-threaded, so what runs in the child between fork and exec must be
 //! async-signal-safe: everything is built in the parent (the landlock ruleset as an fd, the
 //! uid/gid map lines, the C strings of their paths) and the child only makes raw syscalls
@@ -39,6 +43,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 #[cfg(target_os = "linux")]
 #[path = "sandbox_linux.rs"]
 mod os;
+
+/// Set in every command's environment to a fresh id, so what it left running can be found.
+pub const MARKER_VAR: &str = "CONCLAVE_COMMAND";
 
 /// Variables a command always gets from conclave's environment when they are set.
 pub const BASE_ENV: &[&str] = &[
@@ -313,6 +320,8 @@ impl Sandbox {
             .map_err(|e| SandboxError::Setup(format!("cannot make a scratch dir: {e}")))?;
         let mut env = self.environment(scratch.path());
         env.retain(|(n, _)| !spec.env_remove.contains(n));
+        let marker = ulid::Ulid::new().to_string();
+        env.push((MARKER_VAR.into(), OsString::from(&marker)));
         let git = WorktreeGit::find(&spec.cwd);
         let admin = git.as_ref().map(AdminSnapshot::take);
         let confine = match self.mode {
@@ -327,6 +336,7 @@ impl Sandbox {
             }
         };
         Ok(Prepared {
+            marker,
             _scratch: scratch,
             env,
             confine,
@@ -399,6 +409,9 @@ pub(super) use os::Confinement;
 
 /// One command's sandbox, alive from before its start to after its end.
 pub(super) struct Prepared {
+    /// The value of `CONCLAVE_COMMAND` in the command's environment: what its processes are
+    /// found by once it ended.
+    marker: String,
     /// Held for its drop: deleted, with what the command left there, once the command ended.
     pub _scratch: tempfile::TempDir,
     pub env: Vec<(String, OsString)>,
@@ -408,6 +421,42 @@ pub(super) struct Prepared {
 }
 
 impl Prepared {
+    /// Kills what the command left running outside its process group (`setsid`, a daemon):
+    /// every process whose environment carries this command's marker. Best effort: a process
+    /// that rewrote its own environment is not found.
+    pub fn sweep(&self) {
+        let needle = format!("{MARKER_VAR}={}\0", self.marker).into_bytes();
+        // A process may fork while it is being swept: a few rounds until none is left.
+        for _ in 0..5 {
+            let Ok(procs) = std::fs::read_dir("/proc") else {
+                return;
+            };
+            let mut killed = 0;
+            for entry in procs.flatten() {
+                let Some(pid) = entry
+                    .file_name()
+                    .to_str()
+                    .and_then(|n| n.parse::<i32>().ok())
+                else {
+                    continue;
+                };
+                let Ok(env) = std::fs::read(entry.path().join("environ")) else {
+                    continue;
+                };
+                if env.windows(needle.len()).any(|w| w == needle.as_slice()) {
+                    // SAFETY: kill only sends a signal; a pid gone since is ESRCH.
+                    unsafe {
+                        libc::kill(pid, libc::SIGKILL);
+                    }
+                    killed += 1;
+                }
+            }
+            if killed == 0 {
+                return;
+            }
+        }
+    }
+
     /// Puts back guarded git metadata the command changed; a note per file for the output.
     pub fn restore_admin(&self) -> Vec<String> {
         self.admin.as_ref().map(|a| a.restore()).unwrap_or_default()
