@@ -2,9 +2,10 @@
 //! reach, and the environment it starts with.
 //!
 //! Owns the policy (`Sandbox`, from `[sandbox]`), what one command gets (`Prepared`: its
-//! scratch dir, its allow-listed environment, its landlock ruleset and network namespace) and
-//! putting the worktree's git metadata back when a command changed it. Must not decide
-//! whether a command may run (the policy does) nor start it (`local.rs` does).
+//! scratch dir, its allow-listed environment, its landlock ruleset and network namespace,
+//! the sweep of what it left running); `worktree_git.rs` finds the worktree's git dirs and
+//! puts its guarded metadata back. Must not decide whether a command may run (the policy
+//! does) nor start it (`local.rs` does).
 //!
 //! On Linux a command is confined by:
 //! - landlock (filesystem): write access only to the task's worktree (the spec's `cwd`), that
