@@ -1,4 +1,4 @@
-//! The OS sandbox every command runs in (design §13): what a command may read, write and
+//! The OS sandbox every command runs in (design §6, §13): what a command may read, write and
 //! reach, and the environment it starts with.
 //!
 //! Owns the policy (`Sandbox`, from `[sandbox]`), what one command gets (`Prepared`: its
