@@ -362,7 +362,11 @@ impl Sandbox {
         write.extend(self.write.iter().cloned());
         read.extend(self.read.iter().cloned());
         if let Some(path) = std::env::var_os("PATH") {
-            read.extend(std::env::split_paths(&path).filter(|p| p.is_absolute()));
+            let dirs: Vec<PathBuf> = std::env::split_paths(&path)
+                .filter(|p| p.is_absolute())
+                .collect();
+            read.extend(dirs.iter().filter_map(|d| toolchain_root(d)));
+            read.extend(dirs);
         }
         // The toolchain homes the command is told about (a pyenv shim on PATH runs
         // `$PYENV_ROOT/libexec/pyenv`).
@@ -392,6 +396,19 @@ impl Sandbox {
     ) -> Result<os::Confinement, SandboxError> {
         Err(SandboxError::Unavailable("landlock is Linux only".into()))
     }
+}
+
+/// The install a PATH entry belongs to, when it is a toolchain's own dot-dir
+/// (`~/.pyenv/shims` → `~/.pyenv`, `~/.cargo/bin` → `~/.cargo`): a shim runs code from there.
+/// Never a home itself (`~/bin`) and never `~/.local` (it holds other programs' data).
+fn toolchain_root(dir: &Path) -> Option<PathBuf> {
+    let leaf = dir.file_name()?.to_str()?;
+    if !matches!(leaf, "bin" | "shims") {
+        return None;
+    }
+    let root = dir.parent()?;
+    let name = root.file_name()?.to_str()?;
+    (name.starts_with('.') && name != ".local").then(|| root.to_path_buf())
 }
 
 #[cfg(not(target_os = "linux"))]

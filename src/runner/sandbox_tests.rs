@@ -110,3 +110,20 @@ fn where_the_os_cannot_confine_the_message_names_the_switch() {
         .contains("unconfined"));
     assert!(Sandbox::off().describe().contains("unconfined"));
 }
+
+#[test]
+fn a_toolchain_on_path_is_readable_from_its_root() {
+    let root = |p: &str| toolchain_root(Path::new(p));
+    assert_eq!(root("/home/u/.pyenv/shims"), Some("/home/u/.pyenv".into()));
+    assert_eq!(root("/home/u/.cargo/bin"), Some("/home/u/.cargo".into()));
+    for p in [
+        "/home/u/bin",
+        "/root/bin",
+        "/usr/bin",
+        "/home/u/.local/bin",
+        "/bin",
+        "/",
+    ] {
+        assert_eq!(root(p), None, "{p}");
+    }
+}
