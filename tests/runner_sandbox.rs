@@ -102,6 +102,8 @@ async fn a_command_writes_inside_its_worktree_and_nowhere_else() {
         format!("echo evil >> {}/app.py", r.root.display()),
         format!("touch {}/new-file", r.tmp.path().display()),
         "cd ../../.. && echo evil > escaped.txt".to_string(),
+        // As root, a device node would read the disk past every path rule.
+        "mknod disk b 8 0".to_string(),
     ] {
         let o = run(&sb, spec(&cmd, wt)).await;
         assert!(!o.success(), "`{cmd}` was allowed: {}", o.output_tail);
@@ -525,5 +527,32 @@ async fn nothing_a_command_started_outlives_it() {
             "pid {pid} is still alive: {state}"
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// A command has no capability, also when conclave runs as root: landlock limits paths, not
+/// what a capability (loading a module, rebooting) can do.
+#[tokio::test]
+async fn a_command_has_no_capabilities() {
+    let Some(sb) = enforcing() else { return };
+    let r = repo();
+    let o = run(
+        &sb,
+        spec("grep -E '^Cap(Eff|Prm|Bnd)' /proc/self/status", &r.wt.path),
+    )
+    .await;
+    assert!(o.success(), "{}", o.output_tail);
+    // SAFETY: geteuid cannot fail.
+    let root = unsafe { libc::geteuid() } == 0;
+    for line in o.output_tail.lines() {
+        let (name, value) = line.split_once(':').unwrap();
+        if name == "CapBnd" && !root {
+            continue;
+        }
+        assert!(
+            value.trim().chars().all(|c| c == '0'),
+            "{name} is not empty: {}",
+            o.output_tail
+        );
     }
 }

@@ -16,6 +16,9 @@
 //!   `sandbox.read`. The user's home is not readable (only the toolchain homes named in
 //!   `sandbox.read`), so `~/.ssh` or `~/.aws` are out of reach. Landlock also scopes signals
 //!   and abstract unix sockets to the sandbox (ABI 6+).
+//! - no capabilities: run by root, the command's bounding, ambient and other capability sets
+//!   are emptied (landlock limits paths, not what CAP_SYS_MODULE or CAP_SYS_BOOT can do), and
+//!   no rule lets it make a device node.
 //! - a new network namespace (`unshare(CLONE_NEWNET)`, with `CLONE_NEWUSER` when not root)
 //!   unless the command has a network grant: only its own loopback exists there, so nothing
 //!   outside is reachable over any protocol (TCP, UDP, DNS, the host's abstract sockets),
