@@ -102,6 +102,8 @@ async fn a_command_writes_inside_its_worktree_and_nowhere_else() {
         format!("echo evil >> {}/app.py", r.root.display()),
         format!("touch {}/new-file", r.tmp.path().display()),
         "cd ../../.. && echo evil > escaped.txt".to_string(),
+        // As root, a device node would read the disk past every path rule.
+        "mknod disk b 8 0".to_string(),
     ] {
         let o = run(&sb, spec(&cmd, wt)).await;
         assert!(!o.success(), "`{cmd}` was allowed: {}", o.output_tail);
@@ -474,4 +476,83 @@ fn bad_sandbox_config_exits_2_naming_file_line_and_key() {
     assert_eq!(out.status.code(), Some(2));
     let err = text(&out.stderr);
     assert!(err.contains(".conclave.toml:1: sandbox"), "{err}");
+}
+
+/// A process that leaves the command's process group (`setsid`) and keeps the output pipe
+/// open neither outlives the command nor keeps it from ending.
+#[tokio::test]
+async fn nothing_a_command_started_outlives_it() {
+    let Some(sb) = enforcing() else { return };
+    if std::process::Command::new("setsid")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("SKIPPED: no setsid here");
+        return;
+    }
+    let r = repo();
+    let o = tokio::time::timeout(
+        Duration::from_secs(120),
+        run(
+            &sb,
+            spec(
+                "setsid sh -c 'echo $$ > daemon.pid; exec sleep 600' & while [ ! -s daemon.pid ]; do sleep 0.05; done; echo started",
+                &r.wt.path,
+            ),
+        ),
+    )
+    .await
+    .expect("the command ended although its daemon holds the pipe");
+    assert!(o.success(), "{}", o.output_tail);
+    let pid: i32 = std::fs::read_to_string(r.wt.path.join("daemon.pid"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    // Killed: gone, or a zombie waiting for its new parent to reap it.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let state = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        let alive = state
+            .rsplit(')')
+            .next()
+            .is_some_and(|rest| !rest.trim_start().starts_with('Z'))
+            && !state.is_empty();
+        if !alive {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "pid {pid} is still alive: {state}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// A command has no capability, also when conclave runs as root: landlock limits paths, not
+/// what a capability (loading a module, rebooting) can do.
+#[tokio::test]
+async fn a_command_has_no_capabilities() {
+    let Some(sb) = enforcing() else { return };
+    let r = repo();
+    let o = run(
+        &sb,
+        spec("grep -E '^Cap(Eff|Prm|Bnd)' /proc/self/status", &r.wt.path),
+    )
+    .await;
+    assert!(o.success(), "{}", o.output_tail);
+    // SAFETY: geteuid cannot fail.
+    let root = unsafe { libc::geteuid() } == 0;
+    for line in o.output_tail.lines() {
+        let (name, value) = line.split_once(':').unwrap();
+        if name == "CapBnd" && !root {
+            continue;
+        }
+        assert!(
+            value.trim().chars().all(|c| c == '0'),
+            "{name} is not empty: {}",
+            o.output_tail
+        );
+    }
 }

@@ -116,17 +116,22 @@ impl Runner for LocalRunner {
                     }
                     s = child.wait(), if status.is_none() => {
                         status = Some(s?);
-                        // Whatever it left running in the background goes with it.
+                        // Whatever it left running in the background goes with it, also
+                        // what left the group (else a `setsid` daemon holding the pipe
+                        // would keep this loop reading until it ends).
                         kill_group(pid);
+                        prepared.sweep();
                     }
                     _ = &mut deadline, if status.is_none() => {
                         timed_out = true;
                         kill_group(pid);
+                        prepared.sweep();
                         status = Some(child.wait().await?);
                     }
                     _ = cancel.cancelled(), if status.is_none() => {
                         cancelled = true;
                         kill_group(pid);
+                        prepared.sweep();
                         status = Some(child.wait().await?);
                     }
                 }
@@ -135,6 +140,9 @@ impl Runner for LocalRunner {
                 }
             }
             let status = status.and_then(|s| s.code());
+            // Nothing it started outlives it, not even in a session of its own; then its
+            // worktree's git metadata is checked.
+            prepared.sweep();
             for note in prepared.restore_admin() {
                 tail.push(format!("\n{note}\n").as_bytes());
             }

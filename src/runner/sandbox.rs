@@ -1,10 +1,11 @@
-//! The OS sandbox every command runs in (design §13): what a command may read, write and
+//! The OS sandbox every command runs in (design §6, §13): what a command may read, write and
 //! reach, and the environment it starts with.
 //!
 //! Owns the policy (`Sandbox`, from `[sandbox]`), what one command gets (`Prepared`: its
-//! scratch dir, its allow-listed environment, its landlock ruleset and network namespace) and
-//! putting the worktree's git metadata back when a command changed it. Must not decide
-//! whether a command may run (the policy does) nor start it (`local.rs` does).
+//! scratch dir, its allow-listed environment, its landlock ruleset and network namespace,
+//! the sweep of what it left running); `worktree_git.rs` finds the worktree's git dirs and
+//! puts its guarded metadata back. Must not decide whether a command may run (the policy
+//! does) nor start it (`local.rs` does).
 //!
 //! On Linux a command is confined by:
 //! - landlock (filesystem): write access only to the task's worktree (the spec's `cwd`), that
@@ -15,6 +16,9 @@
 //!   `sandbox.read`. The user's home is not readable (only the toolchain homes named in
 //!   `sandbox.read`), so `~/.ssh` or `~/.aws` are out of reach. Landlock also scopes signals
 //!   and abstract unix sockets to the sandbox (ABI 6+).
+//! - no capabilities: run by root, the command's bounding, ambient and other capability sets
+//!   are emptied (landlock limits paths, not what CAP_SYS_MODULE or CAP_SYS_BOOT can do), and
+//!   no rule lets it make a device node.
 //! - a new network namespace (`unshare(CLONE_NEWNET)`, with `CLONE_NEWUSER` when not root)
 //!   unless the command has a network grant: only its own loopback exists there, so nothing
 //!   outside is reachable over any protocol (TCP, UDP, DNS, the host's abstract sockets),
@@ -22,6 +26,10 @@
 //!   fallback where namespaces cannot be made: they stop TCP only (UDP stays open), which
 //!   `conclave doctor` reports as partial. Both together are not used because landlock's TCP
 //!   rules would also stop the namespace's own loopback.
+//!
+//! Every command's environment carries a fresh `CONCLAVE_COMMAND` id; when it ends, every
+//! process still carrying it (one that left the process group with `setsid`) is killed, so
+//! nothing a command started outlives it or keeps its output pipe open.
 //!
 //! The engine is multi-threaded, so what runs in the child between fork and exec must be
 //! async-signal-safe: everything is built in the parent (the landlock ruleset as an fd, the
@@ -39,6 +47,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 #[cfg(target_os = "linux")]
 #[path = "sandbox_linux.rs"]
 mod os;
+#[path = "worktree_git.rs"]
+mod worktree_git;
+
+use worktree_git::{AdminSnapshot, WorktreeGit};
+
+/// Set in every command's environment to a fresh id, so what it left running can be found.
+pub const MARKER_VAR: &str = "CONCLAVE_COMMAND";
 
 /// Variables a command always gets from conclave's environment when they are set.
 pub const BASE_ENV: &[&str] = &[
@@ -73,11 +88,6 @@ const DEVICES: &[&str] = &[
     "/dev/pts",
     "/dev/shm",
 ];
-
-/// Files of a worktree's git metadata a command may write (they live in its writable git
-/// dir) but must not change: with HEAD moved to `refs/heads/main`, the engine's next commit
-/// in the worktree would land on the user's branch.
-const GUARDED_ADMIN: &[&str] = &["HEAD", "commondir", "gitdir", "config.worktree"];
 
 #[derive(Debug, thiserror::Error)]
 pub enum SandboxError {
@@ -313,6 +323,8 @@ impl Sandbox {
             .map_err(|e| SandboxError::Setup(format!("cannot make a scratch dir: {e}")))?;
         let mut env = self.environment(scratch.path());
         env.retain(|(n, _)| !spec.env_remove.contains(n));
+        let marker = ulid::Ulid::new().to_string();
+        env.push((MARKER_VAR.into(), OsString::from(&marker)));
         let git = WorktreeGit::find(&spec.cwd);
         let admin = git.as_ref().map(AdminSnapshot::take);
         let confine = match self.mode {
@@ -327,6 +339,7 @@ impl Sandbox {
             }
         };
         Ok(Prepared {
+            marker,
             _scratch: scratch,
             env,
             confine,
@@ -352,7 +365,11 @@ impl Sandbox {
         write.extend(self.write.iter().cloned());
         read.extend(self.read.iter().cloned());
         if let Some(path) = std::env::var_os("PATH") {
-            read.extend(std::env::split_paths(&path).filter(|p| p.is_absolute()));
+            let dirs: Vec<PathBuf> = std::env::split_paths(&path)
+                .filter(|p| p.is_absolute())
+                .collect();
+            read.extend(dirs.iter().filter_map(|d| toolchain_root(d)));
+            read.extend(dirs);
         }
         // The toolchain homes the command is told about (a pyenv shim on PATH runs
         // `$PYENV_ROOT/libexec/pyenv`).
@@ -384,6 +401,19 @@ impl Sandbox {
     }
 }
 
+/// The install a PATH entry belongs to, when it is a toolchain's own dot-dir
+/// (`~/.pyenv/shims` → `~/.pyenv`, `~/.cargo/bin` → `~/.cargo`): a shim runs code from there.
+/// Never a home itself (`~/bin`) and never `~/.local` (it holds other programs' data).
+fn toolchain_root(dir: &Path) -> Option<PathBuf> {
+    let leaf = dir.file_name()?.to_str()?;
+    if !matches!(leaf, "bin" | "shims") {
+        return None;
+    }
+    let root = dir.parent()?;
+    let name = root.file_name()?.to_str()?;
+    (name.starts_with('.') && name != ".local").then(|| root.to_path_buf())
+}
+
 #[cfg(not(target_os = "linux"))]
 mod os {
     /// Nothing confines a command off Linux; `Sandbox::check` refuses before this is needed.
@@ -399,6 +429,9 @@ pub(super) use os::Confinement;
 
 /// One command's sandbox, alive from before its start to after its end.
 pub(super) struct Prepared {
+    /// The value of `CONCLAVE_COMMAND` in the command's environment: what its processes are
+    /// found by once it ended.
+    marker: String,
     /// Held for its drop: deleted, with what the command left there, once the command ended.
     pub _scratch: tempfile::TempDir,
     pub env: Vec<(String, OsString)>,
@@ -408,99 +441,45 @@ pub(super) struct Prepared {
 }
 
 impl Prepared {
+    /// Kills what the command left running outside its process group (`setsid`, a daemon):
+    /// every process whose environment carries this command's marker. Best effort: a process
+    /// that rewrote its own environment is not found.
+    pub fn sweep(&self) {
+        let needle = format!("{MARKER_VAR}={}\0", self.marker).into_bytes();
+        // A process may fork while it is being swept: a few rounds until none is left.
+        for _ in 0..5 {
+            let Ok(procs) = std::fs::read_dir("/proc") else {
+                return;
+            };
+            let mut killed = 0;
+            for entry in procs.flatten() {
+                let Some(pid) = entry
+                    .file_name()
+                    .to_str()
+                    .and_then(|n| n.parse::<i32>().ok())
+                else {
+                    continue;
+                };
+                let Ok(env) = std::fs::read(entry.path().join("environ")) else {
+                    continue;
+                };
+                if env.windows(needle.len()).any(|w| w == needle.as_slice()) {
+                    // SAFETY: kill only sends a signal; a pid gone since is ESRCH.
+                    unsafe {
+                        libc::kill(pid, libc::SIGKILL);
+                    }
+                    killed += 1;
+                }
+            }
+            if killed == 0 {
+                return;
+            }
+        }
+    }
+
     /// Puts back guarded git metadata the command changed; a note per file for the output.
     pub fn restore_admin(&self) -> Vec<String> {
         self.admin.as_ref().map(|a| a.restore()).unwrap_or_default()
-    }
-}
-
-/// A task worktree's git dirs, found from its `.git` file and checked against each other:
-/// the `.git` file is writable by the command, so a forged one must not widen the sandbox.
-#[derive(Clone, Debug)]
-pub(super) struct WorktreeGit {
-    /// `<repo>/.git/worktrees/<name>`: writable.
-    admin: PathBuf,
-    /// `<repo>/.git`: readable.
-    common: PathBuf,
-    /// `<worktree>/.git`.
-    dot_git: PathBuf,
-}
-
-impl WorktreeGit {
-    /// None when `cwd` is not a linked worktree or its git dirs do not point at each other.
-    pub(super) fn find(cwd: &Path) -> Option<WorktreeGit> {
-        let dot_git = cwd.join(".git");
-        if !dot_git.is_file() {
-            return None;
-        }
-        let text = std::fs::read_to_string(&dot_git).ok()?;
-        let admin = text.trim().strip_prefix("gitdir:")?.trim();
-        let admin = cwd.join(admin).canonicalize().ok()?;
-        // The admin dir must be `<common>/worktrees/<name>` and say it belongs to this
-        // worktree: a command cannot write another worktree's `gitdir` file.
-        let parent = admin.parent()?;
-        if parent.file_name()? != "worktrees" {
-            return None;
-        }
-        let back = std::fs::read_to_string(admin.join("gitdir")).ok()?;
-        let back = Path::new(back.trim()).canonicalize().ok()?;
-        if back != dot_git.canonicalize().ok()? {
-            return None;
-        }
-        let common = std::fs::read_to_string(admin.join("commondir")).ok()?;
-        let common = admin.join(common.trim()).canonicalize().ok()?;
-        if common != parent.parent()? {
-            return None;
-        }
-        Some(WorktreeGit {
-            admin,
-            common,
-            dot_git,
-        })
-    }
-}
-
-/// The guarded files' contents before a command.
-struct AdminSnapshot {
-    files: Vec<(PathBuf, Option<Vec<u8>>)>,
-}
-
-impl AdminSnapshot {
-    fn take(g: &WorktreeGit) -> AdminSnapshot {
-        let files = GUARDED_ADMIN
-            .iter()
-            .map(|f| g.admin.join(f))
-            .chain(std::iter::once(g.dot_git.clone()))
-            .map(|p| {
-                let was = std::fs::read(&p).ok();
-                (p, was)
-            })
-            .collect();
-        AdminSnapshot { files }
-    }
-
-    fn restore(&self) -> Vec<String> {
-        let mut notes = Vec::new();
-        for (path, was) in &self.files {
-            if std::fs::read(path).ok() == *was {
-                continue;
-            }
-            let put_back = match was {
-                Some(bytes) => std::fs::write(path, bytes),
-                None => std::fs::remove_file(path),
-            };
-            notes.push(match put_back {
-                Ok(()) => format!(
-                    "[sandbox: the command changed {}; it was put back, a task's worktree stays on its own branch]",
-                    path.display()
-                ),
-                Err(e) => format!(
-                    "[sandbox: the command changed {} and it could not be put back: {e}]",
-                    path.display()
-                ),
-            });
-        }
-        notes
     }
 }
 

@@ -39,6 +39,7 @@ pub fn probe_netns() -> Result<NetNs, String> {
         let plan = ChildPlan {
             ruleset: None,
             netns: Some(NsPlan::new(kind)),
+            drop_caps: false,
         };
         let mut cmd = std::process::Command::new("sh");
         cmd.args(["-c", ":"])
@@ -68,7 +69,7 @@ pub struct Confinement {
 impl Confinement {
     pub fn build(
         read: &[PathBuf],
-        write: &[PathBuf],
+        write_paths: &[PathBuf],
         devices: &[PathBuf],
         netns: Option<NetNs>,
         network: bool,
@@ -98,8 +99,11 @@ impl Confinement {
                 .collect::<Vec<_>>()
         };
         let read_rules = rules(read, AccessFs::from_read(TARGET_ABI));
-        let write_rules = rules(write, AccessFs::from_all(TARGET_ABI));
-        let device_rules = rules(devices, AccessFs::from_all(TARGET_ABI));
+        // No device nodes anywhere: as root, a block device made in the worktree would
+        // read the whole disk past every other rule.
+        let write = AccessFs::from_all(TARGET_ABI) & !(AccessFs::MakeChar | AccessFs::MakeBlock);
+        let write_rules = rules(write_paths, write);
+        let device_rules = rules(devices, write);
         for r in read_rules
             .into_iter()
             .chain(write_rules)
@@ -120,6 +124,8 @@ impl Confinement {
         let plan = ChildPlan {
             ruleset: Some(self.ruleset.as_raw_fd()),
             netns: self.netns.map(NsPlan::new),
+            // SAFETY: geteuid cannot fail.
+            drop_caps: unsafe { libc::geteuid() } == 0,
         };
         move || plan.apply()
     }
@@ -170,6 +176,61 @@ impl NsPlan {
 struct ChildPlan {
     ruleset: Option<i32>,
     netns: Option<NsPlan>,
+    /// Run by root: the command gets no capabilities (landlock limits paths, not what
+    /// CAP_SYS_MODULE or CAP_SYS_BOOT can do).
+    drop_caps: bool,
+}
+
+#[repr(C)]
+struct CapHeader {
+    version: u32,
+    pid: i32,
+}
+
+#[repr(C)]
+#[derive(Clone, Copy)]
+struct CapData {
+    effective: u32,
+    permitted: u32,
+    inheritable: u32,
+}
+
+/// `_LINUX_CAPABILITY_VERSION_3`: two `CapData` words.
+const CAP_VERSION_3: u32 = 0x2008_0522;
+
+/// Empties the bounding, ambient, effective, permitted and inheritable sets, so the exec'd
+/// program has no capability even as uid 0.
+///
+/// # Safety
+/// Async-signal-safe: prctl and capset on stack values.
+unsafe fn drop_capabilities() -> std::io::Result<()> {
+    for cap in 0..64 {
+        if libc::prctl(libc::PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 {
+            // EINVAL: past the kernel's last capability.
+            if *libc::__errno_location() == libc::EINVAL {
+                break;
+            }
+            return Err(std::io::Error::last_os_error());
+        }
+    }
+    // Old kernels have no ambient set; nothing to clear there.
+    libc::prctl(
+        libc::PR_CAP_AMBIENT,
+        libc::PR_CAP_AMBIENT_CLEAR_ALL,
+        0,
+        0,
+        0,
+    );
+    let header = CapHeader {
+        version: CAP_VERSION_3,
+        pid: 0,
+    };
+    let data = [CapData {
+        effective: 0,
+        permitted: 0,
+        inheritable: 0,
+    }; 2];
+    check(libc::syscall(libc::SYS_capset, &header, data.as_ptr()))
 }
 
 fn check(r: libc::c_long) -> std::io::Result<()> {
@@ -203,6 +264,9 @@ impl ChildPlan {
                     }
                 }
                 loopback_up()?;
+            }
+            if self.drop_caps {
+                drop_capabilities()?;
             }
             if let Some(fd) = self.ruleset {
                 check(libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) as libc::c_long)?;
@@ -244,6 +308,7 @@ mod tests {
         let plan = ChildPlan {
             ruleset: None,
             netns: Some(NsPlan::new(NetNs::User)),
+            drop_caps: false,
         };
         let mut cmd = std::process::Command::new("sh");
         cmd.args(["-c", "cat /proc/self/uid_map"]);

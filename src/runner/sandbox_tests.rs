@@ -92,3 +92,38 @@ fn guarded_git_metadata_is_put_back() {
     );
     assert!(!admin.join("config.worktree").exists());
 }
+
+#[test]
+fn where_the_os_cannot_confine_the_message_names_the_switch() {
+    let e = SandboxError::Unavailable("the kernel has no landlock".into()).to_string();
+    assert!(e.contains("the kernel has no landlock"), "{e}");
+    assert!(
+        e.contains("mode = \"off\"") && e.contains("[sandbox]"),
+        "{e}"
+    );
+    let e = SandboxError::NoNetworkIsolation("EPERM".into()).to_string();
+    assert!(e.contains("network = true"), "{e}");
+    // Off is never quiet.
+    assert!(Sandbox::off()
+        .weaker_than_asked()
+        .unwrap()
+        .contains("unconfined"));
+    assert!(Sandbox::off().describe().contains("unconfined"));
+}
+
+#[test]
+fn a_toolchain_on_path_is_readable_from_its_root() {
+    let root = |p: &str| toolchain_root(Path::new(p));
+    assert_eq!(root("/home/u/.pyenv/shims"), Some("/home/u/.pyenv".into()));
+    assert_eq!(root("/home/u/.cargo/bin"), Some("/home/u/.cargo".into()));
+    for p in [
+        "/home/u/bin",
+        "/root/bin",
+        "/usr/bin",
+        "/home/u/.local/bin",
+        "/bin",
+        "/",
+    ] {
+        assert_eq!(root(p), None, "{p}");
+    }
+}
