@@ -349,3 +349,23 @@ proptest::proptest! {
         }
     }
 }
+
+#[test]
+fn a_worktree_whose_head_was_moved_commits_nowhere() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("repo");
+    repo_with(&root, &[("a.txt", b"one\n")]);
+    let main_before = git(&root, &["rev-parse", "main"]);
+    let rr = RunRepo::start(&root, "01RUN", &tmp.path().join("data")).unwrap();
+    let w = rr.task_worktree("t1").unwrap();
+    // What a command could do in its worktree: point HEAD at the user's branch.
+    git(&w.path, &["symbolic-ref", "HEAD", "refs/heads/main"]);
+    std::fs::write(w.path.join("a.txt"), "two\n").unwrap();
+    let err = w.commit_all("impl-1", "t1").unwrap_err().to_string();
+    assert!(err.contains("no longer has its branch"), "{err}");
+    assert_eq!(
+        git(&root, &["rev-parse", "main"]),
+        main_before,
+        "main moved"
+    );
+}

@@ -338,6 +338,8 @@ fn continue_live(
     if let Some(l) = level {
         opts.config.run.level = l;
     }
+    // Refused before anything is appended: a run that cannot be confined is not resumed.
+    sandbox_for(&opts.config)?;
     let rr = RunRepo::reopen(
         Path::new(&root),
         &run.to_string(),

@@ -192,7 +192,7 @@ fn build(repo: &Repository, base: Oid, tip: Oid) -> Result<git2::Diff<'_>> {
 pub fn keep_only_hunks(wt: &super::TaskWorktree, keep: &[String]) -> Result<Oid> {
     use std::cell::RefCell;
     use std::collections::{HashMap, HashSet};
-    let repo = Repository::open(&wt.path)?;
+    let repo = wt.open_checked()?;
     let tip = repo.head()?.peel_to_commit()?;
     let diff = build(&repo, wt.base, tip.id())?;
     let (_, hunks) = patch_and_hunks(&diff)?;

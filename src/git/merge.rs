@@ -84,7 +84,7 @@ impl RunRepo {
     /// Merges the integration branch into the task's worktree, leaving conflict markers in
     /// the files for an agent. Returns the conflicted paths.
     pub fn bring_conflicts_home(&self, wt: &TaskWorktree) -> Result<Vec<String>> {
-        let repo = Repository::open(&wt.path)?;
+        let repo = wt.open_checked()?;
         if repo.state() != git2::RepositoryState::Clean {
             // A resolution was cut by a crash: it starts over, like its session.
             wt.restore_tip()?;
@@ -127,7 +127,7 @@ impl RunRepo {
 
     /// Commits the agent's resolution as a merge of the integration branch into the task.
     pub fn commit_resolution(&self, wt: &TaskWorktree) -> Result<Oid> {
-        let repo = Repository::open(&wt.path)?;
+        let repo = wt.open_checked()?;
         let mut index = repo.index()?;
         index.add_all(["*"], git2::IndexAddOption::DEFAULT, None)?;
         index.update_all(["*"], None)?;

@@ -27,6 +27,12 @@ pub enum GitError {
     BadTaskId(String),
     #[error("git: {0}")]
     Git(#[from] git2::Error),
+    #[error("the worktree at {path} no longer has its branch {branch} checked out (HEAD is {head}); nothing was committed there")]
+    WrongHead {
+        path: String,
+        branch: String,
+        head: String,
+    },
     #[error("{path}: {source}")]
     Io {
         path: String,

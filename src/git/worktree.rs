@@ -319,7 +319,7 @@ impl TaskWorktree {
     /// Commits everything in the worktree (new, changed and deleted files) to the task's
     /// branch. Returns the new tip, or the old one when nothing changed.
     pub fn commit_all(&self, who: &str, message: &str) -> Result<Oid> {
-        let repo = open(&self.path)?;
+        let repo = self.open_checked()?;
         let mut index = repo.index()?;
         index.add_all(["*"], IndexAddOption::DEFAULT, None)?;
         index.update_all(["*"], None)?;
@@ -332,6 +332,27 @@ impl TaskWorktree {
         let tree = repo.find_tree(tree_id)?;
         let sig = signature(who)?;
         Ok(repo.commit(Some("HEAD"), &sig, &sig, message, &tree, &[&head])?)
+    }
+
+    /// The worktree's repository, once it is sure HEAD is still the task's branch: a
+    /// command that moved HEAD (or pointed the `.git` file elsewhere) would otherwise have
+    /// the engine's next commit land on another branch, the user's `main` included.
+    pub fn open_checked(&self) -> Result<Repository> {
+        let repo = open(&self.path)?;
+        let want = format!("refs/heads/{}", self.branch);
+        let head = repo
+            .find_reference("HEAD")
+            .ok()
+            .and_then(|h| h.symbolic_target().map(str::to_string))
+            .unwrap_or_else(|| "(detached)".into());
+        if head != want {
+            return Err(super::GitError::WrongHead {
+                path: self.path.display().to_string(),
+                branch: self.branch.clone(),
+                head,
+            });
+        }
+        Ok(repo)
     }
 
     /// Drops what an interrupted session left uncommitted (and an interrupted merge), so it
