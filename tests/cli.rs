@@ -49,16 +49,7 @@ fn runs_lists_a_run_in_table_and_json() {
 #[test]
 fn a_bad_config_exits_2_naming_the_key() {
     let dir = tempfile::tempdir().unwrap();
-    let cfg = dir.path().join("bad.toml");
-    std::fs::write(&cfg, "[run]\nlevel = \"seven\"\n").unwrap();
-    let out = conclave(dir.path())
-        .arg("--config")
-        .arg(&cfg)
-        .arg("runs")
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let err = text(&out.stderr);
+    let err = support::runs::config_error(dir.path(), "bad.toml", "[run]\nlevel = \"seven\"\n");
     assert!(err.contains("bad.toml:2: run.level"), "{err}");
     // A repo's .conclave.toml is read too.
     std::fs::write(

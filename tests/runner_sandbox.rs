@@ -454,27 +454,22 @@ fn at_level_4_a_run_whose_gate_tries_to_escape_lands_without_escaping() {
 /// exit 2 and the file, line and key.
 #[test]
 fn bad_sandbox_config_exits_2_naming_file_line_and_key() {
-    use support::runs::{conclave, text};
+    use support::runs::{conclave, config_error, usage_error};
     let dir = tempfile::tempdir().unwrap();
-    let cfg = dir.path().join("user.toml");
-    std::fs::write(&cfg, "[sandbox]\nenv = [\"DB_PASSWORD\"]\n").unwrap();
-    let out = conclave(dir.path())
-        .arg("--config")
-        .arg(&cfg)
-        .arg("runs")
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let err = text(&out.stderr);
+    let err = config_error(
+        dir.path(),
+        "user.toml",
+        "[sandbox]\nenv = [\"DB_PASSWORD\"]\n",
+    );
     assert!(err.contains("user.toml:2: sandbox.env[0]"), "{err}");
     std::fs::write(
         dir.path().join(".conclave.toml"),
         "[sandbox]\nmode = \"off\"\n",
     )
     .unwrap();
-    let out = conclave(dir.path()).args(["runs"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let err = text(&out.stderr);
+    let mut runs = conclave(dir.path());
+    runs.arg("runs");
+    let err = usage_error(runs);
     assert!(err.contains(".conclave.toml:1: sandbox"), "{err}");
 }
 

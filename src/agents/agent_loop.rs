@@ -125,14 +125,7 @@ impl AgentRun {
             if let Some(c) = &turn.completion {
                 spent += c.usage.input_tokens.unwrap_or(0) + c.usage.output_tokens.unwrap_or(0);
             }
-            messages.push(Message::Assistant {
-                text: turn.text.clone(),
-                tool_calls: turn.tool_calls.clone(),
-                text_signature: turn
-                    .completion
-                    .as_ref()
-                    .and_then(|c| c.text_signature.clone()),
-            });
+            messages.push(turn.to_message());
             if turn.tool_calls.is_empty() {
                 if nudged {
                     self.system_note(format!(

@@ -5,7 +5,7 @@
 //! conversation; ping and tests use `Turn::collect`. Must not emit events.
 
 use super::error::ProviderError;
-use super::types::{Completion, Delta, ToolCall};
+use super::types::{Completion, Delta, Message, ToolCall};
 use super::DeltaStream;
 use futures::StreamExt;
 
@@ -33,6 +33,19 @@ impl Turn {
                 }
             }
             Delta::Done { completion } => self.completion = Some(completion.clone()),
+        }
+    }
+
+    /// The turn as it goes back to the model in the next request's history: its text and
+    /// calls, with the signatures the model put on them.
+    pub fn to_message(&self) -> Message {
+        Message::Assistant {
+            text: self.text.clone(),
+            tool_calls: self.tool_calls.clone(),
+            text_signature: self
+                .completion
+                .as_ref()
+                .and_then(|c| c.text_signature.clone()),
         }
     }
 

@@ -41,6 +41,23 @@ pub fn run_ok(mut c: Command) -> Output {
     out
 }
 
+/// Runs `c`, which must exit 2 (a usage or config error); its stderr.
+pub fn usage_error(mut c: Command) -> String {
+    let out = c.output().expect("binary runs");
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(2), "stderr: {err}");
+    err
+}
+
+/// `conclave --config FILE runs` in `dir`, with `FILE` holding `toml`: the config error.
+pub fn config_error(dir: &Path, file: &str, toml: &str) -> String {
+    let cfg = dir.join(file);
+    std::fs::write(&cfg, toml).expect("config file");
+    let mut c = conclave(dir);
+    c.arg("--config").arg(&cfg).arg("runs");
+    usage_error(c)
+}
+
 pub fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
