@@ -115,17 +115,15 @@ async fn approve_and_merge(
         None => return Ok(TaskEnd::Stopped),
         Some(v) if !v.approved => return Err(v.reason),
         Some(v) => {
-            if let Some(keep) = &v.keep_hunks {
-                let id = format!("{task}-{attempt}-merge-kept");
-                if let Err(e) = super::kept_hunks::keep_only(ctx, task, wt, id, keep) {
-                    return Ok(failed(
-                        ctx,
-                        task,
-                        format!(
-                            "could not keep only the approved hunks ({e}); nothing of task {task} was merged"
-                        ),
-                    ));
-                }
+            let id = format!("{task}-{attempt}-merge-kept");
+            if let Err(e) = super::kept_hunks::carry_out(ctx, task, wt, id, &v) {
+                return Ok(failed(
+                    ctx,
+                    task,
+                    format!(
+                        "could not keep only the approved hunks ({e}); nothing of task {task} was merged"
+                    ),
+                ));
             }
         }
     }

@@ -23,6 +23,7 @@ pub mod policy;
 pub mod router;
 pub mod rules;
 pub mod run_log;
+mod sent_back;
 mod sessions;
 mod task_flow;
 

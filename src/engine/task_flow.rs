@@ -9,6 +9,7 @@
 use super::approvals::Request;
 use super::context::Ctx;
 use super::gates::run_gates;
+use super::sent_back::{keeping_failed, rejected_because, rejection_feedback, send_back};
 use crate::agents::{prompt, AgentEnd};
 use crate::git::{task_diff, TaskDiff};
 use crate::model::{
@@ -32,7 +33,7 @@ enum Step {
     Merge,
 }
 
-fn status(ctx: &Ctx, task: &str, s: TaskStatus) {
+pub(super) fn status(ctx: &Ctx, task: &str, s: TaskStatus) {
     let now = ctx.log.with_state(|st| st.task(task).map(|t| t.status));
     if now != Some(s) {
         ctx.log.emit(EventKind::TaskStatus {
@@ -42,7 +43,7 @@ fn status(ctx: &Ctx, task: &str, s: TaskStatus) {
     }
 }
 
-fn note(ctx: &Ctx, agent: &str, task: &str, text: String) {
+pub(super) fn note(ctx: &Ctx, agent: &str, task: &str, text: String) {
     ctx.log.emit(EventKind::Transcript {
         agent: agent.to_string(),
         task: Some(task.to_string()),
@@ -306,12 +307,9 @@ pub async fn run_task(ctx: Arc<Ctx>, task: String) -> TaskEnd {
                 match ctx.desk.ask(req).await {
                     None => return TaskEnd::Stopped,
                     Some(v) if v.approved => {
-                        if let Some(keep) = &v.keep_hunks {
-                            let id = format!("{task}-{attempt}-kept");
-                            if let Err(e) = super::kept_hunks::keep_only(&ctx, &task, &wt, id, keep)
-                            {
-                                return keeping_failed(&ctx, &agent, &task, &e);
-                            }
+                        let id = format!("{task}-{attempt}-kept");
+                        if let Err(e) = super::kept_hunks::carry_out(&ctx, &task, &wt, id, &v) {
+                            return keeping_failed(&ctx, &agent, &task, &e);
                         }
                         break;
                     }
@@ -377,80 +375,6 @@ pub async fn run_task(ctx: Arc<Ctx>, task: String) -> TaskEnd {
             }
         }
     }
-}
-
-/// What the implementer is told after a person's rejection.
-fn rejected_because(reason: &str) -> String {
-    if reason.trim().is_empty() {
-        "A person rejected your change (no reason given). Look at it again.".into()
-    } else {
-        format!("A person rejected your change: {reason}")
-    }
-}
-
-/// The person's reason for rejecting `attempt` (its diff or its merge), if a person did.
-fn rejection_feedback(ctx: &Ctx, task: &str, attempt: u32) -> Option<String> {
-    if attempt == 0 {
-        return None;
-    }
-    ctx.log.with_state(|s| {
-        [
-            format!("diff-{task}-{attempt}"),
-            format!("merge-{task}-{attempt}"),
-        ]
-        .iter()
-        .filter_map(|id| s.approval(id)?.decision.clone())
-        .find(|d| d.decision == crate::model::Decision::Rejected)
-        .map(|d| rejected_because(&d.reason))
-    })
-}
-
-/// After a person rejected `what` of `attempt`: true when the task goes back to its
-/// implementer within the retry budget; false when the budget is spent and the task failed.
-/// Either way the transcript says which happened.
-fn send_back(ctx: &Ctx, task: &str, agent: &str, attempt: u32, what: &str, reason: &str) -> bool {
-    let budget = ctx.config.run.max_retries;
-    let shown = if reason.trim().is_empty() {
-        "no reason given".to_string()
-    } else {
-        format!("\"{}\"", reason.trim())
-    };
-    if attempt > budget {
-        note(
-            ctx,
-            agent,
-            task,
-            format!(
-                "a person rejected {what} ({shown}); the retry budget of {budget} is spent, so task {task} failed"
-            ),
-        );
-        status(ctx, task, TaskStatus::Failed);
-        return false;
-    }
-    note(
-        ctx,
-        agent,
-        task,
-        format!(
-            "a person rejected {what} ({shown}): sent back to {agent} as feedback, attempt {} of {}",
-            attempt + 1,
-            budget + 1
-        ),
-    );
-    true
-}
-
-/// The approved hunks could not be kept: nothing of the task is merged.
-fn keeping_failed(ctx: &Ctx, agent: &str, task: &str, e: &str) -> TaskEnd {
-    note(
-        ctx,
-        agent,
-        task,
-        format!("could not keep only the approved hunks ({e}); nothing of task {task} was merged"),
-    );
-    status(ctx, task, TaskStatus::Failed);
-    super::learning::record_outcome(ctx, task, false);
-    TaskEnd::Failed
 }
 
 /// A person cancelled this task (not the run): it ends cancelled, and so do its dependents.
