@@ -28,7 +28,7 @@ use support::{KEY, KEY_ENV};
 
 const ORIGINAL: &str = "the user's file, outside every worktree\n";
 
-/// A data dir and a repo outside `/tmp` (absolute paths under `/tmp` count as scratch).
+/// A data dir and a repo in a temp dir of their own.
 pub struct World {
     _dir: tempfile::TempDir,
     pub data: PathBuf,
@@ -36,12 +36,12 @@ pub struct World {
     pub config: PathBuf,
     /// `../../outside` as a task's worktree (`DATA/worktrees/RUN/TASK`) sees it.
     pub outside: PathBuf,
-    /// A file named by absolute path, outside the worktree and `/tmp`.
+    /// A file named by absolute path, outside the worktree.
     pub absolute: PathBuf,
 }
 
 pub fn world(h: &Harness) -> World {
-    let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let repo = dir.path().join("repo");
     std::fs::create_dir_all(data.join("worktrees")).unwrap();

@@ -96,7 +96,9 @@ fn the_grade_is_the_most_dangerous_part() {
     assert_eq!(g("cd src && ls docs").grade, Grade::ReadOnly);
     // `..` is read from the worktree root, whatever `cd` came before: on the safe side.
     assert!(g("cd src && ls ../docs").denied.is_some());
-    assert_eq!(g("echo hi > /tmp/x").grade, Grade::WritesWorktree);
+    // /tmp is shared with the user's programs (a command's own temp dir is $TMPDIR).
+    assert!(g("echo hi > /tmp/x").denied.is_some());
+    assert_eq!(g("cat /tmp/x").grade, Grade::Destructive);
     assert_eq!(g("git diff HEAD~1..HEAD").grade, Grade::ReadOnly);
     assert_eq!(g("LC_ALL=C sort a.txt").grade, Grade::ReadOnly);
     assert_eq!(g("PATH=. ls").grade, Grade::Destructive);

@@ -1,5 +1,6 @@
-//! Where a path a command names leads: inside the worktree, a temp dir, an absolute path
-//! elsewhere, out of it (`..` above the root, `~`, `$HOME`, SSH keys), or unknown until it
+//! Where a path a command names leads: inside the worktree, a device like `/dev/null`, an
+//! absolute path elsewhere (`/tmp` included: it is shared with the user's own programs, and
+//! the sandbox gives a command its own temp dir as `$TMPDIR` instead), out of it (`..` above the root, `~`, `$HOME`, SSH keys), or unknown until it
 //! runs (a variable, a substitution). Paths are read from the worktree root, whatever `cd`
 //! came before: that errs on the side of asking.
 //!
@@ -43,8 +44,9 @@ pub(super) fn grade_cd(p: &mut Part, args: &[String]) {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Reach {
     Inside,
-    Tmp,
-    /// Absolute, outside `/tmp`.
+    /// `/dev/null` and the standard streams.
+    Device,
+    /// Absolute, outside the worktree.
     Absolute,
     /// `..` above the worktree, `~`, `$HOME`, SSH keys.
     Leaves,
@@ -65,16 +67,12 @@ pub(super) fn reach(path: &str) -> Reach {
     if path.contains('$') || path.contains('`') {
         return Reach::Unknown;
     }
-    if let Some(rest) = path.strip_prefix('/') {
-        let first = rest.split('/').next().unwrap_or("");
-        if first == "tmp" && !path.split('/').any(|c| c == "..") {
-            return Reach::Tmp;
-        }
+    if path.starts_with('/') {
         if matches!(
             path,
             "/dev/null" | "/dev/stdin" | "/dev/stdout" | "/dev/stderr"
         ) {
-            return Reach::Tmp;
+            return Reach::Device;
         }
         return Reach::Absolute;
     }
@@ -95,7 +93,7 @@ pub(super) fn reach(path: &str) -> Reach {
 /// A file a command names (a redirect's source, `env -C`, an assignment's value).
 pub(super) fn check_path(p: &mut Part, path: &str, writes: bool) {
     match reach(path) {
-        Reach::Inside | Reach::Tmp => {}
+        Reach::Inside | Reach::Device => {}
         Reach::Leaves => deny(p, format!("`{path}` is outside the worktree")),
         Reach::Absolute | Reach::Unknown if writes => deny(
             p,

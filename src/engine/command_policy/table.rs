@@ -251,7 +251,7 @@ pub const TABLE: &[Row] = &[
     r("mawk", Always, Destructive, "runs an awk program (it can write files and run commands)", "mawk '{print}' a.txt"),
     // Programs that run another command in ways not read here: destructive, unread.
     r("watch", Always, Destructive, "runs another command unread", "watch ls"),
-    r("flock", Always, Destructive, "runs another command unread", "flock /tmp/l ls"),
+    r("flock", Always, Destructive, "runs another command unread", "flock .lock ls"),
     r("setsid", Always, Destructive, "runs another command unread", "setsid ls"),
     r("strace", Always, Destructive, "runs another command unread", "strace ls"),
     r("ltrace", Always, Destructive, "runs another command unread", "ltrace ls"),
