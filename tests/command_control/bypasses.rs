@@ -86,30 +86,8 @@ async fn bypasses_are_refused_or_asked_at_level_4_and_level_2() {
     let sent_before = h.server.requests().len();
     implementer_tries(&h, &l2);
     let at = plan_decided_seq(&w.data, &run);
-    let (code, events, err) = binary(
-        &w,
-        vec![
-            "fork".into(),
-            run.clone(),
-            "--at".into(),
-            at.to_string(),
-            "--level".into(),
-            "2".into(),
-            "--headless".into(),
-            "--on-approval".into(),
-            "reject".into(),
-        ],
-    )
-    .await;
-    assert!(!events.is_empty(), "exit {code:?}: {err}");
-    let fork = events.last().unwrap().run;
-    let all = command_decisions(
-        &events
-            .iter()
-            .filter(|e| e.run == fork && e.seq > at)
-            .cloned()
-            .collect::<Vec<_>>(),
-    );
+    let (events, all) =
+        fork_decisions(&w, &run, at, &["--level", "2", "--on-approval", "reject"]).await;
     for c in &l2[..7] {
         let (_, decision, by, reason) = decided(&all, c);
         assert_eq!(
@@ -131,7 +109,6 @@ async fn bypasses_are_refused_or_asked_at_level_4_and_level_2() {
     // the file outside is unchanged and its content never reached the model.
     let diffs: Vec<(String, conclave::model::FileChange)> = events
         .iter()
-        .filter(|e| e.run == fork && e.seq > at)
         .filter_map(|e| match &e.kind {
             EventKind::DiffProposed { files, .. } => Some(files.clone()),
             _ => None,
@@ -166,28 +143,7 @@ async fn bypasses_are_refused_or_asked_at_level_4_and_level_2() {
     ];
     let sent_before = h.server.requests().len();
     implementer_tries(&h, &denied);
-    let (code, events, err) = binary(
-        &w,
-        vec![
-            "fork".into(),
-            run.clone(),
-            "--at".into(),
-            at.to_string(),
-            "--headless".into(),
-            "--on-approval".into(),
-            "approve".into(),
-        ],
-    )
-    .await;
-    assert!(!events.is_empty(), "exit {code:?}: {err}");
-    let fork = events.last().unwrap().run;
-    let all = command_decisions(
-        &events
-            .iter()
-            .filter(|e| e.run == fork && e.seq > at)
-            .cloned()
-            .collect::<Vec<_>>(),
-    );
+    let (_, all) = fork_decisions(&w, &run, at, &["--on-approval", "approve"]).await;
     for c in &denied {
         let (_, decision, by, reason) = decided(&all, c);
         assert_eq!(
@@ -204,4 +160,31 @@ async fn bypasses_are_refused_or_asked_at_level_4_and_level_2() {
         .map(|r| r.body.to_string())
         .collect();
     assert!(!asked.contains("outside every worktree"));
+}
+
+/// Forks `run` after its event `at` through the binary, headless with `args`: the events
+/// the fork made on its own (after `at`), and the command decisions among them.
+async fn fork_decisions(
+    w: &World,
+    run: &str,
+    at: u64,
+    args: &[&str],
+) -> (Vec<Event>, Vec<(String, Decision, DecidedBy, String)>) {
+    let mut argv: Vec<String> = vec![
+        "fork".into(),
+        run.to_string(),
+        "--at".into(),
+        at.to_string(),
+        "--headless".into(),
+    ];
+    argv.extend(args.iter().map(|a| a.to_string()));
+    let (code, events, err) = binary(w, argv).await;
+    assert!(!events.is_empty(), "exit {code:?}: {err}");
+    let fork = events.last().unwrap().run;
+    let own: Vec<Event> = events
+        .into_iter()
+        .filter(|e| e.run == fork && e.seq > at)
+        .collect();
+    let decisions = command_decisions(&own);
+    (own, decisions)
 }

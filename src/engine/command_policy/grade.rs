@@ -240,18 +240,7 @@ fn grade_simple(s: &Simple, depth: usize) -> Vec<Part> {
     let expanded = expand_braces(&s.words);
     let mut w: &[String] = &expanded;
     while let Some(name) = w.first().and_then(|x| assignment(x)) {
-        if name == "GIT_DIR" || name == "GIT_WORK_TREE" || name == "GIT_COMMON_DIR" {
-            deny(
-                &mut p,
-                format!("`{name}=` points git at another repository"),
-            );
-        } else if RISKY_VARS.contains(&name) {
-            raise(
-                &mut p,
-                Grade::Destructive,
-                format!("sets {name}, which changes what runs"),
-            );
-        }
+        grade_assignment(&mut p, name);
         if let Some((_, v)) = w[0].split_once('=') {
             check_path(&mut p, v, false);
         }
@@ -309,18 +298,7 @@ fn grade_simple(s: &Simple, depth: usize) -> Vec<Part> {
     ) {
         for a in args {
             if let Some(name) = assignment(a) {
-                if name.starts_with("GIT_DIR") || name == "GIT_WORK_TREE" {
-                    deny(
-                        &mut p,
-                        format!("`{name}=` points git at another repository"),
-                    );
-                } else if RISKY_VARS.contains(&name) {
-                    raise(
-                        &mut p,
-                        Grade::Destructive,
-                        format!("sets {name}, which changes what runs"),
-                    );
-                }
+                grade_assignment(&mut p, name);
             }
         }
     }
@@ -394,3 +372,21 @@ fn grade_simple(s: &Simple, depth: usize) -> Vec<Part> {
 #[cfg(test)]
 #[path = "grade_tests.rs"]
 mod tests;
+
+/// A variable set for a command (`NAME=value cmd`) or exported: one pointing git elsewhere
+/// is denied, one that changes what runs (`PATH`, `LD_PRELOAD`, …) is destructive.
+fn grade_assignment(p: &mut Part, name: &str) {
+    if matches!(
+        name,
+        "GIT_DIR" | "GIT_WORK_TREE" | "GIT_COMMON_DIR" | "GIT_INDEX_FILE"
+    ) || name.starts_with("GIT_DIR")
+    {
+        deny(p, format!("`{name}=` points git at another repository"));
+    } else if RISKY_VARS.contains(&name) {
+        raise(
+            p,
+            Grade::Destructive,
+            format!("sets {name}, which changes what runs"),
+        );
+    }
+}

@@ -203,6 +203,8 @@ fn tricky_forms_are_not_missed() {
         ("env -S 'rm -rf src'", Grade::Destructive, false),
         ("export PATH=.:$PATH; ls", Grade::Destructive, false),
         ("export GIT_DIR=/repo/.git", Grade::Destructive, true),
+        ("export GIT_COMMON_DIR=../x", Grade::Destructive, true),
+        ("GIT_INDEX_FILE=i git add .", Grade::Destructive, true),
         ("git checkout -b feature", Grade::Destructive, true),
         ("git switch -c feature", Grade::Destructive, true),
         ("git stash", Grade::Destructive, true),

@@ -242,15 +242,7 @@ impl Lexer {
                     self.double_quoted(&mut w)?;
                     w.push('"');
                 }
-                '$' if self.peek(1) == Some('(') => {
-                    self.i += 2;
-                    self.substitution()?;
-                    w.push_str(SUBSTITUTED);
-                }
-                '`' => {
-                    self.backtick()?;
-                    w.push_str(SUBSTITUTED);
-                }
+                '$' | '`' if self.command_substitution()? => w.push_str(SUBSTITUTED),
                 _ => {
                     self.i += 1;
                     w.push(c);
@@ -279,20 +271,29 @@ impl Lexer {
                     w.push('\\');
                     w.push(n);
                 }
-                '$' if self.peek(1) == Some('(') => {
-                    self.i += 2;
-                    self.substitution()?;
-                    w.push_str(SUBSTITUTED);
-                }
-                '`' => {
-                    self.backtick()?;
-                    w.push_str(SUBSTITUTED);
-                }
+                '$' | '`' if self.command_substitution()? => w.push_str(SUBSTITUTED),
                 _ => {
                     self.i += 1;
                     w.push(c);
                 }
             }
+        }
+    }
+
+    /// At `$(` or a backtick (bare or inside double quotes): the substitution is parsed and
+    /// consumed, true; anything else is left alone, false.
+    fn command_substitution(&mut self) -> Result<bool, ParseError> {
+        match (self.peek(0), self.peek(1)) {
+            (Some('$'), Some('(')) => {
+                self.i += 2;
+                self.substitution()?;
+                Ok(true)
+            }
+            (Some('`'), _) => {
+                self.backtick()?;
+                Ok(true)
+            }
+            _ => Ok(false),
         }
     }
 
