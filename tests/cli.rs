@@ -201,3 +201,28 @@ fn verbose_logs_go_to_a_file_in_the_data_dir() {
     assert!(out.status.success());
     assert!(dir.path().join("logs/conclave.log").exists());
 }
+
+#[test]
+fn a_damaged_store_is_named_with_what_to_do_not_in_sleds_words() {
+    let dir = tempfile::tempdir().unwrap();
+    write_run(dir.path(), 50, 1);
+    // Damage the store's configuration file in place, as a bad disk or a stray write would.
+    let conf = dir.path().join("store/conf");
+    let mut bytes = std::fs::read(&conf).unwrap();
+    for b in bytes.iter_mut().skip(3).take(7) {
+        *b ^= 0x5a;
+    }
+    std::fs::write(&conf, bytes).unwrap();
+    let out = conclave(dir.path()).args(["runs"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    let store = dir.path().join("store").display().to_string();
+    assert!(
+        err.contains(&format!(
+            "cannot open the store at {store}: its files are damaged"
+        )) && err.contains(&format!("mv {store} {store}.damaged"))
+            && err.contains("conclave import FILE"),
+        "{err}"
+    );
+    assert!(!err.contains("backtrace"), "{err}");
+}

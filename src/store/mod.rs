@@ -150,10 +150,17 @@ fn open_db(path: &Path) -> Result<sled::Db> {
                     path: path.to_path_buf(),
                     reason: if locked(&e) {
                         "another conclave process has it open; close that one first".into()
+                    } else if matches!(e, sled::Error::Corruption { .. }) {
+                        // sled's own words ("Read corrupted data at file offset None
+                        // backtrace ()") tell a person nothing they can act on.
+                        format!(
+                            "its files are damaged and this conclave cannot read them. Keep them for later (`mv {0} {0}.damaged`) and conclave starts with an empty store; runs you exported come back with `conclave import FILE`",
+                            path.display()
+                        )
                     } else {
                         e.to_string()
                     },
-                })
+                });
             }
         }
     }
