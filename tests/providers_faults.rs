@@ -165,6 +165,37 @@ async fn anthropic_error_event_in_a_200_stream_is_retried() {
 }
 
 #[tokio::test]
+async fn gemini_error_in_a_200_stream_is_retried_when_transient() {
+    let h = Harness::start(ProviderKind::Gemini).await;
+    let mut ev = partial(&h)[..1].to_vec();
+    ev.push(format!(
+        "data: {}\r\n\r\n",
+        ws::gemini_error(503, "UNAVAILABLE", "The model is overloaded.", None)
+    ));
+    survives(&h, Reply::sse(ev.concat()), "in-stream UNAVAILABLE").await;
+    // A request the API refuses is not sent again.
+    let h = Harness::start(ProviderKind::Gemini).await;
+    let bad = format!(
+        "data: {}\r\n\r\n",
+        ws::gemini_error(
+            400,
+            "INVALID_ARGUMENT",
+            "Request contains an invalid argument.",
+            None
+        )
+    );
+    h.server.push(Reply::sse(bad));
+    let out = drain(
+        h.client()
+            .stream(request(), meta(), Arc::new(CollectingSink::new())),
+    )
+    .await;
+    let e = out.result.unwrap_err().to_string();
+    assert!(e.contains("INVALID_ARGUMENT"), "{e}");
+    assert_eq!(h.server.requests().len(), 1);
+}
+
+#[tokio::test]
 async fn anthropic_fatal_error_event_is_not_retried() {
     let h = Harness::start(ProviderKind::Anthropic).await;
     let mut ev = partial(&h)[..2].to_vec();

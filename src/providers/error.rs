@@ -75,9 +75,18 @@ impl ProviderError {
             | ProviderError::StreamCut(_)
             | ProviderError::Idle(_)
             | ProviderError::Malformed(_) => true,
+            // Anthropic's error types, and Gemini's statuses (`{"error":{"status":…}}` in a
+            // 200 stream) for the same transient causes.
             ProviderError::InStream { kind, .. } => matches!(
                 kind.as_str(),
-                "overloaded_error" | "api_error" | "rate_limit_error" | "timeout_error"
+                "overloaded_error"
+                    | "api_error"
+                    | "rate_limit_error"
+                    | "timeout_error"
+                    | "UNAVAILABLE"
+                    | "INTERNAL"
+                    | "DEADLINE_EXCEEDED"
+                    | "RESOURCE_EXHAUSTED"
             ),
             ProviderError::Config { .. }
             | ProviderError::MissingKey { .. }
