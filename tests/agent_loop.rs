@@ -4,10 +4,11 @@
 
 mod support;
 
-use conclave::agents::tools::{CommandGate, CommandGrant, Confined, ToolBox};
+use support::AllowAll;
+
+use conclave::agents::tools::{Confined, ToolBox};
 use conclave::agents::{AgentEnd, AgentRun};
 use conclave::engine::run_log::RunLog;
-use conclave::git::RunRepo;
 use conclave::model::{EventKind, Role, RunId, TranscriptPart};
 use conclave::providers::{
     CassetteTurn, PriceTable, ProviderSettings, ResilientClient, ScriptedProvider, TokenUsage,
@@ -16,24 +17,12 @@ use conclave::providers::{
 use conclave::runner::LocalRunner;
 use conclave::store::Store;
 use serde_json::json;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 use support::harness::{fast_policy, Harness, ALL};
-use support::repo::repo_with;
+use support::repo::task_t1;
 use support::wire_scripts::{Answer, Call};
 use tokio_util::sync::CancellationToken;
-
-struct AllowAll;
-impl CommandGate for AllowAll {
-    fn check<'a>(
-        &'a self,
-        _: &'a str,
-    ) -> Pin<Box<dyn Future<Output = Result<CommandGrant, String>> + Send + 'a>> {
-        Box::pin(async { Ok(CommandGrant::default()) })
-    }
-}
 
 struct Setup {
     _tmp: tempfile::TempDir,
@@ -45,10 +34,11 @@ struct Setup {
 
 fn setup() -> Setup {
     let tmp = tempfile::tempdir().unwrap();
-    let root = tmp.path().join("repo");
-    repo_with(&root, &[("calc.py", b"def add(a, b):\n    return a - b\n")]);
-    let rr = RunRepo::start(&root, "01TEST", &tmp.path().join("data")).unwrap();
-    let wt = rr.task_worktree("t1").unwrap();
+    let (_, wt) = task_t1(
+        tmp.path(),
+        "01TEST",
+        &[("calc.py", b"def add(a, b):\n    return a - b\n")],
+    );
     let store_dir = tmp.path().join("data");
     let store = Store::open(&store_dir).unwrap();
     let run = RunId::new_at(1);

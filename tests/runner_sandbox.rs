@@ -8,7 +8,9 @@
 
 mod support;
 
-use conclave::agents::tools::{CommandGate, CommandGrant, Confined, ToolBox};
+use support::AllowAll;
+
+use conclave::agents::tools::{Confined, ToolBox};
 use conclave::agents::AgentRun;
 use conclave::config::GateConfig;
 use conclave::engine::run_log::RunLog;
@@ -17,14 +19,12 @@ use conclave::model::{Role, RunId};
 use conclave::runner::{CommandOutcome, CommandSpec, LocalRunner, Runner, Sandbox};
 use conclave::store::Store;
 use serde_json::json;
-use std::future::Future;
 use std::path::{Path, PathBuf};
-use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 use support::engine::demo_config;
 use support::harness::Harness;
-use support::repo::repo_with;
+use support::repo::task_t1;
 use support::wire_scripts::{Answer, Call};
 use tokio_util::sync::CancellationToken;
 
@@ -40,10 +40,8 @@ struct Repo {
 
 fn repo() -> Repo {
     let tmp = tempfile::tempdir().unwrap();
+    let (rr, wt) = task_t1(tmp.path(), "01SANDBOX", &[("app.py", b"print('hi')\n")]);
     let root = tmp.path().join("repo");
-    repo_with(&root, &[("app.py", b"print('hi')\n")]);
-    let rr = RunRepo::start(&root, "01SANDBOX", &tmp.path().join("data")).unwrap();
-    let wt = rr.task_worktree("t1").unwrap();
     Repo { tmp, root, rr, wt }
 }
 
@@ -243,16 +241,6 @@ async fn configured_paths_are_writable_and_off_means_unconfined() {
     assert!(o.success() && outside.exists(), "{}", o.output_tail);
 }
 
-struct AllowAll;
-impl CommandGate for AllowAll {
-    fn check<'a>(
-        &'a self,
-        _: &'a str,
-    ) -> Pin<Box<dyn Future<Output = Result<CommandGrant, String>> + Send + 'a>> {
-        Box::pin(async { Ok(CommandGrant::default()) })
-    }
-}
-
 fn run_log(dir: &Path) -> (Store, Arc<RunLog>) {
     let store = Store::open(&dir.join("store")).unwrap();
     let w = store.create_run(RunId::new_at(1)).unwrap();
@@ -359,17 +347,24 @@ async fn gate_feedback_is_redacted_before_it_becomes_feedback() {
     assert!(!feedback.contains(TOKEN));
 }
 
+/// Whether `tool` runs here; when not, the test that needs it says so and is skipped.
+fn installed(tool: &str) -> bool {
+    let there = std::process::Command::new(tool)
+        .arg("--version")
+        .output()
+        .is_ok();
+    if !there {
+        eprintln!("SKIPPED: no {tool} on PATH");
+    }
+    there
+}
+
 /// A toolchain that finds its install through HOME (rustup's `cargo`) still runs with HOME
 /// at the scratch dir: it is told where its home is.
 #[tokio::test]
 async fn a_toolchain_found_through_home_still_runs() {
     let Some(sb) = enforcing() else { return };
-    if std::process::Command::new("cargo")
-        .arg("--version")
-        .output()
-        .is_err()
-    {
-        eprintln!("SKIPPED: no cargo on PATH");
+    if !installed("cargo") {
         return;
     }
     let r = repo();
@@ -478,12 +473,7 @@ fn bad_sandbox_config_exits_2_naming_file_line_and_key() {
 #[tokio::test]
 async fn nothing_a_command_started_outlives_it() {
     let Some(sb) = enforcing() else { return };
-    if std::process::Command::new("setsid")
-        .arg("--version")
-        .output()
-        .is_err()
-    {
-        eprintln!("SKIPPED: no setsid here");
+    if !installed("setsid") {
         return;
     }
     let r = repo();

@@ -23,14 +23,13 @@ fn the_environment_has_the_base_names_the_scratch_home_and_no_secret() {
     assert_eq!(env.iter().filter(|(k, _)| k == "HOME").count(), 1);
 }
 
-#[test]
-fn a_forged_dot_git_file_widens_nothing() {
-    let root = tempfile::tempdir().unwrap();
-    let repo = root.path().join("repo");
-    let wt = root.path().join("wt");
-    std::fs::create_dir_all(repo.join(".git/worktrees/w")).unwrap();
+/// `root/wt`, laid out as git lays out a linked worktree of `root/repo` (its `.git` file,
+/// and the admin dir `repo/.git/worktrees/w` pointing back): (worktree, admin dir).
+fn linked_worktree(root: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf) {
+    let admin = root.join("repo/.git/worktrees/w");
+    let wt = root.join("wt");
+    std::fs::create_dir_all(&admin).unwrap();
     std::fs::create_dir_all(&wt).unwrap();
-    let admin = repo.join(".git/worktrees/w");
     std::fs::write(wt.join(".git"), format!("gitdir: {}\n", admin.display())).unwrap();
     std::fs::write(
         admin.join("gitdir"),
@@ -38,6 +37,14 @@ fn a_forged_dot_git_file_widens_nothing() {
     )
     .unwrap();
     std::fs::write(admin.join("commondir"), "../..\n").unwrap();
+    (wt, admin)
+}
+
+#[test]
+fn a_forged_dot_git_file_widens_nothing() {
+    let root = tempfile::tempdir().unwrap();
+    let repo = root.path().join("repo");
+    let (wt, admin) = linked_worktree(root.path());
     let g = WorktreeGit::find(&wt).expect("a well-formed worktree");
     assert_eq!(g.admin, admin.canonicalize().unwrap());
     assert_eq!(g.common, repo.join(".git").canonicalize().unwrap());
@@ -67,17 +74,7 @@ fn a_forged_dot_git_file_widens_nothing() {
 #[test]
 fn guarded_git_metadata_is_put_back() {
     let root = tempfile::tempdir().unwrap();
-    let admin = root.path().join("repo/.git/worktrees/w");
-    let wt = root.path().join("wt");
-    std::fs::create_dir_all(&admin).unwrap();
-    std::fs::create_dir_all(&wt).unwrap();
-    std::fs::write(wt.join(".git"), format!("gitdir: {}\n", admin.display())).unwrap();
-    std::fs::write(
-        admin.join("gitdir"),
-        format!("{}\n", wt.join(".git").display()),
-    )
-    .unwrap();
-    std::fs::write(admin.join("commondir"), "../..\n").unwrap();
+    let (wt, admin) = linked_worktree(root.path());
     std::fs::write(admin.join("HEAD"), "ref: refs/heads/conclave/r/t\n").unwrap();
     let g = WorktreeGit::find(&wt).unwrap();
     let snap = AdminSnapshot::take(&g);

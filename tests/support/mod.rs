@@ -31,6 +31,25 @@ pub const KEY: &str = "sk-test-MARKER-5f1d2e9c7b";
 /// A variable no test sets (openai-compatible without a key).
 pub const UNSET_ENV: &str = "CONCLAVE_TEST_SURELY_UNSET_KEY";
 
+/// A command gate that lets every command run (the policy is tested elsewhere; these tests
+/// are about what happens once a command runs).
+pub struct AllowAll;
+
+impl conclave::agents::tools::CommandGate for AllowAll {
+    fn check<'a>(
+        &'a self,
+        _: &'a str,
+    ) -> std::pin::Pin<
+        Box<
+            dyn std::future::Future<Output = Result<conclave::agents::tools::CommandGrant, String>>
+                + Send
+                + 'a,
+        >,
+    > {
+        Box::pin(async { Ok(Default::default()) })
+    }
+}
+
 /// Sets the marker key once per test process, before any test reads it.
 pub fn init_keys() {
     static ONCE: Once = Once::new();

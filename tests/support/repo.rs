@@ -16,6 +16,20 @@ pub fn repo_with(dir: &Path, files: &[(&str, &[u8])]) -> Repository {
     repo
 }
 
+/// A repo at `dir/repo` holding `files`, a run `run` on it with its data under `dir/data`,
+/// and task t1's worktree: the place an agent's tools and commands work in.
+pub fn task_t1(
+    dir: &Path,
+    run: &str,
+    files: &[(&str, &[u8])],
+) -> (conclave::git::RunRepo, conclave::git::TaskWorktree) {
+    let root = dir.join("repo");
+    repo_with(&root, files);
+    let rr = conclave::git::RunRepo::start(&root, run, &dir.join("data")).expect("run repo");
+    let wt = rr.task_worktree("t1").expect("worktree");
+    (rr, wt)
+}
+
 /// Commits everything in the working tree on HEAD.
 pub fn commit_all(repo: &Repository, msg: &str) -> git2::Oid {
     let mut index = repo.index().expect("index");
