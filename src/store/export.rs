@@ -29,7 +29,8 @@ pub struct ExportHeader {
 
 /// Writes the run to `out`; returns how many events were written.
 pub fn export_run(store: &Store, run: RunId, now_ms: u64, out: &mut dyn Write) -> Result<u64> {
-    let count = store.event_count(run)?;
+    let db = store.run_db(run)?;
+    let count = db.event_count()?;
     let header = ExportHeader {
         format: EXPORT_FORMAT.into(),
         version: EXPORT_VERSION,
@@ -44,9 +45,8 @@ pub fn export_run(store: &Store, run: RunId, now_ms: u64, out: &mut dyn Write) -
     };
     let line = serde_json::to_string(&header).map_err(|e| StoreError::Import(e.to_string()))?;
     writeln!(out, "{line}").map_err(io)?;
-    let tree = store.log_tree(run)?;
     let mut written = 0;
-    for kv in tree.range(super::seq_key(0)..super::seq_key(count)) {
+    for kv in db.log.range(super::seq_key(0)..super::seq_key(count)) {
         let (_, v) = kv?;
         // The log holds exactly the redacted JSON: copy it, do not re-encode.
         out.write_all(&v).map_err(io)?;

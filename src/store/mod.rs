@@ -1,38 +1,49 @@
-//! The sled store: every run's event log, its snapshots, the run index and the memory tree.
+//! The store: every run's event log and snapshots, the run index and the memory of what
+//! later runs learn, on disk under the data dir (`layout.rs` has the paths).
 //!
-//! Owns the on-disk layout (design §3, §13):
-//! - `meta`: `format_version`;
-//! - `runs`: run id (16 bytes) → `RunSummary` JSON; a run exists only once it is indexed, so a
-//!   half-written import or a crashed create is invisible and cleaned up;
-//! - `log/<run>`: seq (u64 big-endian) → event JSON, gap-free from 0;
-//! - `snap/<run>`: seq → the byte length (u64 big-endian) of the snapshot after the first
-//!   `seq` events, spaced wider as the state grows (`SNAPSHOT_BYTES_PER_EVENT`); stores written
-//!   before 0.1 hold the `RunState` JSON itself here, and are still read;
-//! - `snapbody/<run>/<seq>`: that snapshot's `RunState` JSON under the key `state`, one tree
-//!   each: sled reads a whole leaf at once, so snapshots sharing a tree would be read (and
-//!   held in memory) together, tens of megabytes each in a long run;
-//! - `memory`: lessons and outcome statistics that later runs learn from.
+//! Many processes share one store: each run has its own sled database, written by the one
+//! process that owns the run (`owner.rs`), read by any other once that one lets go; the
+//! index is a file per run that anyone can read at any time. Inside a run's database:
+//! - `log`: seq (u64 big-endian) → event JSON, gap-free from 0;
+//! - `snap`: seq → the byte length (u64 big-endian) of the snapshot after the first `seq`
+//!   events, spaced wider as the state grows (`SNAPSHOT_BYTES_PER_EVENT`);
+//! - `snapbody/<seq>`: that snapshot's `RunState` JSON under the key `state`, one tree each:
+//!   sled reads a whole leaf at once, so snapshots sharing a tree would be read (and held in
+//!   memory) together, tens of megabytes each in a long run.
 //!
 //! Nothing but this module writes events. Must not know about the terminal or providers.
 
+mod dbs;
 mod export;
+mod layout;
 mod memory;
+mod migrate;
+mod owner;
 mod reader;
+mod salvage;
 mod summary;
 mod writer;
 
 pub use export::{export_run, import_file, ExportHeader, EXPORT_FORMAT, EXPORT_VERSION};
 pub use memory::Memory;
 pub use reader::EventHead;
+pub use salvage::{Repaired, RunHealth};
 pub use summary::RunSummary;
-pub use writer::{RunWriter, SNAPSHOT_BYTES_PER_EVENT, SNAPSHOT_EVERY};
+pub use writer::{prepare_event, RunWriter, SNAPSHOT_BYTES_PER_EVENT, SNAPSHOT_EVERY};
 
 use crate::model::{match_prefix, PrefixMatch, RunId};
 use crate::secrets::Redactor;
+use layout::Layout;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
 
-/// Bumped when the layout or the stored JSON changes incompatibly.
-pub const STORE_FORMAT_VERSION: u64 = 1;
+/// Bumped when the layout or the stored JSON changes incompatibly. 2: a database per run.
+pub const STORE_FORMAT_VERSION: u64 = 2;
+
+/// How long a reader waits for another process (an export, a `runs` recomputing a summary)
+/// to let go of a run's database before giving up.
+const READ_WAIT: Duration = Duration::from_secs(5);
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -53,7 +64,17 @@ pub enum StoreError {
     },
     #[error("run {0} already exists in this store")]
     RunExists(RunId),
-    #[error("run {run}: event {seq} is unreadable ({reason}); the log is damaged")]
+    #[error("run {run} is live in process {pid}; `conclave attach {short}` watches it, and it can be resumed only once that process has ended", short = .run.short())]
+    Live { run: RunId, pid: u32 },
+    #[error("run {run}'s log is being read by another conclave process; try again when that one is done")]
+    Busy { run: RunId },
+    #[error("run {run}'s log at {path} is damaged ({reason}); `conclave doctor --repair` salvages its events up to the damage. Other runs are not affected")]
+    Damaged {
+        run: RunId,
+        path: PathBuf,
+        reason: String,
+    },
+    #[error("run {run}: event {seq} is unreadable ({reason}); the log is damaged; `conclave doctor --repair` salvages the events before it")]
     Corrupt {
         run: RunId,
         seq: u64,
@@ -72,221 +93,60 @@ pub enum StoreError {
 
 pub type Result<T> = std::result::Result<T, StoreError>;
 
-/// Cheap to clone: clones share the open database (a replay reads on a blocking thread while
-/// the screen's caller keeps its handle).
+pub(crate) fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
+    move |source| StoreError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// Cheap to clone: clones (and every other `Store` on the same data dir in this process)
+/// share the databases they have open.
 #[derive(Clone)]
 pub struct Store {
-    db: sled::Db,
-    runs: sled::Tree,
-    path: PathBuf,
+    layout: Layout,
     redactor: Redactor,
 }
 
-fn log_tree_name(run: RunId) -> String {
-    format!("log/{run}")
+/// One run's open database, with the trees every reader and the writer use. Holding it holds
+/// the database open (and, for other processes, locked).
+#[derive(Clone)]
+pub(crate) struct RunDb {
+    pub db: Arc<sled::Db>,
+    pub log: sled::Tree,
+    pub snaps: sled::Tree,
 }
 
-fn snap_tree_name(run: RunId) -> String {
-    format!("snap/{run}")
-}
-
-fn snap_body_name(run: RunId, seq: u64) -> String {
-    format!("snapbody/{run}/{seq:020}")
+fn snap_body_name(seq: u64) -> String {
+    format!("snapbody/{seq:020}")
 }
 
 /// The key of a snapshot's body in its tree.
 const SNAP_BODY_KEY: &[u8] = b"state";
 
-/// Stores the snapshot after the first `seq` events: its body first, then the index entry
-/// (`snaps`, the run's `snap/` tree), so an index entry never points at a body not written.
-pub(crate) fn put_snapshot(
-    db: &sled::Db,
-    snaps: &sled::Tree,
-    run: RunId,
-    seq: u64,
-    json: Vec<u8>,
-) -> Result<()> {
-    let len = json.len() as u64;
-    db.open_tree(snap_body_name(run, seq))?
-        .insert(SNAP_BODY_KEY, json)?;
-    snaps.insert(seq_key(seq), &len.to_be_bytes())?;
-    Ok(())
-}
-
-pub(crate) fn seq_key(seq: u64) -> [u8; 8] {
-    seq.to_be_bytes()
-}
-
-pub(crate) fn key_seq(k: &[u8]) -> u64 {
-    let mut b = [0u8; 8];
-    let n = k.len().min(8);
-    b[8 - n..].copy_from_slice(&k[..n]);
-    u64::from_be_bytes(b)
-}
-
-/// Opens the sled database, waiting up to two seconds for its lock: a conclave that was just
-/// killed (or a process it had started that has not exited yet) may hold it a moment longer.
-fn open_db(path: &Path) -> Result<sled::Db> {
-    let locked = |e: &sled::Error| {
-        matches!(e, sled::Error::Io(io) if io.kind() == std::io::ErrorKind::WouldBlock)
-            || e.to_string().contains("could not acquire lock")
-    };
-    let mut waited = 0;
-    loop {
-        let opened = sled::Config::new()
-            .path(path)
-            .cache_capacity(32 * 1024 * 1024)
-            .mode(sled::Mode::HighThroughput)
-            .flush_every_ms(Some(200))
-            .open();
-        match opened {
-            Ok(db) => return Ok(db),
-            Err(e) if locked(&e) && waited < 20 => {
-                waited += 1;
-                std::thread::sleep(std::time::Duration::from_millis(100));
-            }
-            Err(e) => {
-                return Err(StoreError::Open {
-                    path: path.to_path_buf(),
-                    reason: if locked(&e) {
-                        "another conclave process has it open; close that one first".into()
-                    } else if matches!(e, sled::Error::Corruption { .. }) {
-                        // sled's own words ("Read corrupted data at file offset None
-                        // backtrace ()") tell a person nothing they can act on.
-                        format!(
-                            "its files are damaged and this conclave cannot read them. Keep them for later (`mv {0} {0}.damaged`) and conclave starts with an empty store; runs you exported come back with `conclave import FILE`",
-                            path.display()
-                        )
-                    } else {
-                        e.to_string()
-                    },
-                });
-            }
-        }
-    }
-}
-
-impl Store {
-    /// Opens (creating if needed) the store under `data_dir/store`.
-    pub fn open(data_dir: &Path) -> Result<Store> {
-        let path = data_dir.join("store");
-        std::fs::create_dir_all(&path).map_err(|e| StoreError::Io {
-            path: path.clone(),
-            source: e,
-        })?;
-        let db = open_db(&path)?;
-        let meta = db.open_tree("meta")?;
-        match meta.get("format_version")? {
-            Some(v) => {
-                let found = key_seq(&v);
-                if found > STORE_FORMAT_VERSION {
-                    return Err(StoreError::FutureVersion {
-                        path,
-                        found,
-                        supported: STORE_FORMAT_VERSION,
-                    });
-                }
-            }
-            None => {
-                meta.insert("format_version", &seq_key(STORE_FORMAT_VERSION))?;
-                db.flush()?;
-            }
-        }
-        let runs = db.open_tree("runs")?;
-        Ok(Store {
+impl RunDb {
+    fn open(db: Arc<sled::Db>) -> Result<RunDb> {
+        Ok(RunDb {
+            log: db.open_tree("log")?,
+            snaps: db.open_tree("snap")?,
             db,
-            runs,
-            path,
-            redactor: Redactor::from_env(Vec::<String>::new()),
         })
     }
 
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
-    /// Sets what is scrubbed from every event written from now on.
-    pub fn set_redactor(&mut self, r: Redactor) {
-        self.redactor = r;
-    }
-
-    /// All indexed runs, oldest first.
-    pub fn run_ids(&self) -> Result<Vec<RunId>> {
-        let mut ids = Vec::new();
-        for kv in self.runs.iter() {
-            let (k, _) = kv?;
-            if let Ok(b) = <[u8; 16]>::try_from(k.as_ref()) {
-                ids.push(RunId(ulid::Ulid::from_bytes(b)));
-            }
-        }
-        Ok(ids)
-    }
-
-    pub fn has_run(&self, run: RunId) -> Result<bool> {
-        Ok(self.runs.contains_key(run.0.to_bytes())?)
-    }
-
-    /// The run a person means by `prefix` (a full id or a unique prefix of one).
-    pub fn resolve(&self, prefix: &str) -> Result<RunId> {
-        match match_prefix(prefix, self.run_ids()?) {
-            PrefixMatch::One(id) => Ok(id),
-            PrefixMatch::None => Err(StoreError::UnknownRun(prefix.to_string())),
-            PrefixMatch::Many(ids) => Err(StoreError::AmbiguousRun {
-                prefix: prefix.to_string(),
-                candidates: ids.iter().map(|i| i.to_string()).collect(),
-            }),
-        }
-    }
-
-    /// Starts a new run's log. A leftover unindexed log of the same id (a crashed import) is
-    /// dropped first.
-    pub fn create_run(&self, run: RunId) -> Result<RunWriter> {
-        if self.has_run(run)? {
-            return Err(StoreError::RunExists(run));
-        }
-        self.drop_trees(run)?;
-        RunWriter::create(self, run)
-    }
-
-    /// Starts a new run whose log is first filled in bulk (import, fork): it stays out of the
-    /// index, so invisible to every listing, until `RunWriter::publish`: a process that dies
-    /// before that leaves no half-copied run anyone sees.
-    pub fn create_unlisted_run(&self, run: RunId) -> Result<RunWriter> {
-        Ok(self.create_run(run)?.unindexed())
-    }
-
-    /// Continues an existing run's log where it ends.
-    pub fn open_writer(&self, run: RunId) -> Result<RunWriter> {
-        if !self.has_run(run)? {
-            return Err(StoreError::UnknownRun(run.to_string()));
-        }
-        RunWriter::reopen(self, run)
-    }
-
-    /// Removes a run and everything stored for it.
-    pub fn delete_run(&self, run: RunId) -> Result<()> {
-        self.runs.remove(run.0.to_bytes())?;
-        self.drop_trees(run)?;
-        self.db.flush()?;
-        Ok(())
-    }
-
-    fn drop_trees(&self, run: RunId) -> Result<()> {
-        self.db.drop_tree(log_tree_name(run))?;
-        for k in self.snap_tree(run)?.iter().keys() {
-            self.db.drop_tree(snap_body_name(run, key_seq(&k?)))?;
-        }
-        self.db.drop_tree(snap_tree_name(run))?;
+    /// Stores the snapshot after the first `seq` events: its body first, then the index
+    /// entry, so an index entry never points at a body not written.
+    pub fn put_snapshot(&self, seq: u64, json: Vec<u8>) -> Result<()> {
+        let len = json.len() as u64;
+        self.db
+            .open_tree(snap_body_name(seq))?
+            .insert(SNAP_BODY_KEY, json)?;
+        self.snaps.insert(seq_key(seq), &len.to_be_bytes())?;
         Ok(())
     }
 
     /// The nearest snapshot at or before `upto` events: its seq and JSON body, if readable.
-    pub(crate) fn snapshot_before(
-        &self,
-        run: RunId,
-        upto: u64,
-    ) -> Result<Option<(u64, sled::IVec)>> {
-        let Some(kv) = self.snap_tree(run)?.range(..=seq_key(upto)).next_back() else {
+    pub fn snapshot_before(&self, upto: u64) -> Result<Option<(u64, sled::IVec)>> {
+        let Some(kv) = self.snaps.range(..=seq_key(upto)).next_back() else {
             return Ok(None);
         };
         let (k, v) = kv?;
@@ -295,7 +155,7 @@ impl Store {
             // Written before bodies had trees of their own: the value is the body.
             return Ok(Some((seq, v)));
         }
-        let name = snap_body_name(run, seq);
+        let name = snap_body_name(seq);
         if !self
             .db
             .tree_names()
@@ -311,6 +171,186 @@ impl Store {
             .map(|body| (seq, body)))
     }
 
+    /// How many events the log holds.
+    pub fn event_count(&self) -> Result<u64> {
+        Ok(self.log.last()?.map_or(0, |(k, _)| key_seq(&k) + 1))
+    }
+}
+
+pub(crate) fn seq_key(seq: u64) -> [u8; 8] {
+    seq.to_be_bytes()
+}
+
+pub(crate) fn key_seq(k: &[u8]) -> u64 {
+    let mut b = [0u8; 8];
+    let n = k.len().min(8);
+    b[8 - n..].copy_from_slice(&k[..n]);
+    u64::from_be_bytes(b)
+}
+
+impl Store {
+    /// Opens (creating if needed) the store under `data_dir`, migrating a format-1 store
+    /// first. Opens no database yet: each run's is opened when it is read or written.
+    pub fn open(data_dir: &Path) -> Result<Store> {
+        let layout = Layout::new(data_dir);
+        std::fs::create_dir_all(layout.runs_dir()).map_err(io_err(&layout.runs_dir()))?;
+        migrate::ensure_current(&layout)?;
+        Ok(Store {
+            layout,
+            redactor: Redactor::from_env(Vec::<String>::new()),
+        })
+    }
+
+    /// Where the runs are kept.
+    pub fn path(&self) -> PathBuf {
+        self.layout.runs_dir()
+    }
+
+    pub(crate) fn layout(&self) -> &Layout {
+        &self.layout
+    }
+
+    /// Sets what is scrubbed from every event written from now on.
+    pub fn set_redactor(&mut self, r: Redactor) {
+        self.redactor = r;
+    }
+
+    /// All indexed runs, oldest first.
+    pub fn run_ids(&self) -> Result<Vec<RunId>> {
+        let dir = self.layout.runs_dir();
+        let mut ids = Vec::new();
+        for entry in std::fs::read_dir(&dir).map_err(io_err(&dir))? {
+            let entry = entry.map_err(io_err(&dir))?;
+            let Some(id) = entry
+                .file_name()
+                .to_str()
+                .and_then(|n| n.parse::<RunId>().ok())
+            else {
+                continue;
+            };
+            if self.layout.summary_file(id).exists() {
+                ids.push(id);
+            }
+        }
+        ids.sort_by_key(|r| r.0);
+        Ok(ids)
+    }
+
+    pub fn has_run(&self, run: RunId) -> Result<bool> {
+        Ok(self.layout.summary_file(run).exists())
+    }
+
+    /// The run a person means by `prefix` (a full id or a unique prefix of one).
+    pub fn resolve(&self, prefix: &str) -> Result<RunId> {
+        match match_prefix(prefix, self.run_ids()?) {
+            PrefixMatch::One(id) => Ok(id),
+            PrefixMatch::None => Err(StoreError::UnknownRun(prefix.to_string())),
+            PrefixMatch::Many(ids) => Err(StoreError::AmbiguousRun {
+                prefix: prefix.to_string(),
+                candidates: ids.iter().map(|i| i.to_string()).collect(),
+            }),
+        }
+    }
+
+    /// The pid of the process that runs `run` now, when that is another process.
+    pub fn live_elsewhere(&self, run: RunId) -> Option<u32> {
+        owner::live_owner(&self.layout.run_dir(run)).filter(|&pid| pid != std::process::id())
+    }
+
+    /// Whether some process (this one included) runs `run` now.
+    pub fn is_live(&self, run: RunId) -> bool {
+        owner::live_owner(&self.layout.run_dir(run)).is_some()
+    }
+
+    /// The run's database for reading. A run another process runs is refused (that process
+    /// has it open); one this process writes is shared with its writer.
+    pub(crate) fn run_db(&self, run: RunId) -> Result<RunDb> {
+        let path = self.layout.db_dir(run);
+        if !dbs::is_open_here(&path) {
+            if let Some(pid) = self.live_elsewhere(run) {
+                return Err(StoreError::Live { run, pid });
+            }
+            if !path.exists() {
+                return Err(StoreError::UnknownRun(run.to_string()));
+            }
+        }
+        self.open_run_db(run, READ_WAIT)
+    }
+
+    fn open_run_db(&self, run: RunId, wait: Duration) -> Result<RunDb> {
+        let path = self.layout.db_dir(run);
+        match dbs::open(&path, wait) {
+            Ok(db) => RunDb::open(db),
+            Err(dbs::OpenFailure::Locked) => match self.live_elsewhere(run) {
+                Some(pid) => Err(StoreError::Live { run, pid }),
+                None => Err(StoreError::Busy { run }),
+            },
+            Err(dbs::OpenFailure::Damaged(reason)) => Err(StoreError::Damaged { run, path, reason }),
+            Err(dbs::OpenFailure::Other(e)) => Err(e.into()),
+        }
+    }
+
+    /// Becomes the process that writes `run`, and opens its database for that.
+    fn own(&self, run: RunId) -> Result<(owner::OwnerLock, RunDb)> {
+        let dir = self.layout.run_dir(run);
+        std::fs::create_dir_all(&dir).map_err(io_err(&dir))?;
+        let lock = match owner::claim(&dir).map_err(io_err(&dir))? {
+            Ok(lock) => lock,
+            Err(pid) => return Err(StoreError::Live { run, pid }),
+        };
+        let db = self.open_run_db(run, READ_WAIT)?;
+        Ok((lock, db))
+    }
+
+    /// Starts a new run's log. A leftover unindexed log of the same id (a crashed import) is
+    /// dropped first.
+    pub fn create_run(&self, run: RunId) -> Result<RunWriter> {
+        if self.has_run(run)? {
+            return Err(StoreError::RunExists(run));
+        }
+        let dir = self.layout.run_dir(run);
+        std::fs::create_dir_all(&dir).map_err(io_err(&dir))?;
+        let lock = match owner::claim(&dir).map_err(io_err(&dir))? {
+            Ok(lock) => lock,
+            Err(_) => return Err(StoreError::RunExists(run)),
+        };
+        let db_dir = self.layout.db_dir(run);
+        if db_dir.exists() {
+            std::fs::remove_dir_all(&db_dir).map_err(io_err(&db_dir))?;
+        }
+        let db = self.open_run_db(run, READ_WAIT)?;
+        RunWriter::create(self, run, lock, db)
+    }
+
+    /// Starts a new run whose log is first filled in bulk (import, fork): it stays out of the
+    /// index, so invisible to every listing, until `RunWriter::publish`: a process that dies
+    /// before that leaves no half-copied run anyone sees.
+    pub fn create_unlisted_run(&self, run: RunId) -> Result<RunWriter> {
+        Ok(self.create_run(run)?.unindexed())
+    }
+
+    /// Continues an existing run's log where it ends.
+    pub fn open_writer(&self, run: RunId) -> Result<RunWriter> {
+        if !self.has_run(run)? {
+            return Err(StoreError::UnknownRun(run.to_string()));
+        }
+        let (lock, db) = self.own(run)?;
+        RunWriter::reopen(self, run, lock, db)
+    }
+
+    /// Removes a run and everything stored for it.
+    pub fn delete_run(&self, run: RunId) -> Result<()> {
+        let summary = self.layout.summary_file(run);
+        if summary.exists() {
+            std::fs::remove_file(&summary).map_err(io_err(&summary))?;
+        }
+        let dir = self.layout.run_dir(run);
+        if dir.exists() {
+            std::fs::remove_dir_all(&dir).map_err(io_err(&dir))?;
+        }
+        Ok(())
+    }
+
     /// A snapshot's size in bytes from its index entry.
     pub(crate) fn snapshot_len(value: &[u8]) -> u64 {
         match <[u8; 8]>::try_from(value) {
@@ -319,35 +359,13 @@ impl Store {
         }
     }
 
-    pub(crate) fn log_tree(&self, run: RunId) -> Result<sled::Tree> {
-        Ok(self.db.open_tree(log_tree_name(run))?)
-    }
-
-    pub(crate) fn snap_tree(&self, run: RunId) -> Result<sled::Tree> {
-        Ok(self.db.open_tree(snap_tree_name(run))?)
-    }
-
-    pub(crate) fn runs_tree(&self) -> &sled::Tree {
-        &self.runs
-    }
-
     pub(crate) fn redactor(&self) -> &Redactor {
         &self.redactor
     }
 
-    pub(crate) fn db(&self) -> &sled::Db {
-        &self.db
-    }
-
-    /// Makes everything written so far durable.
-    pub fn flush(&self) -> Result<()> {
-        self.db.flush()?;
-        Ok(())
-    }
-
-    /// Lessons and outcome statistics kept across runs.
+    /// Lessons, outcome statistics and rules kept across runs.
     pub fn memory(&self) -> Result<Memory> {
-        Ok(Memory::new(self.db.open_tree("memory")?))
+        Ok(Memory::new(self.layout.memory_dir()))
     }
 }
 

@@ -24,12 +24,14 @@ impl Store {
         from: u64,
         to: Option<u64>,
     ) -> Result<impl Iterator<Item = Result<Event>>> {
-        let tree = self.log_tree(run)?;
+        let db = self.run_db(run)?;
         let range = match to {
-            Some(to) => tree.range(seq_key(from)..seq_key(to)),
-            None => tree.range(seq_key(from)..),
+            Some(to) => db.log.range(seq_key(from)..seq_key(to)),
+            None => db.log.range(seq_key(from)..),
         };
         Ok(range.map(move |kv| {
+            // The database stays open (this process's handle on it) while this is read.
+            let _open = &db;
             let (k, v) = kv?;
             serde_json::from_slice::<Event>(&v).map_err(|e| StoreError::Corrupt {
                 run,
@@ -54,12 +56,13 @@ impl Store {
             #[serde(borrow)]
             kind: std::borrow::Cow<'a, str>,
         }
-        let tree = self.log_tree(run)?;
+        let db = self.run_db(run)?;
         let range = match to {
-            Some(to) => tree.range(seq_key(from)..seq_key(to)),
-            None => tree.range(seq_key(from)..),
+            Some(to) => db.log.range(seq_key(from)..seq_key(to)),
+            None => db.log.range(seq_key(from)..),
         };
         let decode = move |kv: sled::Result<(sled::IVec, sled::IVec)>| {
+            let _open = &db;
             let (k, v) = kv?;
             let seq = key_seq(&k);
             let h: Head = serde_json::from_slice(&v).map_err(|e| StoreError::Corrupt {
@@ -87,19 +90,17 @@ impl Store {
 
     /// How many events the run's log holds.
     pub fn event_count(&self, run: RunId) -> Result<u64> {
-        Ok(self
-            .log_tree(run)?
-            .last()?
-            .map_or(0, |(k, _)| key_seq(&k) + 1))
+        self.run_db(run)?.event_count()
     }
 
     /// The state after the first `upto` events (all when `None`), from the nearest snapshot
     /// at or before that point.
     pub fn state_at(&self, run: RunId, upto: Option<u64>) -> Result<RunState> {
-        let count = self.event_count(run)?;
+        let db = self.run_db(run)?;
+        let count = db.event_count()?;
         let upto = upto.unwrap_or(count).min(count);
         let mut state = RunState::default();
-        if let Some((seq, v)) = self.snapshot_before(run, upto)? {
+        if let Some((seq, v)) = db.snapshot_before(upto)? {
             match serde_json::from_slice::<RunState>(&v) {
                 Ok(mut s) if s.next_seq == seq => {
                     s.rebuild_index();
@@ -115,8 +116,7 @@ impl Store {
         Ok(state)
     }
 
-    /// Every run's summary, oldest first. An entry older than its log (the process died
-    /// between a write and the next flush) is recomputed from the log.
+    /// Every run's summary, oldest first. See `summary`.
     pub fn summaries(&self) -> Result<Vec<RunSummary>> {
         let mut out = Vec::new();
         for run in self.run_ids()? {
@@ -125,15 +125,33 @@ impl Store {
         Ok(out)
     }
 
+    /// The run's row in the index, `live` when a process runs it now. The row of a run nobody
+    /// runs but that never finished may be older than its log (the process died between a
+    /// write and the next flush): it is recomputed from the log. One whose log cannot be read
+    /// is shown as the index last had it, `damaged`.
     pub fn summary(&self, run: RunId) -> Result<RunSummary> {
-        let stored = self
-            .runs_tree()
-            .get(run.0.to_bytes())?
+        let file = self.layout().summary_file(run);
+        let stored = std::fs::read(&file)
+            .ok()
             .and_then(|v| serde_json::from_slice::<RunSummary>(&v).ok());
-        let count = self.event_count(run)?;
-        match stored {
-            Some(s) if s.events == count => Ok(s),
-            _ => Ok(RunSummary::of(run, &self.state_at(run, None)?)),
-        }
+        let live = self.is_live(run);
+        let mut s = match stored {
+            Some(s) if live || matches!(s.status.as_str(), "finished" | "failed" | "cancelled") => s,
+            stored => match self.state_at(run, None) {
+                Ok(state) => RunSummary::of(run, &state),
+                Err(e @ (StoreError::Live { .. } | StoreError::Busy { .. })) => match stored {
+                    Some(s) => s,
+                    None => return Err(e),
+                },
+                Err(StoreError::Damaged { .. } | StoreError::Corrupt { .. }) => {
+                    let mut s = stored.unwrap_or_else(|| RunSummary::of(run, &RunState::default()));
+                    s.status = "damaged".into();
+                    s
+                }
+                Err(e) => return Err(e),
+            },
+        };
+        s.live = live;
+        Ok(s)
     }
 }

@@ -29,17 +29,18 @@ pub struct RunSummary {
     pub merges: u64,
     #[serde(default)]
     pub conflicts: u64,
+    /// A process runs it now (read from its owner lock, never stored as true for long).
+    #[serde(default)]
+    pub live: bool,
 }
 
 impl RunSummary {
-    /// The status a person is shown. Whoever reads the index holds the store, and sled lets
-    /// one process at a time do that, so no other process is running a run now: one whose
-    /// log still says running or paused was interrupted (killed, or its terminal closed)
-    /// and waits for `conclave resume`. (When several processes share a store this must
-    /// ask whether the run's owner is alive instead.)
+    /// The status a person is shown: a run whose log says running or paused but that no
+    /// process runs was interrupted (killed, or its terminal closed) and waits for
+    /// `conclave resume`.
     pub fn status_shown(&self) -> &str {
         match self.status.as_str() {
-            "running" | "paused" | "empty" => "interrupted",
+            "running" | "paused" | "empty" if !self.live => "interrupted",
             s => s,
         }
     }
@@ -63,6 +64,7 @@ impl RunSummary {
             kpis: s.kpis,
             merges: s.kpi_counters.merges,
             conflicts: s.kpi_counters.conflicts,
+            live: false,
         }
     }
 }

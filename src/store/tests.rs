@@ -26,19 +26,32 @@ fn write_run(s: &Store, n: u64) -> (RunId, Vec<Event>) {
 /// Every tree's name and contents, to prove a failed operation changed nothing.
 type TreeDump = Vec<(Vec<u8>, Vec<u8>)>;
 
-fn fingerprint(s: &Store) -> Vec<(Vec<u8>, TreeDump)> {
-    let mut names = s.db().tree_names();
-    names.sort();
-    names
-        .into_iter()
-        .map(|n| {
-            let t = s.db().open_tree(&n).unwrap();
-            let kv = t
-                .iter()
-                .map(|kv| kv.unwrap())
-                .map(|(k, v)| (k.to_vec(), v.to_vec()))
+fn fingerprint(s: &Store) -> Vec<(String, Option<Vec<u8>>, Vec<(Vec<u8>, TreeDump)>)> {
+    let mut dirs: Vec<String> = std::fs::read_dir(s.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    dirs.sort();
+    dirs.into_iter()
+        .map(|d| {
+            let run: RunId = d.parse().unwrap();
+            let summary = std::fs::read(s.layout().summary_file(run)).ok();
+            let db = s.run_db(run).unwrap();
+            let mut names = db.db.tree_names();
+            names.sort();
+            let trees = names
+                .into_iter()
+                .map(|n| {
+                    let t = db.db.open_tree(&n).unwrap();
+                    let kv = t
+                        .iter()
+                        .map(|kv| kv.unwrap())
+                        .map(|(k, v)| (k.to_vec(), v.to_vec()))
+                        .collect();
+                    (n.to_vec(), kv)
+                })
                 .collect();
-            (n.to_vec(), kv)
+            (d, summary, trees)
         })
         .collect()
 }
@@ -66,7 +79,7 @@ fn appended_events_read_back_gap_free_with_state_at_any_point() {
             "state after {upto} events"
         );
     }
-    assert_eq!(s.snap_tree(run).unwrap().len(), 2);
+    assert_eq!(s.run_db(run).unwrap().snaps.len(), 2);
 }
 
 #[test]
@@ -82,8 +95,9 @@ fn snapshots_space_out_as_the_state_grows_also_across_a_reopen() {
         }
     }
     let snaps: Vec<(u64, u64)> = s
-        .snap_tree(run)
+        .run_db(run)
         .unwrap()
+        .snaps
         .iter()
         .map(|kv| kv.unwrap())
         .map(|(k, v)| (key_seq(&k), Store::snapshot_len(&v)))
@@ -102,7 +116,7 @@ fn snapshots_space_out_as_the_state_grows_also_across_a_reopen() {
     export_run(&s, run, 0, &mut std::fs::File::create(file.path()).unwrap()).unwrap();
     let (_d2, s2) = store();
     import_file(&s2, file.path()).unwrap();
-    let last = s2.snap_tree(run).unwrap().last().unwrap().unwrap().0;
+    let last = s2.run_db(run).unwrap().snaps.last().unwrap().unwrap().0;
     assert_eq!(key_seq(&last), 90_000);
     let mid = widest.1 + widest.0 / 2;
     let mut want = fold(&events[..mid as usize]);
@@ -265,16 +279,13 @@ fn bad_imports_are_refused_naming_the_line_and_change_nothing() {
 #[test]
 fn a_store_from_a_newer_conclave_is_refused() {
     let dir = tempfile::tempdir().unwrap();
-    {
-        let s = Store::open(dir.path()).unwrap();
-        let meta = s.db().open_tree("meta").unwrap();
-        meta.insert("format_version", &seq_key(STORE_FORMAT_VERSION + 1))
-            .unwrap();
-        s.flush().unwrap();
-    }
+    drop(Store::open(dir.path()).unwrap());
+    let format = dir.path().join("format");
+    assert_eq!(std::fs::read_to_string(&format).unwrap().trim(), "2");
+    std::fs::write(&format, format!("{}\n", STORE_FORMAT_VERSION + 1)).unwrap();
     let err = Store::open(dir.path()).err().unwrap().to_string();
     assert!(
-        err.contains("format version 2, newer than this conclave"),
+        err.contains("format version 3, newer than this conclave"),
         "{err}"
     );
 }
@@ -324,14 +335,17 @@ fn event_heads_read_seq_time_and_kind_both_ways() {
 fn snapshot_bodies_live_in_trees_of_their_own_and_go_with_their_run() {
     let (_d, s) = store();
     let (run, events) = write_run(&s, 3 * SNAPSHOT_EVERY + 10);
-    let bodies = |s: &Store| {
-        s.db()
+    let bodies = |s: &Store| match s.run_db(run) {
+        Ok(db) => db
+            .db
             .tree_names()
             .iter()
-            .filter(|n| n.starts_with(format!("snapbody/{run}/").as_bytes()))
-            .count()
+            .filter(|n| n.starts_with(b"snapbody/"))
+            .count(),
+        Err(_) => 0,
     };
-    let index = s.snap_tree(run).unwrap();
+    let db = s.run_db(run).unwrap();
+    let index = &db.snaps;
     assert!(index.len() >= 2);
     assert_eq!(bodies(&s), index.len());
     for kv in index.iter() {
@@ -366,9 +380,10 @@ fn snapshot_bodies_live_in_trees_of_their_own_and_go_with_their_run() {
             .collect::<Vec<_>>(),
     );
     inline.rebuild_index();
-    s.snap_tree(legacy).unwrap().clear().unwrap();
-    s.snap_tree(legacy)
-        .unwrap()
+    let legacy_db = s.run_db(legacy).unwrap();
+    legacy_db.snaps.clear().unwrap();
+    legacy_db
+        .snaps
         .insert(seq_key(at), serde_json::to_vec(&inline).unwrap())
         .unwrap();
     let got = s.state_at(legacy, Some(at + 5)).unwrap();
@@ -387,6 +402,7 @@ fn snapshot_bodies_live_in_trees_of_their_own_and_go_with_their_run() {
         serde_json::to_value(&want).unwrap()
     );
     // Deleting a run drops its bodies too.
+    drop(db);
     s.delete_run(run).unwrap();
     assert_eq!(bodies(&s), 0);
 }

@@ -5,8 +5,9 @@
 //! snapshots and the run's index entry. It keeps the run's folded state, so the engine and
 //! the store always agree on what the log says. Must not decide anything about the run.
 
+use super::owner::OwnerLock;
 use super::summary::RunSummary;
-use super::{key_seq, seq_key, Result, Store, StoreError};
+use super::{key_seq, seq_key, Result, RunDb, Store, StoreError};
 use crate::model::{apply, Event, EventKind, RunId, RunState};
 use crate::secrets::Redactor;
 
@@ -25,10 +26,11 @@ pub const SNAPSHOT_BYTES_PER_EVENT: u64 = 1024;
 
 pub struct RunWriter {
     run: RunId,
-    db: sled::Db,
-    log: sled::Tree,
-    snaps: sled::Tree,
-    runs: sled::Tree,
+    db: RunDb,
+    /// The run's row in the index.
+    summary_file: std::path::PathBuf,
+    /// Held for as long as this writer lives: the run is live, and nobody else writes it.
+    _owner: OwnerLock,
     redactor: Redactor,
     state: RunState,
     /// Seq of the last event known to be on disk, if any.
@@ -40,13 +42,17 @@ pub struct RunWriter {
 }
 
 impl RunWriter {
-    pub(super) fn create(store: &Store, run: RunId) -> Result<RunWriter> {
+    pub(super) fn create(
+        store: &Store,
+        run: RunId,
+        owner: OwnerLock,
+        db: RunDb,
+    ) -> Result<RunWriter> {
         Ok(RunWriter {
             run,
-            db: store.db().clone(),
-            log: store.log_tree(run)?,
-            snaps: store.snap_tree(run)?,
-            runs: store.runs_tree().clone(),
+            db,
+            summary_file: store.layout().summary_file(run),
+            _owner: owner,
             redactor: store.redactor().clone(),
             state: RunState::default(),
             durable_upto: None,
@@ -55,10 +61,15 @@ impl RunWriter {
         })
     }
 
-    pub(super) fn reopen(store: &Store, run: RunId) -> Result<RunWriter> {
+    pub(super) fn reopen(
+        store: &Store,
+        run: RunId,
+        owner: OwnerLock,
+        db: RunDb,
+    ) -> Result<RunWriter> {
         let state = store.state_at(run, None)?;
-        let mut w = RunWriter::create(store, run)?;
-        let last = w.log.last()?.map(|(k, _)| key_seq(&k));
+        let mut w = RunWriter::create(store, run, owner, db)?;
+        let last = w.db.log.last()?.map(|(k, _)| key_seq(&k));
         if last.map_or(0, |l| l + 1) != state.next_seq {
             return Err(StoreError::Corrupt {
                 run,
@@ -68,7 +79,7 @@ impl RunWriter {
         }
         w.durable_upto = last;
         w.state = state;
-        if let Some((k, v)) = w.snaps.last()? {
+        if let Some((k, v)) = w.db.snaps.last()? {
             w.last_snapshot = (key_seq(&k), Store::snapshot_len(&v));
         }
         Ok(w)
@@ -141,27 +152,33 @@ impl RunWriter {
     }
 
     fn write(&mut self, events: Vec<Event>) -> Result<Vec<Event>> {
+        let mut prepared = Vec::with_capacity(events.len());
+        for e in events {
+            prepared.push(prepare_event(e, &self.redactor)?);
+        }
+        self.write_prepared(prepared)
+    }
+
+    /// Appends events `prepare_event` made ready (the run log's writer thread gets them so:
+    /// redacted and encoded by whoever appended them). They must continue the log.
+    pub fn write_prepared(&mut self, events: Vec<(Event, Vec<u8>)>) -> Result<Vec<Event>> {
         let mut batch = sled::Batch::default();
         let mut out = Vec::with_capacity(events.len());
         let mut must_flush = false;
-        for mut e in events {
-            must_flush |= e.kind.must_be_durable();
-            let json = serde_json::to_string(&e).map_err(|err| StoreError::Corrupt {
-                run: self.run,
-                seq: e.seq,
-                reason: err.to_string(),
-            })?;
-            let clean = self.redactor.redact(&json);
-            if let std::borrow::Cow::Owned(clean) = &clean {
-                // What the log says is what the state shows, also after redaction.
-                if let Ok(redacted) = serde_json::from_str::<Event>(clean) {
-                    e = redacted;
-                }
+        for (i, (e, json)) in events.into_iter().enumerate() {
+            let want = self.state.next_seq + i as u64;
+            if e.seq != want {
+                return Err(StoreError::Corrupt {
+                    run: self.run,
+                    seq: want,
+                    reason: format!("event {} does not continue this log", e.seq),
+                });
             }
-            batch.insert(&seq_key(e.seq), clean.as_bytes());
+            must_flush |= e.kind.must_be_durable();
+            batch.insert(&seq_key(e.seq), json);
             out.push(e);
         }
-        self.log.apply_batch(batch)?;
+        self.db.log.apply_batch(batch)?;
         for e in &out {
             apply(&mut self.state, e);
             // A finished run is opened far more often than it is seeked: its final state is
@@ -174,10 +191,11 @@ impl RunWriter {
             .iter()
             .any(|e| matches!(e.kind, EventKind::RunStarted { .. }))
         {
-            self.write_summary()?;
-        }
-        // An import flushes once at the end instead.
-        if must_flush && self.indexed {
+            // Indexed, and durable, before anyone is told the run exists: a process killed
+            // right after printing its id leaves a run `resume` finds.
+            self.flush()?;
+        } else if must_flush && self.indexed {
+            // An import flushes once at the end instead.
             self.flush()?;
         }
         Ok(out)
@@ -185,8 +203,8 @@ impl RunWriter {
 
     /// Makes every appended event durable and refreshes the run index.
     pub fn flush(&mut self) -> Result<()> {
+        self.db.db.flush()?;
         self.write_summary()?;
-        self.db.flush()?;
         self.durable_upto = self.state.next_seq.checked_sub(1);
         Ok(())
     }
@@ -205,7 +223,7 @@ impl RunWriter {
             reason: err.to_string(),
         })?;
         self.last_snapshot = (self.state.next_seq, json.len() as u64);
-        super::put_snapshot(&self.db, &self.snaps, self.run, self.state.next_seq, json)?;
+        self.db.put_snapshot(self.state.next_seq, json)?;
         Ok(())
     }
 
@@ -221,7 +239,7 @@ impl RunWriter {
         if self.last_snapshot.0 != self.state.next_seq {
             self.snapshot()?;
         }
-        self.db.flush()?;
+        self.db.db.flush()?;
         self.indexed = true;
         self.flush()
     }
@@ -233,8 +251,8 @@ impl RunWriter {
         }
         let s = RunSummary::of(self.run, &self.state);
         let json = serde_json::to_vec(&s).unwrap_or_default();
-        self.runs.insert(self.run.0.to_bytes(), json)?;
-        Ok(())
+        super::layout::replace_file(&self.summary_file, &json)
+            .map_err(super::io_err(&self.summary_file))
     }
 }
 
@@ -243,4 +261,21 @@ impl Drop for RunWriter {
         // Best effort: a writer going away should leave its run listed with fresh numbers.
         let _ = self.write_summary();
     }
+}
+
+/// An event as the log will hold it: scrubbed by `redactor` and encoded. What the log says is
+/// what the state shows, also after redaction, so the event comes back redacted too.
+pub fn prepare_event(mut e: Event, redactor: &Redactor) -> Result<(Event, Vec<u8>)> {
+    let json = serde_json::to_string(&e).map_err(|err| StoreError::Corrupt {
+        run: e.run,
+        seq: e.seq,
+        reason: err.to_string(),
+    })?;
+    let clean = redactor.redact(&json);
+    if let std::borrow::Cow::Owned(clean) = &clean {
+        if let Ok(redacted) = serde_json::from_str::<Event>(clean) {
+            e = redacted;
+        }
+    }
+    Ok((e, clean.into_owned().into_bytes()))
 }
