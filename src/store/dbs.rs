@@ -53,7 +53,16 @@ pub(crate) fn open(path: &Path, wait: Duration) -> Result<Arc<sled::Db>, OpenFai
     }
     let deadline = Instant::now() + wait;
     let db = loop {
-        match config(path).open() {
+        // sled panics on some damaged files instead of saying so.
+        let opened = match crate::util::contain::contain(|| config(path).open()) {
+            Ok(opened) => opened,
+            Err(why) => {
+                return Err(OpenFailure::Damaged(format!(
+                    "sled failed reading it: {why}"
+                )))
+            }
+        };
+        match opened {
             Ok(db) => break Arc::new(db),
             Err(e) if is_locked(&e) => {
                 if Instant::now() >= deadline {

@@ -3,12 +3,13 @@
 //! A run's log is damaged when sled cannot open its database, when the log has a gap or an
 //! event that does not decode, or when it holds fewer events than its index row says were
 //! made durable (sled, finding a damaged segment, recovers up to it and drops the rest).
-//! `repair` keeps every event up to the first damage: it reads them (from a copy with sled's
-//! own snapshot files removed and, if sled still refuses, cut back segment by segment), moves
-//! the damaged directory to `damaged/`, and writes a fresh log of those events. Owns only
+//! `repair` keeps every event up to the first damage: it reads them through sled, or, when
+//! sled reads less or refuses, from the database's files directly (`carve`), moves the
+//! damaged directory to `damaged/`, and writes a fresh log of those events. Owns only
 //! that; it reads and writes runs through the `Store` like everyone else.
 
-use super::{dbs, io_err, Result, Store, StoreError};
+use super::{io_err, Result, Store, StoreError};
+use std::collections::BTreeMap;
 use crate::model::{Event, RunId};
 use std::path::{Path, PathBuf};
 
@@ -33,34 +34,37 @@ pub struct Repaired {
     pub moved_to: PathBuf,
 }
 
-/// sled's default segment size: a log cut at a multiple of it looks like one a crash ended.
-const SEGMENT: u64 = 512 * 1024;
-
 /// The events from 0 that decode and follow each other, and why reading stopped early (if it
 /// did).
 fn readable_prefix(db: &sled::Db, run: RunId) -> (Vec<Event>, Option<String>) {
     let mut out = Vec::new();
+    // sled panics on some damaged pages instead of saying so: what was read before stays.
+    let stopped = crate::util::contain::contain(|| read_into(db, run, &mut out))
+        .unwrap_or_else(|why| Some(format!("event {} cannot be read: {why}", out.len())));
+    (out, stopped)
+}
+
+fn read_into(db: &sled::Db, run: RunId, out: &mut Vec<Event>) -> Option<String> {
     let Ok(log) = db.open_tree("log") else {
-        return (out, Some("its log tree cannot be opened".into()));
+        return Some("its log tree cannot be opened".into());
     };
     for kv in log.iter() {
         let (k, v) = match kv {
             Ok(kv) => kv,
             Err(e) => {
-                let why = format!("event {} cannot be read: {e}", out.len());
-                return (out, Some(why));
+                return Some(format!("event {} cannot be read: {e}", out.len()));
             }
         };
         let want = out.len() as u64;
         if super::key_seq(&k) != want {
-            return (out, Some(format!("event {want} is missing")));
+            return Some(format!("event {want} is missing"));
         }
         match serde_json::from_slice::<Event>(&v) {
             Ok(e) if e.run == run && e.seq == want => out.push(e),
-            _ => return (out, Some(format!("event {want} does not decode"))),
+            _ => return Some(format!("event {want} does not decode")),
         }
     }
-    (out, None)
+    None
 }
 
 impl Store {
@@ -120,7 +124,7 @@ impl Store {
         let damaged = self.layout().damaged_dir();
         std::fs::create_dir_all(&damaged).map_err(io_err(&damaged))?;
         let moved_to = damaged.join(format!("{run}-{}", crate::util::now_ms()));
-        let events = self.salvage_events(run, &moved_to)?;
+        let events = self.salvage_events(run)?;
         // The damaged directory is kept whole; the run gets a new one.
         std::fs::rename(&run_dir, &moved_to).map_err(io_err(&run_dir))?;
         let kept = events.len() as u64;
@@ -139,59 +143,55 @@ impl Store {
         })
     }
 
-    /// The readable prefix of `run`'s log, reading a copy under `scratch` when sled will not
-    /// open the original.
-    fn salvage_events(&self, run: RunId, scratch: &Path) -> Result<Vec<Event>> {
-        match self.run_db(run) {
-            Ok(db) => return Ok(readable_prefix(&db.db, run).0),
-            Err(StoreError::Damaged { .. }) => {}
+    /// The longest readable prefix of `run`'s log: what sled reads of it, or what is found
+    /// in its files directly when sled reads less (or nothing).
+    fn salvage_events(&self, run: RunId) -> Result<Vec<Event>> {
+        let through_sled = match self.run_db(run) {
+            Ok(db) => readable_prefix(&db.db, run).0,
+            Err(StoreError::Damaged { .. }) => Vec::new(),
             Err(e) => return Err(e),
-        }
-        let copy = scratch.with_extension("salvage");
-        let original = self.layout().db_dir(run);
-        copy_dir(&original, &copy)?;
-        // Without its page-table snapshots sled rebuilds everything from the log itself.
-        for entry in std::fs::read_dir(&copy).map_err(io_err(&copy))? {
-            let path = entry.map_err(io_err(&copy))?.path();
-            if path
-                .file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with("snap."))
-            {
-                std::fs::remove_file(&path).map_err(io_err(&path))?;
-            }
-        }
-        let log_file = copy.join("db");
-        let mut len = std::fs::metadata(&log_file).map(|m| m.len()).unwrap_or(0);
-        let result = loop {
-            match dbs::config(&copy).open() {
-                Ok(db) => break readable_prefix(&db, run).0,
-                Err(_) if len > 0 => {
-                    len = (len - 1) / SEGMENT * SEGMENT;
-                    let f = std::fs::OpenOptions::new()
-                        .write(true)
-                        .open(&log_file)
-                        .map_err(io_err(&log_file))?;
-                    f.set_len(len).map_err(io_err(&log_file))?;
-                }
-                Err(_) => break Vec::new(),
-            }
         };
-        let _ = std::fs::remove_dir_all(&copy);
-        Ok(result)
+        let carved = carve(&self.layout().db_dir(run), run);
+        Ok(if carved.len() > through_sled.len() {
+            carved
+        } else {
+            through_sled
+        })
     }
 }
 
-fn copy_dir(from: &Path, to: &Path) -> Result<()> {
-    std::fs::create_dir_all(to).map_err(io_err(to))?;
-    for entry in std::fs::read_dir(from).map_err(io_err(from))? {
-        let entry = entry.map_err(io_err(from))?;
-        let dest = to.join(entry.file_name());
-        if entry.file_type().map_err(io_err(from))?.is_dir() {
-            copy_dir(&entry.path(), &dest)?;
-        } else {
-            std::fs::copy(entry.path(), &dest).map_err(io_err(&dest))?;
+/// Every event of `run` found in the database's files as its JSON text, gap-free from 0.
+///
+/// sled keeps a value's bytes as they were given (it is built without compression here), and
+/// an event is written once and never changed, so every copy of an event in the files (a
+/// leaf page is rewritten whole when it changes) says the same. This reads past whatever sled
+/// itself can no longer make sense of: a cut or overwritten page loses only its own events.
+fn carve(db_dir: &Path, run: RunId) -> Vec<Event> {
+    let needle = format!("{{\"run\":\"{run}\",\"seq\":");
+    let finder = memchr::memmem::Finder::new(needle.as_bytes());
+    let mut found: BTreeMap<u64, Event> = BTreeMap::new();
+    let mut files = vec![db_dir.join("db")];
+    if let Ok(blobs) = std::fs::read_dir(db_dir.join("blobs")) {
+        files.extend(blobs.flatten().map(|e| e.path()));
+    }
+    for file in files {
+        let Ok(bytes) = std::fs::read(&file) else {
+            continue;
+        };
+        for at in finder.find_iter(&bytes) {
+            let mut values =
+                serde_json::Deserializer::from_slice(&bytes[at..]).into_iter::<Event>();
+            if let Some(Ok(e)) = values.next() {
+                if e.run == run {
+                    found.entry(e.seq).or_insert(e);
+                }
+            }
         }
     }
-    Ok(())
+    found
+        .into_iter()
+        .enumerate()
+        .take_while(|(i, (seq, _))| *i as u64 == *seq)
+        .map(|(_, (_, e))| e)
+        .collect()
 }

@@ -64,6 +64,10 @@ pub fn install_panic_hook() {
     HOOK.call_once(|| {
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
+            // A panic `contain` turns into an error leaves the screen as it is.
+            if crate::util::contain::is_contained() {
+                return;
+            }
             let _ = restore();
             previous(info);
         }));

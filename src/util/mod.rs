@@ -1,6 +1,8 @@
 //! Small helpers with no better home: time formatting and text shortening.
 //!
-//! Owns nothing stateful; every function is pure.
+//! Owns nothing stateful; every function is pure (`contain` excepted: see there).
+
+pub mod contain;
 
 /// `2024-11-23 21:33:20` (UTC) for milliseconds since the epoch.
 pub fn format_utc(ms: u64) -> String {
