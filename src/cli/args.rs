@@ -123,6 +123,10 @@ pub struct ReplayArgs {
 pub struct ResumeArgs {
     /// Run id or a unique prefix of it
     pub run: String,
+    /// A failed run: start its failed tasks over, with the config as it is now (fix what
+    /// made it fail first)
+    #[arg(long)]
+    pub retry: bool,
     #[command(flatten)]
     pub headless: HeadlessArgs,
 }
@@ -198,6 +202,10 @@ pub struct DoctorArgs {
     /// Also send one tiny request to every configured provider profile
     #[arg(long)]
     pub ping: bool,
+    /// Salvage every damaged run: the events before the damage go into a fresh log, the
+    /// damaged files are kept aside
+    #[arg(long)]
+    pub repair: bool,
 }
 
 #[derive(Debug, Args)]

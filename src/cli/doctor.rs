@@ -6,20 +6,20 @@ use super::args::DoctorArgs;
 use super::{Context, Outcome};
 use std::io::IsTerminal;
 
-struct Report {
+pub(super) struct Report {
     problems: u32,
 }
 
 impl Report {
-    fn ok(&self, what: &str, detail: impl AsRef<str>) {
+    pub(super) fn ok(&self, what: &str, detail: impl AsRef<str>) {
         println!("  ok    {what:<10} {}", detail.as_ref());
     }
 
-    fn warn(&self, what: &str, detail: impl AsRef<str>) {
+    pub(super) fn warn(&self, what: &str, detail: impl AsRef<str>) {
         println!("  note  {what:<10} {}", detail.as_ref());
     }
 
-    fn bad(&mut self, what: &str, detail: impl AsRef<str>) {
+    pub(super) fn bad(&mut self, what: &str, detail: impl AsRef<str>) {
         self.problems += 1;
         println!("  FAIL  {what:<10} {}", detail.as_ref());
     }
@@ -59,13 +59,7 @@ pub fn run(ctx: &Context, a: &DoctorArgs) -> Outcome {
     };
     git(&mut r, ctx);
     match ctx.open_store() {
-        Ok(s) => match s.run_ids() {
-            Ok(ids) => r.ok(
-                "store",
-                format!("{} ({} runs)", s.path().display(), ids.len()),
-            ),
-            Err(e) => r.bad("store", e.to_string()),
-        },
+        Ok(s) => super::doctor_store::check(&mut r, &s, a.repair),
         Err(e) => r.bad("store", e.message),
     }
     terminal(&r);

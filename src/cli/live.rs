@@ -88,8 +88,13 @@ pub fn resume(ctx: &Context, a: &ResumeArgs) -> Outcome {
     let store = ctx.open_store()?;
     let run = store.resolve(&a.run)?;
     let before = store.state_at(run, None)?;
+    let retry = a.retry;
     go(ctx, &config, &a.headless, before, |opts| {
-        engine::resume(&store, run, opts)
+        if retry {
+            engine::retry(&store, run, opts)
+        } else {
+            engine::resume(&store, run, opts)
+        }
     })
 }
 

@@ -7,6 +7,7 @@
 pub mod args;
 mod demo;
 mod doctor;
+mod doctor_store;
 mod fork;
 mod history;
 mod live;
@@ -57,6 +58,7 @@ impl From<StoreError> for Failure {
             | StoreError::Import(_)
             | StoreError::FutureVersion { .. }
             | StoreError::RunExists(_)
+            | StoreError::Live { .. }
             | StoreError::Io { .. } => 2,
             _ => 1,
         };

@@ -299,6 +299,45 @@ pub fn resume(store: &Store, run: RunId, opts: RunOptions) -> Result<RunHandle, 
     continue_live(store, store.open_writer(run)?, opts)
 }
 
+/// Sends a failed run back to work (`conclave resume --retry`): its failed tasks start over,
+/// with `opts.config` (the person fixed what made it fail) recorded for it from here on.
+pub fn retry(store: &Store, run: RunId, opts: RunOptions) -> Result<RunHandle, EngineError> {
+    let mut writer = store.open_writer(run)?;
+    let (status, failed) = {
+        let s = writer.state();
+        let failed: Vec<String> = s
+            .tasks
+            .iter()
+            .filter(|t| t.status == crate::model::TaskStatus::Failed)
+            .map(|t| t.id.clone())
+            .collect();
+        (s.status, failed)
+    };
+    match status {
+        crate::model::RunStatus::Failed => {}
+        s if s.is_over() => {
+            return Err(EngineError::Setup(format!(
+                "run {run} {}; only a failed run can be retried (`conclave fork {run}` starts a new one from any of its events)",
+                s.name()
+            )))
+        }
+        _ => {
+            return Err(EngineError::Setup(format!(
+                "run {run} has not failed; `conclave resume {}` continues it",
+                run.short()
+            )))
+        }
+    }
+    writer.append(
+        crate::util::now_ms(),
+        EventKind::RunRetried {
+            tasks: failed,
+            config: serde_json::to_value(&opts.config).ok(),
+        },
+    )?;
+    continue_live(store, writer, opts)
+}
+
 /// Goes on live from the end of the log `writer` holds (resume, fork): with the agents and
 /// profiles the log's `RunStarted` recorded, at the level the log ends at, in the repo and
 /// branches it names; a `RunResumed` marks where the live part begins.
@@ -352,11 +391,23 @@ fn continue_live(
     launch(store, log, rr, opts)
 }
 
-/// The configuration a run's `RunStarted` recorded, if it recorded one that still loads.
+/// The configuration the run was last given (its latest `RunRetried`, else its
+/// `RunStarted`), if that one still loads.
 fn recorded_config(store: &Store, run: RunId) -> Result<Option<Config>, EngineError> {
-    let first = store.events(run, 0, Some(1))?.next().transpose()?;
+    let retried = store
+        .event_heads(run, 0, None, true)?
+        .find(|h| h.as_ref().is_ok_and(|h| h.kind == "RunRetried"))
+        .transpose()?
+        .map_or(0, |h| h.seq);
+    let first = store
+        .events(run, retried, Some(retried + 1))?
+        .next()
+        .transpose()?;
     Ok(first.and_then(|e| match e.kind {
         EventKind::RunStarted {
+            config: Some(c), ..
+        }
+        | EventKind::RunRetried {
             config: Some(c), ..
         } => serde_json::from_value::<Config>(c).ok(),
         _ => None,

@@ -446,6 +446,14 @@ pub enum EventKind {
     RunFinished {
         status: RunOutcome,
     },
+    /// A person sent a failed run back to work (`conclave resume --retry`): it runs again, its
+    /// failed tasks from the start, with the configuration it was retried with (names of key
+    /// variables, never keys) from here on.
+    RunRetried {
+        tasks: Vec<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        config: Option<serde_json::Value>,
+    },
     /// The sticky command rules for the repo when the run started or went on live.
     RulesInForce {
         rules: Vec<crate::model::CommandRule>,
@@ -494,6 +502,7 @@ impl EventKind {
             EventKind::RuleRemoved { .. } => "RuleRemoved",
             EventKind::RunResumed {} => "RunResumed",
             EventKind::RunFinished { .. } => "RunFinished",
+            EventKind::RunRetried { .. } => "RunRetried",
         }
     }
 
@@ -508,6 +517,7 @@ impl EventKind {
                 | EventKind::ApprovalDecided { .. }
                 | EventKind::LevelChanged { .. }
                 | EventKind::RunFinished { .. }
+                | EventKind::RunRetried { .. }
                 | EventKind::MergeResult { .. }
                 | EventKind::Landed { .. }
         )

@@ -453,6 +453,17 @@ fn apply_kind(s: &mut RunState, e: &Event) {
             };
             s.finished_at_ms = Some(e.at_ms);
         }
+        EventKind::RunRetried { tasks, .. } => {
+            if s.status == RunStatus::Failed {
+                s.status = RunStatus::Running;
+                s.finished_at_ms = None;
+            }
+            for t in tasks {
+                if s.task(t).map(|t| t.status) == Some(TaskStatus::Failed) {
+                    apply_task_status(s, t, TaskStatus::Pending, e);
+                }
+            }
+        }
     }
     s.kpis = s.kpi_counters.kpis();
 }

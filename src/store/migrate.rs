@@ -110,11 +110,12 @@ fn from_v1(layout: &Layout) -> Result<usize> {
     }
     let memory = old.open_tree("memory")?;
     if !memory.is_empty() {
-        let new = dbs::open(&layout.memory_dir(), Duration::from_secs(10))
-            .map_err(|_| StoreError::Open {
+        let new = dbs::open(&layout.memory_dir(), Duration::from_secs(10)).map_err(|_| {
+            StoreError::Open {
                 path: layout.memory_dir(),
                 reason: "cannot open it to copy the old store's memory into it".into(),
-            })?;
+            }
+        })?;
         let tree = new.open_tree("memory")?;
         for kv in memory.iter() {
             let (k, v) = kv?;
@@ -142,7 +143,10 @@ fn copy_run(old: &sled::Db, layout: &Layout, run: RunId, summary: &[u8]) -> Resu
     std::fs::create_dir_all(&staging).map_err(io_err(&staging))?;
     {
         let new = dbs::config(&staging.join("db")).open()?;
-        copy_tree(&old.open_tree(format!("log/{run}"))?, &new.open_tree("log")?)?;
+        copy_tree(
+            &old.open_tree(format!("log/{run}"))?,
+            &new.open_tree("log")?,
+        )?;
         let snaps = old.open_tree(format!("snap/{run}"))?;
         copy_tree(&snaps, &new.open_tree("snap")?)?;
         for k in snaps.iter().keys() {

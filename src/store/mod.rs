@@ -285,7 +285,9 @@ impl Store {
                 Some(pid) => Err(StoreError::Live { run, pid }),
                 None => Err(StoreError::Busy { run }),
             },
-            Err(dbs::OpenFailure::Damaged(reason)) => Err(StoreError::Damaged { run, path, reason }),
+            Err(dbs::OpenFailure::Damaged(reason)) => {
+                Err(StoreError::Damaged { run, path, reason })
+            }
             Err(dbs::OpenFailure::Other(e)) => Err(e.into()),
         }
     }

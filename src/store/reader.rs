@@ -136,7 +136,9 @@ impl Store {
             .and_then(|v| serde_json::from_slice::<RunSummary>(&v).ok());
         let live = self.is_live(run);
         let mut s = match stored {
-            Some(s) if live || matches!(s.status.as_str(), "finished" | "failed" | "cancelled") => s,
+            Some(s) if live || matches!(s.status.as_str(), "finished" | "failed" | "cancelled") => {
+                s
+            }
             stored => match self.state_at(run, None) {
                 Ok(state) => RunSummary::of(run, &state),
                 Err(e @ (StoreError::Live { .. } | StoreError::Busy { .. })) => match stored {

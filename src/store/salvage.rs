@@ -9,17 +9,24 @@
 //! that; it reads and writes runs through the `Store` like everyone else.
 
 use super::{io_err, Result, Store, StoreError};
-use std::collections::BTreeMap;
 use crate::model::{Event, RunId};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// What `check` found of one run.
 #[derive(Clone, Debug, PartialEq)]
 pub enum RunHealth {
-    Ok { events: u64 },
+    Ok {
+        events: u64,
+    },
     /// Another process runs it: its log is not read from here.
-    Live { pid: u32 },
-    Damaged { readable: u64, reason: String },
+    Live {
+        pid: u32,
+    },
+    Damaged {
+        readable: u64,
+        reason: String,
+    },
 }
 
 /// What `repair` did with a damaged run.

@@ -53,7 +53,10 @@ fn write_v1(data_dir: &std::path::Path, runs: &[(RunId, Vec<Event>)]) {
     }
     db.open_tree("memory")
         .unwrap()
-        .insert("lesson/1", serde_json::to_vec("run the tests first").unwrap())
+        .insert(
+            "lesson/1",
+            serde_json::to_vec("run the tests first").unwrap(),
+        )
         .unwrap();
     db.flush().unwrap();
 }
@@ -81,7 +84,11 @@ fn a_format_1_store_is_migrated_on_first_open_with_every_run_and_the_memory() {
         assert_eq!(s.summary(*run).unwrap().events, events.len() as u64);
     }
     assert_eq!(
-        s.memory().unwrap().get::<String>("lesson/1").unwrap().as_deref(),
+        s.memory()
+            .unwrap()
+            .get::<String>("lesson/1")
+            .unwrap()
+            .as_deref(),
         Some("run the tests first")
     );
     let format = std::fs::read_to_string(dir.path().join("format")).unwrap();
@@ -115,7 +122,11 @@ fn a_migration_killed_halfway_is_taken_up_again_without_doubling_a_run() {
     .unwrap();
     std::fs::remove_file(dir.path().join("format")).unwrap();
     let b_dir = dir.path().join("runs").join(b.to_string());
-    std::fs::rename(&b_dir, dir.path().join("runs").join(format!(".migrating-{b}"))).unwrap();
+    std::fs::rename(
+        &b_dir,
+        dir.path().join("runs").join(format!(".migrating-{b}")),
+    )
+    .unwrap();
 
     let s = Store::open(dir.path()).unwrap();
     assert_eq!(s.run_ids().unwrap(), vec![a, b]);
