@@ -132,7 +132,7 @@ fn the_demo_runs_the_whole_loop_offline() {
         assert!(!s.contains(marker), "the key reached the {what}");
     }
     let mut store_bytes = Vec::new();
-    for entry in walk(&dir.path().join("store")) {
+    for entry in walk(&dir.path().join("runs")) {
         store_bytes.extend(std::fs::read(entry).unwrap());
     }
     assert!(

@@ -160,6 +160,8 @@ fn launch(
         );
     }
     let lessons = lessons(store);
+    // The turns this run's agents took are read back from the store: all of them written.
+    log.flush()?;
     let clients = clients(
         &opts.config,
         &sessions::taken(store.events(log.run(), 0, None)?)?,
@@ -192,7 +194,14 @@ fn launch(
     let (tx, rx) = unbounded_channel();
     tokio::spawn(commands::serve(ctx.clone(), rx, pause_tx));
     let run = log.run();
-    let driver = tokio::spawn(orchestrator::drive(ctx));
+    let closing = log.clone();
+    let driver = tokio::spawn(async move {
+        let end = orchestrator::drive(ctx).await;
+        // The run is over here (or stopped): its database is let go now, not when the last
+        // task holding the log ends, so this same process can resume it at once.
+        let _ = tokio::task::spawn_blocking(move || closing.close()).await;
+        end
+    });
     Ok(RunHandle {
         run,
         log,
