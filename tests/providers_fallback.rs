@@ -3,8 +3,9 @@
 
 mod support;
 
+use conclave::model::CollectingSink;
 use conclave::model::EventKind;
-use conclave::providers::{CollectingSink, PriceTable, ProviderKind, ResilientClient, RetryPolicy};
+use conclave::providers::{PriceTable, ProviderKind, ResilientClient, RetryPolicy};
 use rand::{Rng, SeedableRng};
 use std::sync::Arc;
 use std::time::Duration;

@@ -4,7 +4,8 @@
 
 mod support;
 
-use conclave::providers::{CollectingSink, ProviderKind, RetryPolicy};
+use conclave::model::CollectingSink;
+use conclave::providers::{ProviderKind, RetryPolicy};
 use std::sync::Arc;
 use std::time::Duration;
 use support::harness::{short_answer, Harness, ALL};

@@ -3,11 +3,11 @@
 
 mod support;
 
+use conclave::model::{CollectingSink, EventSink};
 use conclave::model::{Event, EventKind, RunId, TranscriptPart};
 use conclave::providers::{
-    cassette_from_events, read_cassette, write_cassette, CassetteTurn, CollectingSink, Delta,
-    EventSink, PriceTable, ProviderKind, ProviderSettings, ResilientClient, StopReason, TokenUsage,
-    ToolCall,
+    cassette_from_events, read_cassette, write_cassette, CassetteTurn, Delta, PriceTable,
+    ProviderKind, ProviderSettings, ResilientClient, StopReason, TokenUsage, ToolCall,
 };
 use serde_json::json;
 use std::sync::{Arc, Mutex};

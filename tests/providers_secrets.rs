@@ -3,8 +3,9 @@
 
 mod support;
 
+use conclave::model::CollectingSink;
 use conclave::model::{Event, EventKind, RunId};
-use conclave::providers::{ping, CollectingSink, ProviderKind};
+use conclave::providers::{ping, ProviderKind};
 use std::sync::Arc;
 use support::harness::{fast_policy, short_answer, Harness};
 use support::provider_server::Reply;

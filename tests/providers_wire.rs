@@ -4,9 +4,10 @@
 
 mod support;
 
+use conclave::model::CollectingSink;
 use conclave::model::EventKind;
 use conclave::providers::{
-    CollectingSink, Delta, Message, PriceTable, ProviderKind, StopReason, TokenUsage, ToolCall,
+    Delta, Message, PriceTable, ProviderKind, StopReason, TokenUsage, ToolCall,
 };
 use serde_json::{json, Value};
 use std::sync::Arc;

@@ -9,10 +9,9 @@
 
 use super::coalesce::Coalescer;
 use super::tools::{ToolBox, ToolEffect};
+use crate::model::EventSink;
 use crate::model::{EventKind, PlannedTask, ReviewComment, Role, TranscriptPart, Verdict};
-use crate::providers::{
-    CallMeta, ChatRequest, Delta, EventSink, Message, ResilientClient, ToolSpec, Turn,
-};
+use crate::providers::{CallMeta, ChatRequest, Delta, Message, ResilientClient, ToolSpec, Turn};
 use futures::StreamExt;
 use std::sync::Arc;
 use std::time::Instant;

@@ -8,8 +8,8 @@
 
 use super::policy::{decide, Answer, Facts};
 use super::run_log::RunLog;
+use crate::model::EventSink;
 use crate::model::{ApprovalWhat, AutonomyLevel, DecidedBy, Decision, EventKind};
-use crate::providers::EventSink;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use tokio::sync::oneshot;

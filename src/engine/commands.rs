@@ -3,12 +3,12 @@
 use super::command_policy::assess_in;
 use super::context::Ctx;
 use super::rules;
-use crate::agents::tools::validate_plan;
+use crate::model::validate_plan;
+use crate::model::EventSink;
 use crate::model::{
     ApprovalWhat, Command, DecidedBy, EventKind, PlannedTask, RuleEffect, RunOutcome, RunStatus,
     TaskStatus, PERSON,
 };
-use crate::providers::EventSink;
 use std::sync::Arc;
 use tokio::sync::mpsc::UnboundedReceiver;
 use tokio::sync::watch;

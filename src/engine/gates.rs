@@ -5,7 +5,7 @@
 use super::run_log::RunLog;
 use crate::config::GateConfig;
 use crate::model::EventKind;
-use crate::providers::EventSink;
+use crate::model::EventSink;
 use crate::runner::{CommandSpec, Runner};
 use std::path::Path;
 use std::time::Duration;

@@ -10,7 +10,7 @@ use super::approvals::Verdict;
 use super::context::Ctx;
 use crate::git::{task_diff, TaskDiff, TaskWorktree};
 use crate::model::EventKind;
-use crate::providers::EventSink;
+use crate::model::EventSink;
 
 /// The `DiffProposed` event for `d`, under the diff id `id`.
 pub fn diff_event(task: &str, id: String, d: &TaskDiff) -> EventKind {

@@ -4,8 +4,9 @@
 //! runs put it in their prompts.
 
 use super::context::Ctx;
+use crate::model::EventSink;
 use crate::model::{EventKind, Role, Verdict};
-use crate::providers::{CallMeta, ChatRequest, EventSink, Message, Turn};
+use crate::providers::{CallMeta, ChatRequest, Message, Turn};
 use std::sync::Arc;
 
 const SYSTEM: &str =

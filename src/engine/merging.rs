@@ -7,8 +7,8 @@ use super::context::Ctx;
 use super::task_flow::TaskEnd;
 use crate::agents::{prompt, AgentEnd};
 use crate::git::{MergeOutcome, TaskWorktree};
+use crate::model::EventSink;
 use crate::model::{ApprovalWhat, EventKind, Role, TaskStatus};
-use crate::providers::EventSink;
 use std::sync::Arc;
 
 fn status(ctx: &Ctx, task: &str, s: TaskStatus) {

@@ -149,7 +149,7 @@ fn launch(
     if let Some(warning) = sandbox.weaker_than_asked() {
         // Said loudly, once per run: what confines agents' and gates' commands less than the
         // user may think.
-        crate::providers::EventSink::emit(
+        crate::model::EventSink::emit(
             log.as_ref(),
             EventKind::Transcript {
                 agent: "engine".into(),
@@ -227,7 +227,7 @@ fn rules_in_force(ctx: &Ctx) {
     let repo = rules::repo_key(&ctx.repo.root);
     let now = rules::for_repo(memory, &repo).unwrap_or_default();
     if ctx.log.with_state(|s| s.rules != now) {
-        crate::providers::EventSink::emit(&*ctx.log, EventKind::RulesInForce { rules: now });
+        crate::model::EventSink::emit(&*ctx.log, EventKind::RulesInForce { rules: now });
     }
 }
 

@@ -9,8 +9,8 @@
 //! only then returned and shown to subscribers. Owns the front state, the subscriber list and
 //! the writer thread. Must not decide anything.
 
+use crate::model::EventSink;
 use crate::model::{apply, Event, EventKind, RunId, RunState};
-use crate::providers::EventSink;
 use crate::secrets::Redactor;
 use crate::store::{prepare_event, RunWriter, StoreError};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
@@ -113,7 +113,9 @@ impl RunLog {
         })?;
         let durable = e.kind.must_be_durable();
         let Some(to_writer) = g.to_writer.clone() else {
-            return Err(failed("the run's log is closed: the run is over or stopped"));
+            return Err(failed(
+                "the run's log is closed: the run is over or stopped",
+            ));
         };
         let (ack, acked) = if durable {
             let (tx, rx) = sync_channel(1);
@@ -205,11 +207,7 @@ impl RunLog {
     /// fails from now on; the state stays readable.
     pub fn close(&self) {
         self.lock().to_writer = None;
-        let thread = self
-            .writer
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .take();
+        let thread = self.writer.lock().unwrap_or_else(|p| p.into_inner()).take();
         if let Some(t) = thread {
             let _ = t.join();
         }

@@ -12,10 +12,10 @@ use super::gates::run_gates;
 use super::sent_back::{keeping_failed, rejected_because, rejection_feedback, send_back};
 use crate::agents::{prompt, AgentEnd};
 use crate::git::{task_diff, TaskDiff};
+use crate::model::EventSink;
 use crate::model::{
     ApprovalWhat, AssignReason, EventKind, ReviewComment, Role, TaskKind, TaskStatus, Verdict,
 };
-use crate::providers::EventSink;
 use std::sync::Arc;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -11,7 +11,7 @@ mod worktree;
 
 pub use diff::{keep_only_hunks, task_diff, TaskDiff};
 pub use merge::{Landed, MergeOutcome};
-pub use worktree::{valid_task_id, RunRepo, TaskWorktree};
+pub use worktree::{RunRepo, TaskWorktree};
 
 #[derive(Debug, thiserror::Error)]
 pub enum GitError {

@@ -6,6 +6,7 @@
 //! `<data dir>/worktrees/<run>/<task>`.
 
 use super::{io_err, GitError, Result};
+use crate::model::valid_task_id;
 use git2::{BranchType, IndexAddOption, Oid, Repository, Signature};
 use std::path::{Path, PathBuf};
 
@@ -29,18 +30,6 @@ pub struct TaskWorktree {
     pub branch: String,
     /// The commit the task started from; its diff is measured against it.
     pub base: Oid,
-}
-
-pub fn valid_task_id(id: &str) -> bool {
-    !id.is_empty()
-        && id.len() <= 64
-        && id != "integration"
-        && id
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
-        && !id.starts_with(['.', '-'])
-        && !id.ends_with(".lock")
-        && !id.contains("..")
 }
 
 pub(super) fn signature(who: &str) -> Result<Signature<'static>> {

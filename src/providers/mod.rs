@@ -33,7 +33,6 @@ pub mod resilient;
 pub mod retry;
 pub mod scripted;
 pub mod settings;
-pub mod sink;
 pub mod sse;
 pub mod turn;
 pub mod types;
@@ -49,7 +48,6 @@ pub use resilient::ResilientClient;
 pub use retry::RetryPolicy;
 pub use scripted::ScriptedProvider;
 pub use settings::{ApiKey, ProviderKind, ProviderSettings};
-pub use sink::{CollectingSink, EventSink, NullSink};
 pub use sse::{SseDecoder, SseEvent};
 pub use turn::Turn;
 pub use types::{

@@ -8,11 +8,10 @@
 mod confine;
 mod edit;
 mod files;
-mod plan;
 
+use crate::model::validate_plan;
 pub use confine::Confined;
 pub use edit::replace_once;
-pub use plan::validate_plan;
 
 use crate::model::{PlannedTask, ReviewComment, Role, Verdict};
 use crate::runner::{CommandSpec, Runner};

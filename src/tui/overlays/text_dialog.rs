@@ -6,7 +6,7 @@
 //! approval got decided meanwhile says so instead of sending a stale command.
 
 use super::{dialog_box, key_hints, put_wrapped, LayerCtx, LayerOutcome};
-use crate::agents::tools::validate_plan;
+use crate::model::validate_plan;
 use crate::model::{Command, PlannedTask, RunState};
 use crate::tui::action::Action;
 use crate::tui::keymap::Mode;

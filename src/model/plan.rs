@@ -1,8 +1,23 @@
-//! `submit_plan`'s checks: ids valid and unique, dependencies known, no cycle.
+//! What makes a plan valid: task ids git can name a branch after, unique, dependencies
+//! known, no cycle. The strategist's `submit_plan`, the person's plan editor and the engine
+//! all check plans here. Must not touch git or the store.
 
-use crate::git::valid_task_id;
 use crate::model::PlannedTask;
 use std::collections::{HashMap, HashSet};
+
+/// A task id that names a branch and a directory safely (`git check-ref-format` rules, kept
+/// short and plain).
+pub fn valid_task_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 64
+        && id != "integration"
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+        && !id.starts_with(['.', '-'])
+        && !id.ends_with(".lock")
+        && !id.contains("..")
+}
 
 /// Ok, or the reason the strategist gets back.
 pub fn validate_plan(tasks: &[PlannedTask], existing: &[String]) -> Result<(), String> {
