@@ -9,7 +9,21 @@ use crate::providers::EventSink;
 use crate::secrets::Redactor;
 use crate::store::{RunWriter, StoreError};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
+
+/// Which store call a `WriteTimer` is told about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StoreWrite {
+    /// One `append` (for a durable kind this includes the flush that makes it count).
+    Append,
+    /// One explicit `flush`.
+    Flush,
+}
+
+/// Told how long each store write took (the `--metrics` write-latency histogram). Called with
+/// the log's lock held, so it must be quick and must not call back into the log.
+pub type WriteTimer = Arc<dyn Fn(StoreWrite, Duration) + Send + Sync>;
 
 pub struct RunLog {
     inner: Mutex<Inner>,
@@ -23,6 +37,15 @@ struct Inner {
     subscribers: Vec<UnboundedSender<Event>>,
     /// The first store failure; the engine stops the run when it sees one.
     failure: Option<String>,
+    timer: Option<WriteTimer>,
+}
+
+impl Inner {
+    fn timed(&self, what: StoreWrite, since: Instant) {
+        if let Some(t) = &self.timer {
+            t(what, since.elapsed());
+        }
+    }
 }
 
 impl RunLog {
@@ -33,6 +56,7 @@ impl RunLog {
                 writer,
                 subscribers: Vec::new(),
                 failure: None,
+                timer: None,
             }),
         }
     }
@@ -49,7 +73,10 @@ impl RunLog {
     /// Appends one event now; durable before it returns when the kind must count.
     pub fn append(&self, kind: EventKind) -> Result<Event, StoreError> {
         let mut g = self.lock();
-        match g.writer.append(crate::util::now_ms(), kind) {
+        let since = Instant::now();
+        let appended = g.writer.append(crate::util::now_ms(), kind);
+        g.timed(StoreWrite::Append, since);
+        match appended {
             Ok(e) => {
                 g.subscribers.retain(|s| s.send(e.clone()).is_ok());
                 Ok(e)
@@ -82,7 +109,17 @@ impl RunLog {
     }
 
     pub fn flush(&self) -> Result<(), StoreError> {
-        self.lock().writer.flush()
+        let mut g = self.lock();
+        let since = Instant::now();
+        let flushed = g.writer.flush();
+        g.timed(StoreWrite::Flush, since);
+        flushed
+    }
+
+    /// From now on, tells `timer` how long each append and flush took (and replaces the
+    /// timer set before, if any).
+    pub fn time_writes(&self, timer: WriteTimer) {
+        self.lock().timer = Some(timer);
     }
 
     pub fn failure(&self) -> Option<String> {
