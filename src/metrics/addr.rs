@@ -9,7 +9,9 @@ use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum AddrError {
-    #[error("--metrics {0}: not HOST:PORT (e.g. 127.0.0.1:9477, or 127.0.0.1:0 for any free port)")]
+    #[error(
+        "--metrics {0}: not HOST:PORT (e.g. 127.0.0.1:9477, or 127.0.0.1:0 for any free port)"
+    )]
     Shape(String),
     #[error("--metrics {0}: no address found for this host name")]
     Unresolved(String),
@@ -80,10 +82,7 @@ mod tests {
             resolve("[::1]:9477", false).unwrap(),
             "[::1]:9477".parse().unwrap()
         );
-        assert_eq!(
-            resolve(" [::ffff:127.0.0.1]:1 ", false).unwrap().port(),
-            1
-        );
+        assert_eq!(resolve(" [::ffff:127.0.0.1]:1 ", false).unwrap().port(), 1);
     }
 
     #[test]
@@ -95,11 +94,19 @@ mod tests {
 
     #[test]
     fn other_addresses_need_the_public_flag_and_the_message_names_both() {
-        for given in ["0.0.0.0:9477", "192.0.2.7:80", "[::]:9477", "[2001:db8::1]:1"] {
+        for given in [
+            "0.0.0.0:9477",
+            "192.0.2.7:80",
+            "[::]:9477",
+            "[2001:db8::1]:1",
+        ] {
             let err = resolve(given, false).unwrap_err();
             let text = err.to_string();
             assert!(matches!(err, AddrError::NotLoopback { .. }), "{given}");
-            assert!(text.contains(given) && text.contains("--metrics-public"), "{text}");
+            assert!(
+                text.contains(given) && text.contains("--metrics-public"),
+                "{text}"
+            );
             assert_eq!(
                 resolve(given, true).unwrap(),
                 given.parse::<SocketAddr>().unwrap()

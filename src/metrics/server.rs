@@ -182,7 +182,10 @@ mod tests {
             "/metrics?x=1",
             "Accept: application/openmetrics-text;version=1.0.0,text/plain;q=0.5\r\n",
         );
-        assert!(om.contains("application/openmetrics-text; version=1.0.0"), "{om}");
+        assert!(
+            om.contains("application/openmetrics-text; version=1.0.0"),
+            "{om}"
+        );
         assert!(om.ends_with("# OpenMetrics\nconclave_up 1\n"), "{om}");
         for path in ["/", "/metrics/", "/metricsx", "/favicon.ico"] {
             let r = get(addr, path, "");
@@ -195,7 +198,10 @@ mod tests {
         assert!(post.starts_with("HTTP/1.1 404"), "{post}");
         let bad = exchange(addr, b"\x00\xffNOT HTTP AT ALL\r\n\r\n");
         assert!(bad.is_empty() || bad.starts_with("HTTP/1.1 400"), "{bad}");
-        let head = exchange(addr, b"HEAD /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        let head = exchange(
+            addr,
+            b"HEAD /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        );
         assert!(head.starts_with("HTTP/1.1 200"), "{head}");
         assert!(!head.contains("conclave_up"), "{head}");
         // Still serving after all that.

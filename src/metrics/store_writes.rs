@@ -97,8 +97,14 @@ mod tests {
         t(StoreWrite::Flush, Duration::from_millis(1));
         // A clone shares the counts.
         let text = exposition(&w.clone());
-        assert!(text.contains("store_write_duration_seconds_count{op=\"append\"} 2\n"), "{text}");
-        assert!(text.contains("store_write_duration_seconds_count{op=\"flush\"} 1\n"), "{text}");
+        assert!(
+            text.contains("store_write_duration_seconds_count{op=\"append\"} 2\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("store_write_duration_seconds_count{op=\"flush\"} 1\n"),
+            "{text}"
+        );
         // 50 µs falls in the 160 µs bucket, 3 ms does not.
         assert!(
             text.contains("store_write_duration_seconds_bucket{op=\"append\",le=\"0.00016\"} 1\n"),

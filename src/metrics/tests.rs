@@ -119,7 +119,9 @@ fn samples(text: &str) -> BTreeMap<String, f64> {
         .filter(|l| !l.starts_with('#') && !l.is_empty())
         .map(|l| {
             let (series, value) = l.rsplit_once(' ').expect("`series value`");
-            let v = value.parse::<f64>().unwrap_or_else(|_| panic!("a number in {l}"));
+            let v = value
+                .parse::<f64>()
+                .unwrap_or_else(|_| panic!("a number in {l}"));
             (series.to_string(), v)
         })
         .collect()
@@ -137,15 +139,52 @@ fn a_folded_run_reads_back_as_its_numbers() {
     let get = |k: &str| *m.get(k).unwrap_or_else(|| panic!("no {k} in\n{text}"));
     let strategist = agent("strategist", "strategist", "gpt", "gpt-4o");
     let implementer = agent("impl-1", "implementer", "claude", "claude-sonnet-4-5");
-    assert_eq!(get(&format!("conclave_agent_input_tokens_total{{{strategist}}}")), 1200.0);
-    assert_eq!(get(&format!("conclave_agent_output_tokens_total{{{strategist}}}")), 300.0);
-    assert_eq!(get(&format!("conclave_agent_cached_tokens_total{{{strategist}}}")), 100.0);
-    assert_eq!(get(&format!("conclave_agent_cost_usd_total{{{strategist}}}")), 0.0105);
-    assert_eq!(get(&format!("conclave_agent_requests_total{{{implementer}}}")), 1.0);
-    assert_eq!(get(&format!("conclave_agent_errors_total{{{implementer}}}")), 1.0);
-    assert_eq!(get(&format!("conclave_agent_errors_total{{{strategist}}}")), 0.0);
-    assert_eq!(get(&format!("conclave_agent_latency_p50_seconds{{{strategist}}}")), 2.0);
-    assert_eq!(get(&format!("conclave_agent_latency_p95_seconds{{{implementer}}}")), 0.8);
+    assert_eq!(
+        get(&format!(
+            "conclave_agent_input_tokens_total{{{strategist}}}"
+        )),
+        1200.0
+    );
+    assert_eq!(
+        get(&format!(
+            "conclave_agent_output_tokens_total{{{strategist}}}"
+        )),
+        300.0
+    );
+    assert_eq!(
+        get(&format!(
+            "conclave_agent_cached_tokens_total{{{strategist}}}"
+        )),
+        100.0
+    );
+    assert_eq!(
+        get(&format!("conclave_agent_cost_usd_total{{{strategist}}}")),
+        0.0105
+    );
+    assert_eq!(
+        get(&format!("conclave_agent_requests_total{{{implementer}}}")),
+        1.0
+    );
+    assert_eq!(
+        get(&format!("conclave_agent_errors_total{{{implementer}}}")),
+        1.0
+    );
+    assert_eq!(
+        get(&format!("conclave_agent_errors_total{{{strategist}}}")),
+        0.0
+    );
+    assert_eq!(
+        get(&format!(
+            "conclave_agent_latency_p50_seconds{{{strategist}}}"
+        )),
+        2.0
+    );
+    assert_eq!(
+        get(&format!(
+            "conclave_agent_latency_p95_seconds{{{implementer}}}"
+        )),
+        0.8
+    );
     assert_eq!(get("conclave_tasks{status=\"done\"}"), 1.0);
     assert_eq!(get("conclave_tasks{status=\"running\"}"), 0.0);
     assert_eq!(get("conclave_tasks{status=\"failed\"}"), 0.0);
@@ -183,7 +222,10 @@ fn a_folded_run_reads_back_as_its_numbers() {
             .count(),
         7
     );
-    assert!(!text.contains("MARKER") && !text.contains("parser fast"), "{text}");
+    assert!(
+        !text.contains("MARKER") && !text.contains("parser fast"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -217,7 +259,11 @@ fn every_family_has_help_and_type_and_every_name_the_prefix() {
 #[test]
 fn the_exposition_of_the_sample_run() {
     // Series order within a family follows a hash map, so the snapshot is sorted by line.
-    let text = render(Some(&fold(sample())), &StoreWrites::default(), Format::OpenMetrics);
+    let text = render(
+        Some(&fold(sample())),
+        &StoreWrites::default(),
+        Format::OpenMetrics,
+    );
     let mut lines: Vec<&str> = text.lines().collect();
     lines.sort_unstable();
     insta::assert_snapshot!(lines.join("\n"));
@@ -241,7 +287,11 @@ fn scrape(url: &str) -> String {
     let mut s = std::net::TcpStream::connect(host).unwrap();
     s.set_read_timeout(Some(std::time::Duration::from_secs(30)))
         .unwrap();
-    write!(s, "GET /{path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").unwrap();
+    write!(
+        s,
+        "GET /{path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
     let mut out = String::new();
     s.read_to_string(&mut out).unwrap();
     let (head, body) = out.split_once("\r\n\r\n").expect("a response");
@@ -261,7 +311,10 @@ fn a_real_logs_writes_are_timed_and_served() {
         .unwrap();
     let listener = Listener::bind("127.0.0.1:0".parse().unwrap()).unwrap();
     let url = listener.url();
-    assert!(url.starts_with("http://127.0.0.1:") && url.ends_with("/metrics"), "{url}");
+    assert!(
+        url.starts_with("http://127.0.0.1:") && url.ends_with("/metrics"),
+        "{url}"
+    );
     assert_ne!(listener.addr().port(), 0);
     let exporter = {
         let _g = rt.enter();
