@@ -2,6 +2,9 @@
 
 mod support;
 
+#[path = "cli/metrics.rs"]
+mod metrics;
+
 use support::runs::{conclave, run_ok, text, write_run};
 
 #[test]

@@ -80,6 +80,19 @@ pub struct HeadlessArgs {
     pub on_approval: OnApproval,
 }
 
+/// `--metrics ADDR` of the commands that drive a live run.
+#[derive(Debug, Default, Args)]
+pub struct MetricsArgs {
+    /// Serve the run's metrics for Prometheus at http://ADDR/metrics (HOST:PORT; port 0
+    /// picks a free one; loopback addresses only, unless --metrics-public)
+    #[arg(long, value_name = "ADDR")]
+    pub metrics: Option<String>,
+    /// Let --metrics listen on an address other machines can reach (the endpoint has no
+    /// authentication)
+    #[arg(long, requires = "metrics")]
+    pub metrics_public: bool,
+}
+
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// What the agents should achieve
@@ -98,6 +111,8 @@ pub struct RunArgs {
     /// Use this provider profile for every agent
     #[arg(long, value_name = "NAME")]
     pub profile: Option<String>,
+    #[command(flatten)]
+    pub metrics: MetricsArgs,
 }
 
 #[derive(Debug, Args)]
@@ -129,6 +144,8 @@ pub struct ResumeArgs {
     pub retry: bool,
     #[command(flatten)]
     pub headless: HeadlessArgs,
+    #[command(flatten)]
+    pub metrics: MetricsArgs,
 }
 
 #[derive(Debug, Args)]
@@ -148,6 +165,8 @@ pub struct ForkArgs {
     pub profiles: Vec<(Role, String)>,
     #[command(flatten)]
     pub headless: HeadlessArgs,
+    #[command(flatten)]
+    pub metrics: MetricsArgs,
 }
 
 /// `implementer=claude` → (Role::Implementer, "claude").
@@ -195,6 +214,8 @@ pub struct DemoArgs {
     /// Where to create the sample repository [default: a new temp dir]
     #[arg(long, value_name = "D")]
     pub dir: Option<PathBuf>,
+    #[command(flatten)]
+    pub metrics: MetricsArgs,
 }
 
 #[derive(Debug, Args)]

@@ -7,6 +7,8 @@ use crate::engine::{self, RunOptions, Stand};
 use tokio::sync::mpsc::unbounded_channel;
 
 pub fn run(ctx: &Context, a: &DemoArgs) -> Outcome {
+    // Before the sample repo exists: a refused or taken address leaves nothing behind.
+    let metrics = super::metrics::listen(&a.metrics)?;
     let stamp = crate::util::now_ms();
     let dir = match &a.dir {
         Some(d) => d.clone(),
@@ -44,6 +46,10 @@ pub fn run(ctx: &Context, a: &DemoArgs) -> Outcome {
         .enable_all()
         .build()
         .map_err(|e| Failure::failed(e.to_string()))?;
+    let exporter = {
+        let _in_runtime = rt.enter();
+        super::metrics::serve(metrics)?
+    };
     let (tx, rx) = unbounded_channel();
     // In the TUI the person answers where the level says; headless, the demo approves.
     let stand = if a.headless {
@@ -60,6 +66,9 @@ pub fn run(ctx: &Context, a: &DemoArgs) -> Outcome {
     rt.block_on(async {
         let handle = engine::start(&store, &dir, crate::demo::GOAL, opts)
             .map_err(|e| Failure::failed(e.to_string()))?;
+        if let Some(x) = &exporter {
+            x.follow(&handle.log);
+        }
         if a.headless {
             super::live::headless(handle, rx).await
         } else {

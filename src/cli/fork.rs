@@ -13,6 +13,7 @@ pub fn run(ctx: &Context, a: &ForkArgs) -> Outcome {
     if !a.headless.headless {
         super::screen::needs_terminal("the live run screen")?;
     }
+    let metrics = super::metrics::listen(&a.metrics)?;
     let store = ctx.open_store()?;
     let parent = store.resolve(&a.run)?;
     let at = match a.at {
@@ -32,16 +33,23 @@ pub fn run(ctx: &Context, a: &ForkArgs) -> Outcome {
         profiles: a.profiles.clone(),
     };
     // The engine sends the fork's every event from its first, the copied ones included.
-    super::live::go(ctx, &config, &a.headless, RunState::default(), |opts| {
-        let handle = engine::fork(&store, parent, at, changes, opts)?;
-        // The copy may stop before `at`: a fork never copies the parent's RunFinished.
-        let from = handle
-            .log
-            .with_state(|s| s.parent.as_ref().map_or(at, |p| p.seq));
-        eprintln!(
-            "run {} forked from run {parent} after its event {from}",
-            handle.run
-        );
-        Ok(handle)
-    })
+    super::live::go(
+        ctx,
+        &config,
+        &a.headless,
+        metrics,
+        RunState::default(),
+        |opts| {
+            let handle = engine::fork(&store, parent, at, changes, opts)?;
+            // The copy may stop before `at`: a fork never copies the parent's RunFinished.
+            let from = handle
+                .log
+                .with_state(|s| s.parent.as_ref().map_or(at, |p| p.seq));
+            eprintln!(
+                "run {} forked from run {parent} after its event {from}",
+                handle.run
+            );
+            Ok(handle)
+        },
+    )
 }

@@ -72,10 +72,11 @@ pub fn run(ctx: &Context, a: &RunArgs) -> Outcome {
     if !a.headless.headless {
         super::screen::needs_terminal("the live run screen")?;
     }
+    let metrics = super::metrics::listen(&a.metrics)?;
     let store = ctx.open_store()?;
     let repo = ctx.repo_dir();
     let before = crate::model::RunState::default();
-    go(ctx, &config, &a.headless, before, |opts| {
+    go(ctx, &config, &a.headless, metrics, before, |opts| {
         engine::start(&store, &repo, &goal, opts)
     })
 }
@@ -85,11 +86,12 @@ pub fn resume(ctx: &Context, a: &ResumeArgs) -> Outcome {
     if !a.headless.headless {
         super::screen::needs_terminal("the live run screen")?;
     }
+    let metrics = super::metrics::listen(&a.metrics)?;
     let store = ctx.open_store()?;
     let run = store.resolve(&a.run)?;
     let before = store.state_at(run, None)?;
     let retry = a.retry;
-    go(ctx, &config, &a.headless, before, |opts| {
+    go(ctx, &config, &a.headless, metrics, before, |opts| {
         if retry {
             engine::retry(&store, run, opts)
         } else {
@@ -100,16 +102,22 @@ pub fn resume(ctx: &Context, a: &ResumeArgs) -> Outcome {
 
 /// Starts a run with `begin` (inside the async runtime) and follows it to its end: headless,
 /// `--on-approval` answering for the person, or in the TUI from the state `before` (what the
-/// run's log held before the events the engine will send).
+/// run's log held before the events the engine will send). With `metrics`, the run is
+/// exported there while it goes.
 pub(super) fn go(
     ctx: &Context,
     config: &Config,
     h: &HeadlessArgs,
+    metrics: Option<crate::metrics::Listener>,
     before: crate::model::RunState,
     begin: impl FnOnce(RunOptions) -> Result<RunHandle, engine::EngineError>,
 ) -> Outcome {
     let tui = !h.headless;
     let rt = runtime()?;
+    let exporter = {
+        let _in_runtime = rt.enter();
+        super::metrics::serve(metrics)?
+    };
     let (tx, rx) = unbounded_channel();
     // In the TUI a person answers; headless, --on-approval does.
     let opts = RunOptions {
@@ -120,6 +128,9 @@ pub(super) fn go(
     };
     rt.block_on(async {
         let handle = begin(opts).map_err(|e| Failure::usage(e.to_string()))?;
+        if let Some(x) = &exporter {
+            x.follow(&handle.log);
+        }
         if tui {
             super::screen::live(ctx, config, handle, rx, before).await
         } else {

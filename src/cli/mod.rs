@@ -12,6 +12,7 @@ mod fork;
 mod history;
 mod live;
 mod logging;
+mod metrics;
 mod rules;
 mod runs;
 mod screen;

@@ -15,12 +15,35 @@ use crate::secrets::Redactor;
 use crate::store::{prepare_event, RunWriter, StoreError};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
 
 /// Batches queued for the writer before an append waits for it (back-pressure).
 const QUEUE: usize = 256;
 
 type Ack = SyncSender<Result<(), String>>;
+
+/// Which store call a `WriteTimer` is told about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StoreWrite {
+    /// One batch of appended events (for a durable kind this includes the flush that makes it
+    /// count).
+    Append,
+    /// One explicit `flush`.
+    Flush,
+}
+
+/// Told how long each store write took (the `--metrics` write-latency histogram). Called on
+/// the writer thread, so it must be quick and must not call back into the log.
+pub type WriteTimer = Arc<dyn Fn(StoreWrite, Duration) + Send + Sync>;
+
+type TimerSlot = Arc<Mutex<Option<WriteTimer>>>;
+
+fn timed(slot: &TimerSlot, what: StoreWrite, since: Instant) {
+    if let Some(t) = slot.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
+        t(what, since.elapsed());
+    }
+}
 
 enum ToWriter {
     /// Events to append, acknowledged once durable when `ack` is given.
@@ -37,6 +60,7 @@ pub struct RunLog {
     /// The first store failure; the engine stops the run when it sees one.
     failure: Arc<Mutex<Option<String>>>,
     writer: Mutex<Option<std::thread::JoinHandle<()>>>,
+    timer: TimerSlot,
 }
 
 struct Front {
@@ -61,9 +85,11 @@ impl RunLog {
         let failure = Arc::new(Mutex::new(None));
         let (tx, rx) = sync_channel(QUEUE);
         let on_failure = failure.clone();
+        let timer: TimerSlot = Arc::default();
+        let timing = timer.clone();
         let thread = std::thread::Builder::new()
             .name(format!("run-log-{}", run.short()))
-            .spawn(move || write_all(writer, rx, on_failure))
+            .spawn(move || write_all(writer, rx, on_failure, timing))
             .ok();
         RunLog {
             run,
@@ -75,7 +101,14 @@ impl RunLog {
             redactor,
             failure,
             writer: Mutex::new(thread),
+            timer,
         }
+    }
+
+    /// From now on, tells `timer` how long each append and flush took (and replaces the
+    /// timer set before, if any).
+    pub fn time_writes(&self, timer: WriteTimer) {
+        *self.timer.lock().unwrap_or_else(|p| p.into_inner()) = Some(timer);
     }
 
     /// The run's redactor: secret values and key shapes become `[redacted]`.
@@ -223,7 +256,12 @@ impl Drop for RunLog {
 
 /// The writer thread: appends what it is sent, coalescing queued batches into one sled batch,
 /// until every sender is gone; then flushes and lets the run's database go.
-fn write_all(mut writer: RunWriter, rx: Receiver<ToWriter>, failure: Arc<Mutex<Option<String>>>) {
+fn write_all(
+    mut writer: RunWriter,
+    rx: Receiver<ToWriter>,
+    failure: Arc<Mutex<Option<String>>>,
+    timer: TimerSlot,
+) {
     let fail = |why: String| {
         tracing::error!(error = %why, "an event could not be stored");
         failure
@@ -249,16 +287,23 @@ fn write_all(mut writer: RunWriter, rx: Receiver<ToWriter>, failure: Arc<Mutex<O
                 next = rx.try_recv().ok();
             }
         }
+        let since = Instant::now();
         let mut result = match &broken {
             Some(why) => Err(why.clone()),
             None if events.is_empty() => Ok(()),
-            None => writer
-                .write_prepared(events)
-                .map(|_| ())
-                .map_err(|e| fail(e.to_string())),
+            None => {
+                let written = writer
+                    .write_prepared(events)
+                    .map(|_| ())
+                    .map_err(|e| fail(e.to_string()));
+                timed(&timer, StoreWrite::Append, since);
+                written
+            }
         };
         if result.is_ok() && flush.is_some() {
+            let since = Instant::now();
             result = writer.flush().map_err(|e| fail(e.to_string()));
+            timed(&timer, StoreWrite::Flush, since);
         }
         if let Err(why) = &result {
             broken.get_or_insert(why.clone());
