@@ -1,10 +1,13 @@
 //! Store and reducer throughput (design §11), each against its baseline in the same run:
 //! - append: the event log (serialise, redact, batch, fold, snapshot) vs raw sled inserts of
-//!   the same bytes, one insert per event and one batch per 64 events;
+//!   the same bytes, one insert per event and one batch per 64 events; and the engine's door,
+//!   `RunLog` (one event per call, written by its writer thread), vs the writer called
+//!   directly the same way (what the engine did before the thread);
 //! - reducer: folding a synthetic 1M-event run (events/s).
 
 use conclave::model::synthetic::realistic_run;
 use conclave::model::{fold, RunId};
+use conclave::engine::run_log::RunLog;
 use conclave::store::Store;
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 
@@ -75,6 +78,41 @@ fn append(c: &mut Criterion) {
                     w.append_events(chunk.to_vec()).unwrap();
                 }
                 w.flush().unwrap();
+            },
+            BatchSize::PerIteration,
+        )
+    });
+    let kinds: Vec<_> = events.iter().map(|e| e.kind.clone()).collect();
+    g.bench_function("run_writer_one_by_one", |b| {
+        b.iter_batched(
+            || {
+                let dir = tempfile::tempdir().unwrap();
+                let store = Store::open(dir.path()).unwrap();
+                (dir, store)
+            },
+            |(_dir, store)| {
+                let mut w = store.create_run(run).unwrap();
+                for k in &kinds {
+                    w.append(1, k.clone()).unwrap();
+                }
+                w.flush().unwrap();
+            },
+            BatchSize::PerIteration,
+        )
+    });
+    g.bench_function("run_log_one_by_one", |b| {
+        b.iter_batched(
+            || {
+                let dir = tempfile::tempdir().unwrap();
+                let store = Store::open(dir.path()).unwrap();
+                (dir, store)
+            },
+            |(_dir, store)| {
+                let log = RunLog::new(store.create_run(run).unwrap());
+                for k in &kinds {
+                    log.append(k.clone()).unwrap();
+                }
+                log.flush().unwrap();
             },
             BatchSize::PerIteration,
         )
