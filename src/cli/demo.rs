@@ -61,9 +61,17 @@ pub fn run(ctx: &Context, a: &DemoArgs) -> Outcome {
         let handle = engine::start(&store, &dir, crate::demo::GOAL, opts)
             .map_err(|e| Failure::failed(e.to_string()))?;
         if a.headless {
-            super::live::headless(handle, rx).await
+            super::live::headless(ctx, &store, handle, rx).await
         } else {
-            super::screen::live(ctx, &config, handle, rx, crate::model::RunState::default()).await
+            super::screen::live(
+                ctx,
+                &config,
+                &store,
+                handle,
+                rx,
+                crate::model::RunState::default(),
+            )
+            .await
         }
     })
 }

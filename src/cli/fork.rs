@@ -9,6 +9,9 @@ use crate::engine::{self, ForkChanges};
 use crate::model::{AutonomyLevel, RunState};
 
 pub fn run(ctx: &Context, a: &ForkArgs) -> Outcome {
+    if a.headless.detach {
+        return super::detach::spawn(ctx, &a.headless);
+    }
     let config = ctx.load_config()?.config;
     if !a.headless.headless {
         super::screen::needs_terminal("the live run screen")?;
@@ -32,7 +35,7 @@ pub fn run(ctx: &Context, a: &ForkArgs) -> Outcome {
         profiles: a.profiles.clone(),
     };
     // The engine sends the fork's every event from its first, the copied ones included.
-    super::live::go(ctx, &config, &a.headless, RunState::default(), |opts| {
+    super::live::go(ctx, &config, &store, &a.headless, RunState::default(), |opts| {
         let handle = engine::fork(&store, parent, at, changes, opts)?;
         // The copy may stop before `at`: a fork never copies the parent's RunFinished.
         let from = handle

@@ -72,6 +72,16 @@ impl RunLog {
         self.lock().subscribers.push(tx);
     }
 
+    /// The state now and every event after it, both taken under the lock `append` holds, so
+    /// a watcher that starts from the state misses no event and sees none twice (the run
+    /// service's `watch`).
+    pub fn state_and_subscribe(&self) -> (RunState, UnboundedReceiver<Event>) {
+        let (tx, rx) = unbounded_channel();
+        let mut g = self.lock();
+        g.subscribers.push(tx);
+        (g.writer.state().clone(), rx)
+    }
+
     /// Reads the run's current state.
     pub fn with_state<R>(&self, f: impl FnOnce(&RunState) -> R) -> R {
         f(self.lock().writer.state())
