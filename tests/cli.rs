@@ -226,3 +226,6 @@ fn a_damaged_store_is_named_with_what_to_do_not_in_sleds_words() {
     );
     assert!(!err.contains("backtrace"), "{err}");
 }
+
+#[path = "cli/service.rs"]
+mod service;

@@ -148,3 +148,47 @@ pub fn wait_exit(child: &mut Child, secs: u64) -> Option<i32> {
         std::thread::sleep(Duration::from_millis(100));
     }
 }
+
+/// A raw client of a run's socket: JSON lines in and out, as any script would speak it.
+pub struct Client {
+    lines: BufReader<std::os::unix::net::UnixStream>,
+    out: std::os::unix::net::UnixStream,
+}
+
+impl Client {
+    pub fn connect(socket: &Path) -> Client {
+        let s = std::os::unix::net::UnixStream::connect(socket).expect("the socket answers");
+        s.set_read_timeout(Some(Duration::from_secs(60)))
+            .expect("timeout");
+        Client {
+            out: s.try_clone().expect("clone"),
+            lines: BufReader::new(s),
+        }
+    }
+
+    pub fn send(&mut self, line: &str) {
+        use std::io::Write;
+        self.out.write_all(line.as_bytes()).expect("send");
+        self.out.write_all(b"\n").expect("send");
+    }
+
+    /// The next line as JSON; `None` when the server closed.
+    pub fn next(&mut self) -> Option<serde_json::Value> {
+        let mut line = String::new();
+        let n = self.lines.read_line(&mut line).expect("a line within 60 s");
+        (n > 0).then(|| serde_json::from_str(&line).expect("the server sends JSON"))
+    }
+
+    /// Reads until a message matches; every message read on the way, that one last.
+    pub fn until(&mut self, want: impl Fn(&serde_json::Value) -> bool) -> Vec<serde_json::Value> {
+        let mut seen = Vec::new();
+        loop {
+            let m = self.next().expect("the server closed before the message came");
+            let hit = want(&m);
+            seen.push(m);
+            if hit {
+                return seen;
+            }
+        }
+    }
+}
