@@ -302,3 +302,55 @@ fn the_attached_screen_says_so_when_the_runs_process_dies() {
     assert!(printed.lines().last().unwrap().contains("\"RunFinished\""));
     assert!(!w.socket(&run).exists(), "a socket outlived its run");
 }
+
+/// Whether process `pid` still runs (a zombie nobody reaped counts as gone).
+fn runs(pid: i32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .is_ok_and(|s| s.split_whitespace().nth(2) != Some("Z"))
+}
+
+/// Issue 14: the terminal of a live run's screen closes (SIGHUP): the run does not die with
+/// it; it goes on without a screen, waiting for a person, who attaches from another
+/// terminal and answers there until it finishes; then its process ends.
+#[test]
+fn closing_the_terminal_of_a_live_screen_leaves_the_run_going() {
+    let w = support::served::demo();
+    let script = format!(
+        "exec {}",
+        w.shell(&format!("run --level 1 '{}'", conclave::demo::GOAL))
+    );
+    let t = Tmux::start("hangup-live", &script, 120, 40);
+    must(t.wait_for("plan of 4 tasks", 30), "the plan waiting");
+    let pid: i32 = t
+        .cmd(&["display-message", "-p", "-t", "e2e", "#{pane_pid}"])
+        .trim()
+        .parse()
+        .expect("the pane's pid");
+    let sockets = w.data.join("sockets");
+    let run = std::fs::read_dir(&sockets)
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .find_map(|n| n.strip_suffix(".sock").map(str::to_string))
+        .expect("the run's socket");
+    t.cmd(&["kill-pane", "-t", "e2e"]);
+    drop(t);
+    // Still there after the hangup: answer through a screen attached from elsewhere.
+    let script = format!(
+        "{}; echo EXITED $?; sleep 60",
+        w.shell(&format!("attach {}", &run[..8]))
+    );
+    let a = Tmux::start("hangup-attach", &script, 120, 40);
+    must(a.wait_for("plan of 4 tasks", 30), "the attached screen");
+    assert!(runs(pid), "the run's process died with its terminal");
+    a.keys(&["a"]);
+    must(a.wait_for("✓ plan", 10), "the plan approved");
+    approve_until_finished(&a, 180);
+    let end = Instant::now() + Duration::from_secs(60);
+    while runs(pid) {
+        assert!(Instant::now() < end, "the process outlived its finished run");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(!w.socket(&run).exists(), "the socket outlived its run");
+    let calc = support::repo::git(&w.repo, &["show", "main:calc.py"]);
+    assert!(calc.contains("def median"), "not landed on main:\n{calc}");
+}

@@ -263,7 +263,8 @@ pub enum Ending {
 }
 
 /// SIGTERM or SIGHUP, whichever comes first. Once a screen listened for them they no longer
-/// end the process by themselves, so every screen loop must listen.
+/// end the process by themselves, so every screen loop must listen. After SIGHUP the standard
+/// streams lead nowhere (`terminal::abandon`).
 #[cfg(unix)]
 pub async fn terminal_signal() -> Ending {
     use tokio::signal::unix::{signal, SignalKind};
@@ -275,7 +276,10 @@ pub async fn terminal_signal() -> Ending {
     };
     tokio::select! {
         _ = term.recv() => Ending::Terminate,
-        _ = hup.recv() => Ending::Hangup,
+        _ = hup.recv() => {
+            terminal::abandon();
+            Ending::Hangup
+        }
     }
 }
 
