@@ -232,6 +232,7 @@ fn a_headless_run_is_attached_and_approved_from_another_terminal() {
         "the plan waiting on the attached screen",
     );
     must(t.wait_for("L1 Assisted", 5), "the run's level");
+    must(t.wait_for(" · attached · ", 5), "the status bar saying so");
     t.keys(&["a"]);
     must(t.wait_for("✓ plan", 10), "the plan approved from the attached screen");
     approve_until_finished(&t, 180);
