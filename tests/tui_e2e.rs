@@ -234,7 +234,10 @@ fn a_headless_run_is_attached_and_approved_from_another_terminal() {
     must(t.wait_for("L1 Assisted", 5), "the run's level");
     must(t.wait_for(" · attached · ", 5), "the status bar saying so");
     t.keys(&["a"]);
-    must(t.wait_for("✓ plan", 10), "the plan approved from the attached screen");
+    must(
+        t.wait_for("✓ plan", 10),
+        "the plan approved from the attached screen",
+    );
     approve_until_finished(&t, 180);
     assert_eq!(
         support::served::wait_exit(&mut owner, 60),
@@ -242,8 +245,7 @@ fn a_headless_run_is_attached_and_approved_from_another_terminal() {
         "the headless process"
     );
     let printed = std::fs::read_to_string(&out).unwrap();
-    let last: serde_json::Value =
-        serde_json::from_str(printed.lines().last().unwrap()).unwrap();
+    let last: serde_json::Value = serde_json::from_str(printed.lines().last().unwrap()).unwrap();
     assert_eq!(last["kind"], "RunFinished", "{last}");
     assert_eq!(last["status"], "finished", "{last}");
     assert!(printed.lines().any(|l| l.contains("\"ApprovalDecided\"")
@@ -290,7 +292,13 @@ fn the_attached_screen_says_so_when_the_runs_process_dies() {
     // The run goes on from where it stood.
     let resumed = w
         .conclave()
-        .args(["resume", &run[..12], "--headless", "--on-approval", "approve"])
+        .args([
+            "resume",
+            &run[..12],
+            "--headless",
+            "--on-approval",
+            "approve",
+        ])
         .output()
         .unwrap();
     assert_eq!(
@@ -348,7 +356,10 @@ fn closing_the_terminal_of_a_live_screen_leaves_the_run_going() {
     approve_until_finished(&a, 180);
     let end = Instant::now() + Duration::from_secs(60);
     while runs(pid) {
-        assert!(Instant::now() < end, "the process outlived its finished run");
+        assert!(
+            Instant::now() < end,
+            "the process outlived its finished run"
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
     assert!(!w.socket(&run).exists(), "the socket outlived its run");

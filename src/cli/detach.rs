@@ -95,7 +95,10 @@ fn wait_started(ctx: &Context, mut child: Child, out_path: PathBuf) -> Outcome {
                 eprintln!("{l}");
             }
             if let (Some(r), Some(0)) = (run, status.code()) {
-                eprintln!("run {r} already ended; its output is in {}", out_path.display());
+                eprintln!(
+                    "run {r} already ended; its output is in {}",
+                    out_path.display()
+                );
             }
             return Ok(status.code().map_or(1, |c| c.clamp(0, 255) as u8));
         }
@@ -162,11 +165,26 @@ mod tests {
         };
         assert_eq!(
             child_args(&h, os(&["run", "--detach", "--level", "1", "fix it"])),
-            os(&["run", "--level", "1", "fix it", "--headless", "--on-approval", "wait"])
+            os(&[
+                "run",
+                "--level",
+                "1",
+                "fix it",
+                "--headless",
+                "--on-approval",
+                "wait"
+            ])
         );
         assert_eq!(
             child_args(&h, os(&["run", "--detach", "--", "-odd goal"])),
-            os(&["run", "--headless", "--on-approval", "wait", "--", "-odd goal"])
+            os(&[
+                "run",
+                "--headless",
+                "--on-approval",
+                "wait",
+                "--",
+                "-odd goal"
+            ])
         );
         let h = HeadlessArgs {
             headless: true,
@@ -174,7 +192,17 @@ mod tests {
             detach: true,
         };
         assert_eq!(
-            child_args(&h, os(&["resume", "01J", "--headless", "--detach", "--on-approval", "approve"])),
+            child_args(
+                &h,
+                os(&[
+                    "resume",
+                    "01J",
+                    "--headless",
+                    "--detach",
+                    "--on-approval",
+                    "approve"
+                ])
+            ),
             os(&["resume", "01J", "--headless", "--on-approval", "approve"])
         );
     }

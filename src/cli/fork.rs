@@ -35,16 +35,23 @@ pub fn run(ctx: &Context, a: &ForkArgs) -> Outcome {
         profiles: a.profiles.clone(),
     };
     // The engine sends the fork's every event from its first, the copied ones included.
-    super::live::go(ctx, &config, &store, &a.headless, RunState::default(), |opts| {
-        let handle = engine::fork(&store, parent, at, changes, opts)?;
-        // The copy may stop before `at`: a fork never copies the parent's RunFinished.
-        let from = handle
-            .log
-            .with_state(|s| s.parent.as_ref().map_or(at, |p| p.seq));
-        eprintln!(
-            "run {} forked from run {parent} after its event {from}",
-            handle.run
-        );
-        Ok(handle)
-    })
+    super::live::go(
+        ctx,
+        &config,
+        &store,
+        &a.headless,
+        RunState::default(),
+        |opts| {
+            let handle = engine::fork(&store, parent, at, changes, opts)?;
+            // The copy may stop before `at`: a fork never copies the parent's RunFinished.
+            let from = handle
+                .log
+                .with_state(|s| s.parent.as_ref().map_or(at, |p| p.seq));
+            eprintln!(
+                "run {} forked from run {parent} after its event {from}",
+                handle.run
+            );
+            Ok(handle)
+        },
+    )
 }

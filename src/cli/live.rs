@@ -25,7 +25,12 @@ fn stand(h: &HeadlessArgs) -> Stand {
 
 /// Serves the run on its socket for as long as the returned service lives. A run that cannot
 /// be served still runs: said in the log and, when `say` (headless), on stderr.
-pub(super) fn serve(ctx: &Context, store: &Store, handle: &RunHandle, say: bool) -> Option<Service> {
+pub(super) fn serve(
+    ctx: &Context,
+    store: &Store,
+    handle: &RunHandle,
+    say: bool,
+) -> Option<Service> {
     let src = Source {
         run: handle.run,
         log: handle.log.clone(),

@@ -71,7 +71,9 @@ pub fn fetch_events(data_dir: &Path, run: RunId) -> Result<Vec<Event>, ServiceEr
                 ))
             }
             Ok(ServerMsg::Error(e)) => return Err(protocol(run, e)),
-            Ok(ServerMsg::State(_)) => return Err(protocol(run, "a state where events were asked")),
+            Ok(ServerMsg::State(_)) => {
+                return Err(protocol(run, "a state where events were asked"))
+            }
             Err(e) => return Err(protocol(run, e.to_string())),
         }
     }
@@ -109,7 +111,12 @@ pub async fn watch(data_dir: &Path, run: RunId) -> Result<Watching, ServiceError
     let mut state = match serde_json::from_str::<ServerMsg>(&first) {
         Ok(ServerMsg::State(s)) => *s,
         Ok(ServerMsg::Error(e)) => return Err(protocol(run, e)),
-        Ok(_) => return Err(protocol(run, "the watch did not begin with the run's state")),
+        Ok(_) => {
+            return Err(protocol(
+                run,
+                "the watch did not begin with the run's state",
+            ))
+        }
         Err(e) => return Err(protocol(run, e.to_string())),
     };
     state.rebuild_index();

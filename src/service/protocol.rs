@@ -83,7 +83,10 @@ pub async fn read_line<R: AsyncBufRead + Unpin>(
     max: usize,
 ) -> std::io::Result<Option<Line>> {
     let mut buf = Vec::new();
-    let n = (&mut *r).take(max as u64 + 1).read_until(b'\n', &mut buf).await?;
+    let n = (&mut *r)
+        .take(max as u64 + 1)
+        .read_until(b'\n', &mut buf)
+        .await?;
     if n == 0 {
         return Ok(None);
     }

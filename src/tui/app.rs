@@ -248,7 +248,15 @@ pub async fn run_until<F: StateFeed>(
     ui.view.attached = opts.attached;
     ui.show_problems(&opts.problems);
     let mut feed = feed;
-    let result = drive(&mut term, &mut ui, &mut feed, EventStream::new(), &out, stop).await;
+    let result = drive(
+        &mut term,
+        &mut ui,
+        &mut feed,
+        EventStream::new(),
+        &out,
+        stop,
+    )
+    .await;
     drop(guard);
     result.map(|_| ())
 }

@@ -18,7 +18,10 @@ fn is_event(m: &Value, kind: &str) -> bool {
 #[test]
 fn attach_of_a_run_no_process_runs_exits_2_and_says_what_can_be_attached() {
     let dir = tempfile::tempdir().unwrap();
-    let out = conclave(dir.path()).args(["attach", "01ZZZ"]).output().unwrap();
+    let out = conclave(dir.path())
+        .args(["attach", "01ZZZ"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = text(&out.stderr);
     assert!(
@@ -33,7 +36,10 @@ fn attach_of_a_run_no_process_runs_exits_2_and_says_what_can_be_attached() {
     let stale = sockets.join(format!("{run}.sock"));
     drop(std::os::unix::net::UnixListener::bind(&stale).unwrap());
     assert!(stale.exists());
-    let out = conclave(dir.path()).args(["attach", "01JD7"]).output().unwrap();
+    let out = conclave(dir.path())
+        .args(["attach", "01JD7"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
     assert!(text(&out.stderr).contains("no live run matches `01JD7`"));
     assert!(!stale.exists(), "the stale socket was left");
@@ -77,7 +83,8 @@ fn two_watchers_answer_one_approval_and_the_first_answer_wins() {
     let plan = match pending_plan(&state) {
         Some(p) => p,
         None => {
-            let seen = a.until(|m| is_event(m, "ApprovalRequested") && m["event"]["what"] == "plan");
+            let seen =
+                a.until(|m| is_event(m, "ApprovalRequested") && m["event"]["what"] == "plan");
             a_events.extend(seen.iter().filter(|m| m.get("event").is_some()).cloned());
             a_events.last().unwrap()["event"]["approval"]
                 .as_str()
@@ -100,14 +107,20 @@ fn two_watchers_answer_one_approval_and_the_first_answer_wins() {
             b_events.push(m);
         }
     }
-    assert!(owner.try_wait().unwrap().is_none(), "bad lines stopped the run");
+    assert!(
+        owner.try_wait().unwrap().is_none(),
+        "bad lines stopped the run"
+    );
 
     // Both answer; whoever's command reaches the engine first decides.
-    a.send(&format!(r#"{{"command":{{"approve":{{"approval":"{plan}"}}}}}}"#));
+    a.send(&format!(
+        r#"{{"command":{{"approve":{{"approval":"{plan}"}}}}}}"#
+    ));
     b.send(&format!(
         r#"{{"command":{{"reject":{{"approval":"{plan}","reason":"second thoughts"}}}}}}"#
     ));
-    let decided = |m: &Value| is_event(m, "ApprovalDecided") && m["event"]["approval"] == plan.as_str();
+    let decided =
+        |m: &Value| is_event(m, "ApprovalDecided") && m["event"]["approval"] == plan.as_str();
     a_events.extend(a.until(decided));
     b_events.extend(b.until(decided));
     let a_decision = a_events.last().unwrap()["event"]["decision"].clone();
@@ -141,7 +154,10 @@ fn two_watchers_answer_one_approval_and_the_first_answer_wins() {
     let n = all.len() as u64 - 1;
     assert!(n >= events.len() as u64);
     assert_eq!(all.last().unwrap()["end"]["next_seq"].as_u64(), Some(n));
-    assert!(c.next().is_none(), "the events connection stays open after its end");
+    assert!(
+        c.next().is_none(),
+        "the events connection stays open after its end"
+    );
 
     assert!(owner.try_wait().unwrap().is_none(), "the run stopped");
     // SIGTERM stops it where it stands, resumable, and takes the socket away.
@@ -168,7 +184,10 @@ fn run_detach_prints_the_id_and_the_run_goes_on_in_the_background() {
     let run = text(&out.stdout).trim().to_string();
     assert_eq!(run.len(), 26, "{run}");
     let said = text(&out.stderr);
-    assert!(said.contains(&format!("`conclave attach {}`", &run[..10])), "{said}");
+    assert!(
+        said.contains(&format!("`conclave attach {}`", &run[..10])),
+        "{said}"
+    );
     // It is served the moment the id is printed, and waits for a person.
     let socket = w.socket(&run);
     let mut c = Client::connect(&socket);
@@ -201,10 +220,18 @@ fn run_detach_that_cannot_start_says_why_with_the_childs_exit_code() {
     c.args(["run", "--detach"]);
     let out = c.output().unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("a goal is needed"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("a goal is needed"),
+        "{}",
+        text(&out.stderr)
+    );
     let mut c = w.conclave();
     c.args(["resume", "01ZZZ", "--detach"]);
     let out = c.output().unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("no run matches `01ZZZ`"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("no run matches `01ZZZ`"),
+        "{}",
+        text(&out.stderr)
+    );
 }

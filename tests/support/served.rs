@@ -68,7 +68,10 @@ impl Demo {
     /// The binary on this data dir, config and repo.
     pub fn conclave(&self) -> Command {
         let mut c = super::runs::conclave(&self.data);
-        c.arg("--config").arg(&self.config).arg("--repo").arg(&self.repo);
+        c.arg("--config")
+            .arg(&self.config)
+            .arg("--repo")
+            .arg(&self.repo);
         c
     }
 
@@ -183,7 +186,9 @@ impl Client {
     pub fn until(&mut self, want: impl Fn(&serde_json::Value) -> bool) -> Vec<serde_json::Value> {
         let mut seen = Vec::new();
         loop {
-            let m = self.next().expect("the server closed before the message came");
+            let m = self
+                .next()
+                .expect("the server closed before the message came");
             let hit = want(&m);
             seen.push(m);
             if hit {
