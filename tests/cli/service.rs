@@ -159,7 +159,11 @@ fn two_watchers_answer_one_approval_and_the_first_answer_wins() {
         "the events connection stays open after its end"
     );
 
-    assert!(owner.try_wait().unwrap().is_none(), "the run stopped");
+    if a_decision == "approved" {
+        // (A rejected plan goes back to the strategist, whose recorded session has no second
+        // plan: then the run may end by itself.)
+        assert!(owner.try_wait().unwrap().is_none(), "the run stopped");
+    }
     // SIGTERM stops it where it stands, resumable, and takes the socket away.
     let term = std::process::Command::new("kill")
         .args(["-TERM", &owner.id().to_string()])
