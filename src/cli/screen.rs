@@ -86,7 +86,7 @@ pub async fn live(
     if hangup.load(Ordering::SeqCst) {
         HUNG_UP.store(true, Ordering::SeqCst);
         tracing::info!(run = %handle.run, "the terminal closed; the run goes on without a screen");
-        // Nothing is printed from here on: the terminal is gone (a write to it would fail).
+        // The terminal is gone (the standard streams now lead to /dev/null): nothing to say.
         let stopped = tokio::select! {
             _ = &mut handle.driver => false,
             _ = super::live::stop_signal() => true,
