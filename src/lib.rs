@@ -15,6 +15,7 @@ pub mod providers;
 pub mod replay;
 pub mod runner;
 pub mod secrets;
+pub mod service;
 pub mod store;
 pub mod tui;
 pub mod util;

@@ -283,3 +283,6 @@ fn a_damaged_run_is_named_costs_only_itself_and_doctor_repair_salvages_it() {
     assert!(!said.contains("damaged"), "{said}");
     assert!(said.contains("(2 runs, 0 live now)"), "{said}");
 }
+
+#[path = "cli/service.rs"]
+mod service;

@@ -195,3 +195,174 @@ fn a_hunk_dropped_on_the_screen_never_reaches_main() {
         "the hunk dropped from t2's merge reached main:\n{tests}"
     );
 }
+
+/// Approves whatever waits on the attached screen until the run is over; the screen then.
+fn approve_until_finished(t: &Tmux, secs: u64) -> String {
+    let end = Instant::now() + Duration::from_secs(secs);
+    loop {
+        let s = t.screen();
+        if s.contains(" finished ") || s.contains("· finished") {
+            return s;
+        }
+        assert!(Instant::now() < end, "the run did not finish:\n{s}");
+        if s.lines().any(|l| l.starts_with("▶ ")) {
+            t.keys(&["a"]);
+        }
+        std::thread::sleep(Duration::from_millis(300));
+    }
+}
+
+/// Issue 14: a headless run at L1 waits for a person; `conclave attach` in another terminal
+/// shows it, the plan and every later approval are answered there with the real keys, and
+/// the run finishes: the headless process exits 0, its output ends with RunFinished, the
+/// work is on the user's branch. The attached screen stays on the finished run until quit.
+#[test]
+fn a_headless_run_is_attached_and_approved_from_another_terminal() {
+    let w = support::served::demo();
+    let out = w.dir.path().join("headless.jsonl");
+    let (mut owner, run) = w.start_waiting(&out);
+    w.wait_served(&run);
+    let script = format!(
+        "{}; echo EXITED $?; sleep 60",
+        w.shell(&format!("attach {}", &run[..8]))
+    );
+    let t = Tmux::start("attach", &script, 120, 40);
+    must(
+        t.wait_for("plan of 4 tasks", 30),
+        "the plan waiting on the attached screen",
+    );
+    must(t.wait_for("L1 Assisted", 5), "the run's level");
+    must(t.wait_for(" · attached · ", 5), "the status bar saying so");
+    t.keys(&["a"]);
+    must(
+        t.wait_for("✓ plan", 10),
+        "the plan approved from the attached screen",
+    );
+    approve_until_finished(&t, 180);
+    assert_eq!(
+        support::served::wait_exit(&mut owner, 60),
+        Some(0),
+        "the headless process"
+    );
+    let printed = std::fs::read_to_string(&out).unwrap();
+    let last: serde_json::Value = serde_json::from_str(printed.lines().last().unwrap()).unwrap();
+    assert_eq!(last["kind"], "RunFinished", "{last}");
+    assert_eq!(last["status"], "finished", "{last}");
+    assert!(printed.lines().any(|l| l.contains("\"ApprovalDecided\"")
+        && l.contains("\"plan-")
+        && l.contains("\"person\"")));
+    assert!(!w.socket(&run).exists(), "the socket outlived its run");
+    let calc = support::repo::git(&w.repo, &["show", "main:calc.py"]);
+    assert!(calc.contains("def median"), "not landed on main:\n{calc}");
+    // The finished run stays on screen until the person quits; then the shell is back.
+    t.keys(&["q"]);
+    must(t.wait_for("EXITED 0", 10), "attach's exit");
+}
+
+/// Issue 14: the process running the run is killed (SIGKILL) while a screen is attached: the
+/// screen ends, the terminal is restored and the message says how to go on; `conclave
+/// resume` then continues the run to its end.
+#[test]
+fn the_attached_screen_says_so_when_the_runs_process_dies() {
+    let w = support::served::demo();
+    let out = w.dir.path().join("headless.jsonl");
+    let (mut owner, run) = w.start_waiting(&out);
+    w.wait_served(&run);
+    let script = format!(
+        "{}; echo EXITED $?; stty -a | tr ' ;' '\\n\\n' | grep -x -e '-*icanon' -e '-*echo'; sleep 60",
+        w.shell(&format!("attach {}", &run[..8]))
+    );
+    let t = Tmux::start("attach-kill", &script, 120, 40);
+    must(t.wait_for("plan of 4 tasks", 30), "the attached screen");
+    owner.kill().unwrap(); // SIGKILL
+    owner.wait().unwrap();
+    let s = must(t.wait_for("EXITED 1", 30), "attach's exit");
+    let short = &run[..10];
+    assert!(
+        s.contains(&format!("the process running run {short} ended"))
+            && s.contains(&format!("conclave resume {short}")),
+        "{s}"
+    );
+    let s = must(t.wait_for("icanon", 5), "the terminal modes");
+    let after: Vec<&str> = s.lines().skip_while(|l| !l.starts_with("EXITED")).collect();
+    assert!(
+        after.contains(&"icanon") && after.contains(&"echo"),
+        "terminal not restored: {after:?}"
+    );
+    // The run goes on from where it stood.
+    let resumed = w
+        .conclave()
+        .args([
+            "resume",
+            &run[..12],
+            "--headless",
+            "--on-approval",
+            "approve",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        resumed.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&resumed.stderr)
+    );
+    let printed = String::from_utf8_lossy(&resumed.stdout).into_owned();
+    assert!(printed.lines().last().unwrap().contains("\"RunFinished\""));
+    assert!(!w.socket(&run).exists(), "a socket outlived its run");
+}
+
+/// Whether process `pid` still runs (a zombie nobody reaped counts as gone).
+fn runs(pid: i32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .is_ok_and(|s| s.split_whitespace().nth(2) != Some("Z"))
+}
+
+/// Issue 14: the terminal of a live run's screen closes (SIGHUP): the run does not die with
+/// it; it goes on without a screen, waiting for a person, who attaches from another
+/// terminal and answers there until it finishes; then its process ends.
+#[test]
+fn closing_the_terminal_of_a_live_screen_leaves_the_run_going() {
+    let w = support::served::demo();
+    let script = format!(
+        "exec {}",
+        w.shell(&format!("run --level 1 '{}'", conclave::demo::GOAL))
+    );
+    let t = Tmux::start("hangup-live", &script, 120, 40);
+    must(t.wait_for("plan of 4 tasks", 30), "the plan waiting");
+    let pid: i32 = t
+        .cmd(&["display-message", "-p", "-t", "e2e", "#{pane_pid}"])
+        .trim()
+        .parse()
+        .expect("the pane's pid");
+    let sockets = w.data.join("sockets");
+    let run = std::fs::read_dir(&sockets)
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .find_map(|n| n.strip_suffix(".sock").map(str::to_string))
+        .expect("the run's socket");
+    t.cmd(&["kill-pane", "-t", "e2e"]);
+    drop(t);
+    // Still there after the hangup: answer through a screen attached from elsewhere.
+    let script = format!(
+        "{}; echo EXITED $?; sleep 60",
+        w.shell(&format!("attach {}", &run[..8]))
+    );
+    let a = Tmux::start("hangup-attach", &script, 120, 40);
+    must(a.wait_for("plan of 4 tasks", 30), "the attached screen");
+    assert!(runs(pid), "the run's process died with its terminal");
+    a.keys(&["a"]);
+    must(a.wait_for("✓ plan", 10), "the plan approved");
+    approve_until_finished(&a, 180);
+    let end = Instant::now() + Duration::from_secs(60);
+    while runs(pid) {
+        assert!(
+            Instant::now() < end,
+            "the process outlived its finished run"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(!w.socket(&run).exists(), "the socket outlived its run");
+    let calc = support::repo::git(&w.repo, &["show", "main:calc.py"]);
+    assert!(calc.contains("def median"), "not landed on main:\n{calc}");
+}

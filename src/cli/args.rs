@@ -48,6 +48,9 @@ pub enum Command {
     Replay(ReplayArgs),
     /// Continue an interrupted run from its last event
     Resume(ResumeArgs),
+    /// Open the screen on a live run another conclave process is running (`run --detach`,
+    /// a headless run, another terminal's screen); quitting leaves the run going
+    Attach(AttachArgs),
     /// Start a new run from a past run's events up to one of them, optionally at another
     /// level or with another provider for one role
     Fork(ForkArgs),
@@ -68,6 +71,8 @@ pub enum OnApproval {
     Approve,
     Reject,
     Fail,
+    /// Leave it waiting until a person answers it from `conclave attach`
+    Wait,
 }
 
 #[derive(Debug, Args)]
@@ -75,9 +80,21 @@ pub struct HeadlessArgs {
     /// No TUI: print one JSON event per line on stdout
     #[arg(long)]
     pub headless: bool,
-    /// In headless mode, how to answer when a person is needed
-    #[arg(long, value_enum, default_value = "fail", value_name = "ANSWER")]
-    pub on_approval: OnApproval,
+    /// In headless mode, how to answer when a person is needed [default: fail; with
+    /// --detach: wait]
+    #[arg(long, value_enum, value_name = "ANSWER")]
+    pub on_approval: Option<OnApproval>,
+    /// Run in the background (headless, its output in the data dir's logs/): print the
+    /// run's id and return; `conclave attach RUN` watches and answers it
+    #[arg(long)]
+    pub detach: bool,
+}
+
+impl HeadlessArgs {
+    /// What answers for the person headless.
+    pub fn on_approval(&self) -> OnApproval {
+        self.on_approval.unwrap_or(OnApproval::Fail)
+    }
 }
 
 /// `--metrics ADDR` of the commands that drive a live run.
@@ -146,6 +163,12 @@ pub struct ResumeArgs {
     pub headless: HeadlessArgs,
     #[command(flatten)]
     pub metrics: MetricsArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct AttachArgs {
+    /// Run id or a unique prefix of it (a live run: one a conclave process is running)
+    pub run: String,
 }
 
 #[derive(Debug, Args)]

@@ -70,9 +70,17 @@ pub fn run(ctx: &Context, a: &DemoArgs) -> Outcome {
             x.follow(&handle.log);
         }
         if a.headless {
-            super::live::headless(handle, rx).await
+            super::live::headless(ctx, &store, handle, rx).await
         } else {
-            super::screen::live(ctx, &config, handle, rx, crate::model::RunState::default()).await
+            super::screen::live(
+                ctx,
+                &config,
+                &store,
+                handle,
+                rx,
+                crate::model::RunState::default(),
+            )
+            .await
         }
     })
 }

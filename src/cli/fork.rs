@@ -9,6 +9,9 @@ use crate::engine::{self, ForkChanges};
 use crate::model::{AutonomyLevel, RunState};
 
 pub fn run(ctx: &Context, a: &ForkArgs) -> Outcome {
+    if a.headless.detach {
+        return super::detach::spawn(ctx, &a.headless);
+    }
     let config = ctx.load_config()?.config;
     if !a.headless.headless {
         super::screen::needs_terminal("the live run screen")?;
@@ -36,6 +39,7 @@ pub fn run(ctx: &Context, a: &ForkArgs) -> Outcome {
     super::live::go(
         ctx,
         &config,
+        &store,
         &a.headless,
         metrics,
         RunState::default(),

@@ -1,20 +1,55 @@
 //! `conclave run` and `conclave resume` (and, through `go`, `conclave fork`): a live run,
 //! headless (one JSON event per line on stdout, `--on-approval` answering for the person) or
-//! in the TUI.
+//! in the TUI, served to other processes on the run's socket either way (`serve`), or in the
+//! background (`--detach`, detach.rs).
 
 use super::args::{HeadlessArgs, OnApproval, ResumeArgs, RunArgs};
 use super::{Context, Failure, Outcome};
 use crate::config::Config;
 use crate::engine::{self, DriveEnd, RunHandle, RunOptions, Stand};
 use crate::model::{Event, RunOutcome};
+use crate::service::{Service, Source};
+use crate::store::Store;
 use std::io::Write;
 use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver};
 
 fn stand(h: &HeadlessArgs) -> Stand {
-    match h.on_approval {
+    match h.on_approval() {
         OnApproval::Approve => Stand::Approve,
         OnApproval::Reject => Stand::Reject,
         OnApproval::Fail => Stand::Fail,
+        // A person answers from `conclave attach`.
+        OnApproval::Wait => Stand::Person,
+    }
+}
+
+/// Serves the run on its socket for as long as the returned service lives. A run that cannot
+/// be served still runs: said in the log and, when `say` (headless), on stderr.
+pub(super) fn serve(
+    ctx: &Context,
+    store: &Store,
+    handle: &RunHandle,
+    say: bool,
+) -> Option<Service> {
+    let src = Source {
+        run: handle.run,
+        log: handle.log.clone(),
+        commands: handle.commands.clone(),
+        store: store.clone(),
+    };
+    match Service::start(&ctx.paths.data_dir, src) {
+        Ok(s) => Some(s),
+        Err(e) => {
+            tracing::warn!(run = %handle.run, "the run is not served to other processes: {e}");
+            if say {
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "conclave: run {} cannot be attached from another terminal: {e}",
+                    handle.run
+                );
+            }
+            None
+        }
     }
 }
 
@@ -67,6 +102,9 @@ fn goal(a: &RunArgs) -> Result<String, Failure> {
 }
 
 pub fn run(ctx: &Context, a: &RunArgs) -> Outcome {
+    if a.headless.detach {
+        return super::detach::spawn(ctx, &a.headless);
+    }
     let goal = goal(a)?;
     let config = overrides(ctx.load_config()?.config, a)?;
     if !a.headless.headless {
@@ -76,12 +114,15 @@ pub fn run(ctx: &Context, a: &RunArgs) -> Outcome {
     let store = ctx.open_store()?;
     let repo = ctx.repo_dir();
     let before = crate::model::RunState::default();
-    go(ctx, &config, &a.headless, metrics, before, |opts| {
+    go(ctx, &config, &store, &a.headless, metrics, before, |opts| {
         engine::start(&store, &repo, &goal, opts)
     })
 }
 
 pub fn resume(ctx: &Context, a: &ResumeArgs) -> Outcome {
+    if a.headless.detach {
+        return super::detach::spawn(ctx, &a.headless);
+    }
     let config = ctx.load_config()?.config;
     if !a.headless.headless {
         super::screen::needs_terminal("the live run screen")?;
@@ -91,7 +132,7 @@ pub fn resume(ctx: &Context, a: &ResumeArgs) -> Outcome {
     let run = store.resolve(&a.run)?;
     let before = store.state_at(run, None)?;
     let retry = a.retry;
-    go(ctx, &config, &a.headless, metrics, before, |opts| {
+    go(ctx, &config, &store, &a.headless, metrics, before, |opts| {
         if retry {
             engine::retry(&store, run, opts)
         } else {
@@ -107,6 +148,7 @@ pub fn resume(ctx: &Context, a: &ResumeArgs) -> Outcome {
 pub(super) fn go(
     ctx: &Context,
     config: &Config,
+    store: &Store,
     h: &HeadlessArgs,
     metrics: Option<crate::metrics::Listener>,
     before: crate::model::RunState,
@@ -132,15 +174,38 @@ pub(super) fn go(
             x.follow(&handle.log);
         }
         if tui {
-            super::screen::live(ctx, config, handle, rx, before).await
+            super::screen::live(ctx, config, store, handle, rx, before).await
         } else {
-            headless(handle, rx).await
+            headless(ctx, store, handle, rx).await
         }
     })
 }
 
+/// SIGTERM or SIGINT (Ctrl-C): a headless run stops where it stands, resumable, its socket
+/// removed, instead of the process vanishing mid-write.
+pub(super) async fn stop_signal() {
+    use tokio::signal::unix::{signal, SignalKind};
+    let (Ok(mut term), Ok(mut int)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) else {
+        return std::future::pending().await;
+    };
+    tokio::select! {
+        _ = term.recv() => {}
+        _ = int.recv() => {}
+    }
+}
+
 /// Prints every event as one JSON line until the run ends; the exit code says how it ended.
-pub async fn headless(handle: RunHandle, mut rx: UnboundedReceiver<Event>) -> Outcome {
+/// Other processes may watch and answer the run meanwhile (`conclave attach`).
+pub async fn headless(
+    ctx: &Context,
+    store: &Store,
+    mut handle: RunHandle,
+    mut rx: UnboundedReceiver<Event>,
+) -> Outcome {
+    let service = serve(ctx, store, &handle, true);
     let stdout = std::io::stdout();
     let print = |e: &Event| {
         let mut out = stdout.lock();
@@ -149,29 +214,39 @@ pub async fn headless(handle: RunHandle, mut rx: UnboundedReceiver<Event>) -> Ou
             let _ = out.flush();
         }
     };
-    let mut driver = handle.driver;
+    let stop = stop_signal();
+    tokio::pin!(stop);
     let end = loop {
         tokio::select! {
             Some(e) = rx.recv() => print(&e),
-            end = &mut driver => break end,
+            end = &mut handle.driver => break Some(end),
+            _ = &mut stop => break None,
         }
+    };
+    let (run, log, desk) = (handle.run, handle.log.clone(), handle.desk.clone());
+    let end = match end {
+        Some(end) => end,
+        None => Ok(handle.interrupt().await),
     };
     while let Ok(e) = rx.try_recv() {
         print(&e);
     }
-    let _ = handle.log.flush();
+    let _ = log.flush();
+    if let Some(s) = service {
+        s.shutdown().await;
+    }
     match end {
         Ok(DriveEnd::Finished(RunOutcome::Finished)) => Ok(0),
-        Ok(DriveEnd::Finished(outcome)) => Err(Failure::failed(format!("run {} ended {outcome:?}", handle.run).to_lowercase())),
-        Ok(DriveEnd::Interrupted) => match handle.desk.needs_person() {
+        Ok(DriveEnd::Finished(outcome)) => Err(Failure::failed(format!("run {run} ended {outcome:?}").to_lowercase())),
+        Ok(DriveEnd::Interrupted) => match desk.needs_person() {
             Some(n) => Err(Failure {
                 code: 3,
                 message: format!(
-                    "run {}: a person is needed for approval {} (--on-approval fail); answer it in the TUI or run `conclave resume {} --headless --on-approval approve`",
-                    handle.run, n.approval, handle.run
+                    "run {run}: a person is needed for approval {} (--on-approval fail); answer it in the TUI or run `conclave resume {run} --headless --on-approval approve`",
+                    n.approval
                 ),
             }),
-            None => Err(Failure::failed(format!("run {} was interrupted; `conclave resume {}` continues it", handle.run, handle.run))),
+            None => Err(Failure::failed(format!("run {run} was interrupted; `conclave resume {run}` continues it"))),
         },
         Err(e) => Err(Failure::failed(format!("the run's driver failed: {e}"))),
     }

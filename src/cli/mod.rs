@@ -5,7 +5,9 @@
 //! problems on stderr; nothing here draws a TUI.
 
 pub mod args;
+mod attach;
 mod demo;
+mod detach;
 mod doctor;
 mod doctor_store;
 mod fork;
@@ -136,6 +138,7 @@ pub fn dispatch(cli: Cli) -> Outcome {
         Some(Command::Doctor(a)) => doctor::run(&ctx, &a),
         Some(Command::Run(a)) => live::run(&ctx, &a),
         Some(Command::Resume(a)) => live::resume(&ctx, &a),
+        Some(Command::Attach(a)) => attach::run(&ctx, &a),
         Some(Command::Fork(a)) => fork::run(&ctx, &a),
         Some(Command::Demo(a)) => demo::run(&ctx, &a),
         Some(Command::Rules(a)) => rules::run(&ctx, &a),

@@ -8,8 +8,10 @@ use crate::model::{Event, RunId, RunState};
 use crate::replay::{ForkRequest, Player};
 use crate::store::Store;
 use crate::tui::replay::{ReplayControl, Speed};
-use crate::tui::{self, AppOptions, EventFeed, FeedMsg};
+use crate::tui::{self, AppOptions, Ending, EventFeed, FeedMsg, Outbox};
 use std::io::IsTerminal;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use tokio::sync::mpsc;
 
 pub fn needs_terminal(what: &str) -> Result<(), Failure> {
@@ -22,7 +24,7 @@ pub fn needs_terminal(what: &str) -> Result<(), Failure> {
     }
 }
 
-fn options(ctx: &Context, config: &Config) -> AppOptions {
+pub(super) fn options(ctx: &Context, config: &Config) -> AppOptions {
     AppOptions::load(
         &config.ui.theme,
         &config.ui.keymap,
@@ -30,14 +32,27 @@ fn options(ctx: &Context, config: &Config) -> AppOptions {
     )
 }
 
-/// The live screen of a run the engine drives. Quitting leaves the run resumable.
+/// Set once a live screen's terminal went away while its run went on (`live`): the process
+/// has no terminal to come back to, so the home screen must not show itself again.
+static HUNG_UP: AtomicBool = AtomicBool::new(false);
+
+pub fn hung_up() -> bool {
+    HUNG_UP.load(Ordering::SeqCst)
+}
+
+/// The live screen of a run the engine drives, the run served on its socket meanwhile.
+/// Quitting leaves the run resumable. Closing the terminal (SIGHUP) leaves it going: the
+/// process runs on without a screen until the run ends, its approvals waiting for a person
+/// who attaches (`conclave attach`).
 pub async fn live(
     ctx: &Context,
     config: &Config,
-    handle: RunHandle,
+    store: &Store,
+    mut handle: RunHandle,
     mut events: mpsc::UnboundedReceiver<Event>,
     initial: RunState,
 ) -> Outcome {
+    let service = super::live::serve(ctx, store, &handle, false);
     let (tx, rx) = mpsc::channel::<FeedMsg>(1024);
     // Events already in `initial` (a resumed or forked run's log) are not applied twice.
     let start = initial.next_seq;
@@ -53,18 +68,45 @@ pub async fn live(
             }
         }
     });
-    let result = tui::run(
+    let hangup = Arc::new(AtomicBool::new(false));
+    let heard = hangup.clone();
+    let stop = async move {
+        if tui::terminal_signal().await == Ending::Hangup {
+            heard.store(true, Ordering::SeqCst);
+        }
+    };
+    let result = tui::run_until(
         EventFeed::new(rx, initial),
-        handle.commands.clone(),
+        Outbox::live(handle.commands.clone()),
         options(ctx, config),
+        stop,
     )
     .await;
     let _ = handle.log.flush();
+    if hangup.load(Ordering::SeqCst) {
+        HUNG_UP.store(true, Ordering::SeqCst);
+        tracing::info!(run = %handle.run, "the terminal closed; the run goes on without a screen");
+        // The terminal is gone (the standard streams now lead to /dev/null): nothing to say.
+        let stopped = tokio::select! {
+            _ = &mut handle.driver => false,
+            _ = super::live::stop_signal() => true,
+        };
+        if stopped {
+            handle.interrupt().await;
+        }
+        if let Some(s) = service {
+            s.shutdown().await;
+        }
+        return Ok(0);
+    }
     result.map_err(|e| Failure::failed(format!("terminal: {e}")))?;
     let (run, log) = (handle.run, handle.log.clone());
     // Nobody watches any more: the engine stops too (the home screen may come back in this
     // same process, and a deleted run must not be written again).
     handle.interrupt().await;
+    if let Some(s) = service {
+        s.shutdown().await;
+    }
     if !log.state().status.is_over() {
         eprintln!(
             "run {run} is not finished; `conclave resume {}` continues it",
@@ -132,7 +174,7 @@ pub async fn start_fork(
     let handle = crate::engine::fork(store, parent, fork.at_seq, changes, opts)
         .map_err(|e| Failure::usage(e.to_string()))?;
     // The watcher gets the copied log too, from its first event.
-    live(ctx, config, handle, rx, RunState::default()).await
+    live(ctx, config, store, handle, rx, RunState::default()).await
 }
 
 /// `conclave` alone: the home screen, then what the person chose, then home again.
@@ -156,6 +198,10 @@ pub fn home(ctx: &Context, all: bool) -> Outcome {
         .map_err(|e| Failure::failed(e.to_string()))?;
     let (mut show_all, mut note, mut selected) = (all, String::new(), None);
     loop {
+        if hung_up() {
+            // A run went on after its terminal closed and has ended: nothing to show home on.
+            return Ok(0);
+        }
         let input = tui::home::HomeInput {
             runs: store.summaries()?,
             repo: root.clone(),
@@ -192,7 +238,7 @@ pub fn home(ctx: &Context, all: bool) -> Outcome {
                     let before = store.state_at(id, None)?;
                     let handle = crate::engine::resume(&store, id, person(ctx, &config, tx))
                         .map_err(|e| Failure::usage(e.to_string()))?;
-                    live(ctx, &config, handle, rx, before).await
+                    live(ctx, &config, &store, handle, rx, before).await
                 });
                 if let Err(e) = done {
                     note = e.message;
@@ -204,7 +250,7 @@ pub fn home(ctx: &Context, all: bool) -> Outcome {
                     let opts = person(ctx, &config, tx);
                     let handle = crate::engine::start(&store, &cwd, &goal, opts)
                         .map_err(|e| Failure::usage(e.to_string()))?;
-                    live(ctx, &config, handle, rx, RunState::default()).await
+                    live(ctx, &config, &store, handle, rx, RunState::default()).await
                 });
                 selected = None;
                 if let Err(e) = done {

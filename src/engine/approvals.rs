@@ -342,3 +342,62 @@ impl Desk {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{EventKind, RunId};
+    use crate::store::Store;
+
+    fn plan_request(id: &str) -> Request {
+        Request {
+            id: id.into(),
+            what: ApprovalWhat::Plan,
+            task: None,
+            subject: "plan of 1 task".into(),
+            diff: None,
+            facts: Facts::default(),
+        }
+    }
+
+    /// Two people answer one approval (the local screen and an attached one, or two attached
+    /// ones): the first answer decides, the second is refused without an event or a stop.
+    #[tokio::test]
+    async fn a_second_answer_to_a_decided_approval_is_ignored() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let run = RunId::new_at(1_700_000_000_000);
+        let log = Arc::new(RunLog::new(store.create_run(run).unwrap()));
+        let stop = tokio_util::sync::CancellationToken::new();
+        let desk = Arc::new(Desk::new(log.clone(), Stand::Person, stop.clone()));
+        let asking = tokio::spawn({
+            let desk = desk.clone();
+            async move { desk.ask(plan_request("plan-1")).await }
+        });
+        while desk.waiting_ids().is_empty() {
+            tokio::task::yield_now().await;
+        }
+        assert_eq!(desk.answer("plan-1", true, ""), Ok(()));
+        let second = desk.answer("plan-1", false, "too late");
+        assert!(second.unwrap_err().contains("not waiting"));
+        // An edited plan arriving second is refused the same way.
+        assert!(desk
+            .approve_after("plan-1", ApprovalWhat::Plan, "edited", || Ok(()))
+            .is_err());
+        let verdict = asking.await.unwrap().expect("a verdict");
+        assert!(verdict.approved);
+        assert_eq!(verdict.by, DecidedBy::Person);
+        let decided: Vec<_> = store
+            .all_events(run)
+            .unwrap()
+            .into_iter()
+            .filter(|e| matches!(e.kind, EventKind::ApprovalDecided { .. }))
+            .collect();
+        assert_eq!(decided.len(), 1, "{decided:?}");
+        assert!(!stop.is_cancelled(), "the run was stopped");
+        // Asked again (a resume), the decided approval is not asked twice.
+        let again = desk.ask(plan_request("plan-1")).await.expect("a verdict");
+        assert!(again.approved);
+        assert!(desk.waiting_ids().is_empty());
+    }
+}

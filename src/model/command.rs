@@ -2,21 +2,29 @@
 //!
 //! Owns the command vocabulary only; the engine decides what a command means and answers with
 //! events. An approval is answered by the command carrying its id.
+//!
+//! The JSON shape is part of the run service's protocol (README, "Watching a run from another
+//! terminal"): snake_case names, a unit command as a string (`"pause"`), the others as an
+//! object with one key (`{"approve":{"approval":"plan-1"}}`, `{"set_level":2}`).
 
 use super::event::PlannedTask;
 use super::level::AutonomyLevel;
 use super::rule::RuleEffect;
+use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Command {
     /// Approve a waiting item. `keep_hunks` lists, for a diff or a merge, the ids of the
     /// hunks the person kept (`DiffHunk::id` of the diff the approval names; all when `None`).
     Approve {
         approval: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
         keep_hunks: Option<Vec<String>>,
     },
     Reject {
         approval: String,
+        #[serde(default)]
         reason: String,
     },
     /// Approve a waiting plan as the person edited it: the engine checks it like a proposed

@@ -164,6 +164,8 @@ pub struct AppOptions {
     pub theme: Theme,
     pub keymap: Keymap,
     pub problems: Vec<LoadProblem>,
+    /// The run belongs to another process (`conclave attach`): quitting leaves it going.
+    pub attached: bool,
 }
 
 impl AppOptions {
@@ -178,6 +180,7 @@ impl AppOptions {
             theme: t.value,
             keymap: k.value,
             problems,
+            attached: false,
         }
     }
 }
@@ -226,10 +229,23 @@ pub async fn run<F: StateFeed>(
 
 /// `run` for any outbox (a replay's).
 pub async fn run_with<F: StateFeed>(feed: F, out: Outbox, opts: AppOptions) -> io::Result<()> {
+    run_until(feed, out, opts, shutdown_signal()).await
+}
+
+/// `run_with` that ends when `stop` completes instead of on SIGTERM / SIGHUP: `stop` must
+/// listen for them itself (`terminal_signal`), and may end the screen for more (an attached
+/// run whose process went away).
+pub async fn run_until<F: StateFeed>(
+    feed: F,
+    out: Outbox,
+    opts: AppOptions,
+    stop: impl Future<Output = ()>,
+) -> io::Result<()> {
     // Syntax sets take tens of milliseconds to load: do it while the first frame draws.
     std::thread::spawn(highlight::warm_up);
     let (mut term, guard) = terminal::enter()?;
     let mut ui = Ui::new(opts.theme, opts.keymap);
+    ui.view.attached = opts.attached;
     ui.show_problems(&opts.problems);
     let mut feed = feed;
     let result = drive(
@@ -238,17 +254,27 @@ pub async fn run_with<F: StateFeed>(feed: F, out: Outbox, opts: AppOptions) -> i
         &mut feed,
         EventStream::new(),
         &out,
-        shutdown_signal(),
+        stop,
     )
     .await;
     drop(guard);
     result.map(|_| ())
 }
 
-/// SIGTERM or SIGHUP (the terminal went away). Once a screen listened for them they no longer
-/// end the process by themselves, so every screen loop must listen.
+/// Which signal ended a screen.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ending {
+    /// SIGTERM: stop.
+    Terminate,
+    /// SIGHUP: the terminal went away.
+    Hangup,
+}
+
+/// SIGTERM or SIGHUP, whichever comes first. Once a screen listened for them they no longer
+/// end the process by themselves, so every screen loop must listen. After SIGHUP the standard
+/// streams lead nowhere (`terminal::abandon`).
 #[cfg(unix)]
-pub(crate) async fn shutdown_signal() {
+pub async fn terminal_signal() -> Ending {
     use tokio::signal::unix::{signal, SignalKind};
     let (Ok(mut term), Ok(mut hup)) = (
         signal(SignalKind::terminate()),
@@ -257,14 +283,22 @@ pub(crate) async fn shutdown_signal() {
         return std::future::pending().await;
     };
     tokio::select! {
-        _ = term.recv() => {}
-        _ = hup.recv() => {}
+        _ = term.recv() => Ending::Terminate,
+        _ = hup.recv() => {
+            terminal::abandon();
+            Ending::Hangup
+        }
     }
 }
 
 #[cfg(not(unix))]
+pub async fn terminal_signal() -> Ending {
+    std::future::pending().await
+}
+
+/// SIGTERM or SIGHUP (the terminal went away).
 pub(crate) async fn shutdown_signal() {
-    std::future::pending::<()>().await
+    terminal_signal().await;
 }
 
 /// The loop itself, on any backend and input stream (tests use `TestBackend` and a stream of

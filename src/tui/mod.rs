@@ -36,7 +36,10 @@ pub mod view;
 pub mod test_support;
 
 pub use action::Action;
-pub use app::{run, run_with, AppOptions, EventFeed, FeedMsg, Outbox, StateFeed, WatchFeed};
+pub use app::{
+    run, run_until, run_with, terminal_signal, AppOptions, Ending, EventFeed, FeedMsg, Outbox,
+    StateFeed, WatchFeed,
+};
 pub use keymap::{Key, Keymap, Mode};
 pub use problem::{LoadProblem, Loaded};
 pub use theme::Theme;

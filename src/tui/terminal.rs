@@ -59,6 +59,32 @@ pub fn restore() -> io::Result<()> {
     raw
 }
 
+/// The terminal went away (SIGHUP): standard input, output and error are pointed at
+/// /dev/null, so what is still written (the restore, ratatui's own cursor message, a last
+/// word on stderr) goes nowhere instead of failing, and a failed `eprintln!` cannot panic
+/// the process that may go on without a screen.
+#[cfg(unix)]
+pub fn abandon() {
+    use std::os::fd::AsRawFd;
+    let Ok(null) = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/null")
+    else {
+        return;
+    };
+    for fd in 0..=2 {
+        // SAFETY: dup2 onto the standard descriptors only swaps what they refer to; every
+        // handle to them stays valid.
+        unsafe {
+            libc::dup2(null.as_raw_fd(), fd);
+        }
+    }
+}
+
+#[cfg(not(unix))]
+pub fn abandon() {}
+
 /// A panic restores the terminal first, so its message is readable and the shell usable.
 pub fn install_panic_hook() {
     HOOK.call_once(|| {

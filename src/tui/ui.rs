@@ -250,7 +250,10 @@ impl Ui {
         }
         match action {
             Action::Quit => {
-                let working = state.status == RunStatus::Running && state.active_tasks() > 0;
+                // An attached screen leaves the run going: nothing to confirm.
+                let working = !self.view.attached
+                    && state.status == RunStatus::Running
+                    && state.active_tasks() > 0;
                 if working {
                     self.open(Layer::Confirm(ConfirmDialog::new(Ask::Quit)))
                 } else {

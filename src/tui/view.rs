@@ -173,6 +173,8 @@ pub struct ViewState {
     pub flash: Option<String>,
     /// Where a replay stands; `None` for a live run.
     pub replay: Option<ReplayStatus>,
+    /// The live run belongs to another process (`conclave attach`): quitting leaves it going.
+    pub attached: bool,
 }
 
 impl ViewState {

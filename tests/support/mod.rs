@@ -8,6 +8,7 @@
 pub mod engine;
 pub mod repo;
 pub mod runs;
+pub mod served;
 pub mod tmux;
 
 pub mod gemini_rules;

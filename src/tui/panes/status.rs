@@ -148,6 +148,10 @@ impl StatusBar {
         if view.replay.is_some() {
             facts.push("replay".into());
         }
+        if view.attached {
+            // Another process runs it: quitting this screen leaves it going.
+            facts.push("attached".into());
+        }
         match state.status {
             RunStatus::Empty | RunStatus::Running => {}
             s => facts.push(s.name().into()),
