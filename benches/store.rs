@@ -5,9 +5,9 @@
 //!   directly the same way (what the engine did before the thread);
 //! - reducer: folding a synthetic 1M-event run (events/s).
 
+use conclave::engine::run_log::RunLog;
 use conclave::model::synthetic::realistic_run;
 use conclave::model::{fold, RunId};
-use conclave::engine::run_log::RunLog;
 use conclave::store::Store;
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 

@@ -125,3 +125,57 @@ fn sigkill_at_random_moments_loses_nothing_acknowledged() {
         "the child wrote too little to mean anything"
     );
 }
+
+/// Issue 14: a run killed (SIGKILL) right after it printed its first event, its id: the run
+/// is listed as interrupted, `resume` takes it to its end, and no branch or worktree exists
+/// that does not belong to it.
+#[test]
+fn a_run_killed_right_after_its_id_is_printed_resumes_and_leaves_nothing_stray() {
+    let w = support::served::demo();
+    let out = w.dir.path().join("first.jsonl");
+    let (mut child, run) = w.start_waiting(&out);
+    // SAFETY: kill(2) on our own child's pid.
+    unsafe { libc::kill(child.id() as i32, libc::SIGKILL) };
+    let _ = child.wait();
+
+    let listed = w.conclave().args(["runs", "--json"]).output().unwrap();
+    assert!(listed.status.success());
+    let rows: Vec<serde_json::Value> = serde_json::from_slice(&listed.stdout).unwrap();
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0]["id"], run.as_str());
+    assert_eq!(rows[0]["status"], "interrupted");
+
+    let repo = git2::Repository::open(&w.repo).unwrap();
+    let ours = format!("conclave/{run}/");
+    for b in repo.branches(Some(git2::BranchType::Local)).unwrap() {
+        let name = b.unwrap().0.name().unwrap().unwrap().to_string();
+        assert!(
+            name == "main" || name.starts_with(&ours),
+            "a branch nobody lists: {name}"
+        );
+    }
+    for wt in repo.worktrees().unwrap().iter().flatten() {
+        assert!(
+            wt.starts_with(&format!("conclave-{run}")),
+            "a stray worktree: {wt}"
+        );
+    }
+
+    let resumed = w
+        .conclave()
+        .args(["resume", &run, "--headless", "--on-approval", "approve"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        resumed.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&resumed.stderr)
+    );
+    let last = String::from_utf8_lossy(&resumed.stdout)
+        .lines()
+        .last()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .unwrap();
+    assert_eq!(last["kind"], "RunFinished", "{last}");
+}

@@ -233,6 +233,54 @@ fn a_headless_run_is_attached_and_approved_from_another_terminal() {
     );
     must(t.wait_for("L1 Assisted", 5), "the run's level");
     must(t.wait_for(" · attached · ", 5), "the status bar saying so");
+
+    // Meanwhile the store serves everyone: a second run in another repository is live at the
+    // same time, `runs` lists both as running, and export works for a past run and for the
+    // live one (asked of its process).
+    let (past, past_events) = support::runs::write_run(&w.data, 30, 5);
+    let repo2 = w.another_repo("calc2");
+    let (mut second, run2) = w.start_waiting_in(&repo2, &w.dir.path().join("second.jsonl"));
+    w.wait_served(&run2);
+    let listed = w.conclave().args(["runs", "--json"]).output().unwrap();
+    assert!(
+        listed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&listed.stderr)
+    );
+    let rows: Vec<serde_json::Value> = serde_json::from_slice(&listed.stdout).unwrap();
+    for id in [&run, &run2] {
+        let row = rows
+            .iter()
+            .find(|r| r["id"] == id.as_str())
+            .expect("listed");
+        assert_eq!(row["status"], "running", "{row}");
+        assert_eq!(row["live"], true, "{row}");
+    }
+    let exported = w
+        .conclave()
+        .args(["export", &past.to_string()])
+        .output()
+        .unwrap();
+    assert!(exported.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&exported.stdout).lines().count(),
+        past_events.len() + 1
+    );
+    let exported = w.conclave().args(["export", &run2]).output().unwrap();
+    assert!(
+        exported.status.success(),
+        "{}",
+        String::from_utf8_lossy(&exported.stderr)
+    );
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&exported.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines[0]["run"], run2.as_str());
+    assert_eq!(lines[1]["kind"], "RunStarted");
+    let _ = second.kill();
+    let _ = second.wait();
+
     t.keys(&["a"]);
     must(
         t.wait_for("✓ plan", 10),

@@ -2,8 +2,25 @@
 
 use super::args::{ExportArgs, ImportArgs, ReplayArgs};
 use super::{now_ms, Context, Failure, Outcome};
-use crate::store::{export_run, import_file};
+use crate::model::{Event, RunId};
+use crate::store::{export_events, export_run, import_file, Store};
 use std::io::Write;
+
+/// A run another process runs now: its events, asked of that process over its socket (its
+/// database is that process's while it runs). `None` when the store has it all.
+fn live_events(ctx: &Context, store: &Store, run: RunId) -> Result<Option<Vec<Event>>, Failure> {
+    if store.live_elsewhere(run).is_none() {
+        return Ok(None);
+    }
+    match crate::service::fetch_events(&ctx.paths.data_dir, run) {
+        Ok(events) => Ok(Some(events)),
+        // It ended between the two questions: the store has it all now.
+        Err(crate::service::ServiceError::NotLive(_)) => Ok(None),
+        Err(e) => Err(Failure::failed(format!(
+            "run {run} is live in another process, which did not answer: {e}"
+        ))),
+    }
+}
 
 pub fn replay(ctx: &Context, a: &ReplayArgs) -> Outcome {
     if !(a.speed > 0.0 && a.speed.is_finite()) {
@@ -15,6 +32,12 @@ pub fn replay(ctx: &Context, a: &ReplayArgs) -> Outcome {
     let store = ctx.open_store()?;
     let run = store.resolve(&a.run)?;
     if !a.headless {
+        if let Some(pid) = store.live_elsewhere(run) {
+            return Err(Failure::usage(format!(
+                "run {run} is live in process {pid}; `conclave attach {}` watches it as it goes, and it can be replayed once it has ended",
+                run.short()
+            )));
+        }
         super::screen::needs_terminal("the replay screen")?;
         let config = ctx.load_config()?.config;
         let rt = tokio::runtime::Builder::new_multi_thread()
@@ -31,7 +54,14 @@ pub fn replay(ctx: &Context, a: &ReplayArgs) -> Outcome {
         });
     }
     // Canonical (sorted keys), so the bytes equal the live run's and an import's elsewhere.
-    let state = store.state_at(run, None)?;
+    let state = match live_events(ctx, &store, run)? {
+        Some(events) => {
+            let mut s = crate::model::fold(&events);
+            s.rebuild_index();
+            s
+        }
+        None => store.state_at(run, None)?,
+    };
     let json = crate::model::canonical_json(&state).map_err(|e| Failure::failed(e.to_string()))?;
     println!("{json}");
     Ok(0)
@@ -40,8 +70,13 @@ pub fn replay(ctx: &Context, a: &ReplayArgs) -> Outcome {
 pub fn export(ctx: &Context, a: &ExportArgs) -> Outcome {
     let store = ctx.open_store()?;
     let run = store.resolve(&a.run)?;
+    let live = live_events(ctx, &store, run)?;
     if a.cassette {
-        let turns = crate::providers::cassette_from_events(&store.all_events(run)?);
+        let events = match live {
+            Some(events) => events,
+            None => store.all_events(run)?,
+        };
+        let turns = crate::providers::cassette_from_events(&events);
         let text = crate::providers::cassette_to_jsonl(&turns);
         return write_out(
             a.output.as_deref(),
@@ -52,10 +87,13 @@ pub fn export(ctx: &Context, a: &ExportArgs) -> Outcome {
     let Some(path) = &a.output else {
         let stdout = std::io::stdout();
         let mut out = std::io::BufWriter::new(stdout.lock());
-        export_run(&store, run, now_ms(), &mut out)?;
+        match &live {
+            Some(events) => export_events(run, events, now_ms(), &mut out)?,
+            None => export_run(&store, run, now_ms(), &mut out)?,
+        };
         return Ok(0);
     };
-    let n = export_to(&store, run, path)?;
+    let n = export_to(&store, run, path, live.as_deref())?;
     eprintln!("exported run {run} ({n} events) to {}", path.display());
     Ok(0)
 }
@@ -66,6 +104,7 @@ pub fn export_to(
     store: &crate::store::Store,
     run: crate::model::RunId,
     path: &std::path::Path,
+    live: Option<&[Event]>,
 ) -> Result<u64, Failure> {
     let dir = path
         .parent()
@@ -75,7 +114,10 @@ pub fn export_to(
     let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(io)?;
     let n = {
         let mut out = std::io::BufWriter::new(tmp.as_file_mut());
-        let n = export_run(store, run, now_ms(), &mut out)?;
+        let n = match live {
+            Some(events) => export_events(run, events, now_ms(), &mut out)?,
+            None => export_run(store, run, now_ms(), &mut out)?,
+        };
         out.flush().map_err(io)?;
         n
     };

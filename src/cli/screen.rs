@@ -271,7 +271,7 @@ pub fn home(ctx: &Context, all: bool) -> Outcome {
                 } else {
                     cwd.join(path)
                 };
-                note = match super::history::export_to(&store, run, &path) {
+                note = match super::history::export_to(&store, run, &path, None) {
                     Ok(n) => format!(
                         "{n} events of {} written to {}",
                         run.short(),

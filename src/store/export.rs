@@ -27,6 +27,36 @@ pub struct ExportHeader {
     pub conclave: String,
 }
 
+/// Writes events someone else read (a live run's, from the process running it) as an export:
+/// the same header and one event per line; returns how many were written.
+pub fn export_events(
+    run: RunId,
+    events: &[Event],
+    now_ms: u64,
+    out: &mut dyn Write,
+) -> Result<u64> {
+    let header = ExportHeader {
+        format: EXPORT_FORMAT.into(),
+        version: EXPORT_VERSION,
+        run,
+        events: events.len() as u64,
+        exported_at_ms: now_ms,
+        conclave: env!("CARGO_PKG_VERSION").into(),
+    };
+    let io = |e: std::io::Error| StoreError::Io {
+        path: "export output".into(),
+        source: e,
+    };
+    let line = serde_json::to_string(&header).map_err(|e| StoreError::Import(e.to_string()))?;
+    writeln!(out, "{line}").map_err(io)?;
+    for e in events {
+        let line = serde_json::to_string(e).map_err(|e| StoreError::Import(e.to_string()))?;
+        writeln!(out, "{line}").map_err(io)?;
+    }
+    out.flush().map_err(io)?;
+    Ok(events.len() as u64)
+}
+
 /// Writes the run to `out`; returns how many events were written.
 pub fn export_run(store: &Store, run: RunId, now_ms: u64, out: &mut dyn Write) -> Result<u64> {
     let db = store.run_db(run)?;

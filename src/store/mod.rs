@@ -24,7 +24,9 @@ mod salvage;
 mod summary;
 mod writer;
 
-pub use export::{export_run, import_file, ExportHeader, EXPORT_FORMAT, EXPORT_VERSION};
+pub use export::{
+    export_events, export_run, import_file, ExportHeader, EXPORT_FORMAT, EXPORT_VERSION,
+};
 pub use memory::Memory;
 pub use reader::EventHead;
 pub use salvage::{Repaired, RunHealth};

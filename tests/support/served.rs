@@ -67,12 +67,21 @@ pub fn demo() -> Demo {
 impl Demo {
     /// The binary on this data dir, config and repo.
     pub fn conclave(&self) -> Command {
+        self.conclave_in(&self.repo)
+    }
+
+    /// The binary on this data dir and config, on another repository.
+    pub fn conclave_in(&self, repo: &Path) -> Command {
         let mut c = super::runs::conclave(&self.data);
-        c.arg("--config")
-            .arg(&self.config)
-            .arg("--repo")
-            .arg(&self.repo);
+        c.arg("--config").arg(&self.config).arg("--repo").arg(repo);
         c
+    }
+
+    /// A second copy of the sample repo beside the first (same data dir, same config).
+    pub fn another_repo(&self, name: &str) -> PathBuf {
+        let repo = self.dir.path().join(name);
+        conclave::demo::sample::create(&repo).expect("sample repo");
+        repo
     }
 
     /// The same as a shell command line (for a tmux pane), with `args` after it.
@@ -91,8 +100,13 @@ impl Demo {
     /// `conclave run --headless --on-approval wait --level 1` on the demo's goal, its stdout
     /// written to `out`; returns the child and the run's id (from its first event).
     pub fn start_waiting(&self, out: &Path) -> (Child, String) {
+        self.start_waiting_in(&self.repo, out)
+    }
+
+    /// `start_waiting` on another repository.
+    pub fn start_waiting_in(&self, repo: &Path, out: &Path) -> (Child, String) {
         let mut child = self
-            .conclave()
+            .conclave_in(repo)
             .args(["run", "--headless", "--on-approval", "wait", "--level", "1"])
             .arg(conclave::demo::GOAL)
             .stdout(Stdio::piped())
