@@ -241,7 +241,11 @@ fn a_headless_run_is_attached_and_approved_from_another_terminal() {
     let repo2 = w.another_repo("calc2");
     let (mut second, run2) = w.start_waiting_in(&repo2, &w.dir.path().join("second.jsonl"));
     w.wait_served(&run2);
-    let listed = w.conclave().args(["runs", "--json"]).output().unwrap();
+    // (No --repo: every repository's runs.)
+    let listed = support::runs::conclave(&w.data)
+        .args(["runs", "--json"])
+        .output()
+        .unwrap();
     assert!(
         listed.status.success(),
         "{}",
@@ -252,7 +256,7 @@ fn a_headless_run_is_attached_and_approved_from_another_terminal() {
         let row = rows
             .iter()
             .find(|r| r["id"] == id.as_str())
-            .expect("listed");
+            .unwrap_or_else(|| panic!("{id} not listed: {rows:?}"));
         assert_eq!(row["status"], "running", "{row}");
         assert_eq!(row["live"], true, "{row}");
     }
