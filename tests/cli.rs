@@ -286,3 +286,22 @@ fn a_damaged_run_is_named_costs_only_itself_and_doctor_repair_salvages_it() {
 
 #[path = "cli/service.rs"]
 mod service;
+
+#[test]
+fn retry_is_only_for_a_failed_run_and_says_what_to_do_otherwise() {
+    let dir = tempfile::tempdir().unwrap();
+    let (run, _) = write_run(dir.path(), 40, 3);
+    let out = conclave(dir.path())
+        .args(["resume", &run.to_string(), "--retry", "--headless"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("has not failed") || err.contains("only a failed run can be retried"),
+        "{err}"
+    );
+    // Nothing was appended.
+    let store = conclave::store::Store::open(dir.path()).unwrap();
+    assert_eq!(store.event_count(run).unwrap(), 40);
+}

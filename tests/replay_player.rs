@@ -2,10 +2,10 @@
 //! decisions, play at any speed, instant), the state on screen is the fold of exactly the
 //! events before the position it shows; a fork request comes back with the event shown.
 
+use conclave::model::replay::{ReplayControl, ReplayStatus, Speed};
 use conclave::model::{apply, fold, AutonomyLevel, Event, RunId, RunState};
 use conclave::replay::{ForkRequest, Player};
 use conclave::store::Store;
-use conclave::tui::replay::{ReplayControl, ReplayStatus, Speed};
 use conclave::tui::FeedMsg;
 use std::time::Duration;
 use tokio::sync::mpsc;

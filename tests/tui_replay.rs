@@ -2,8 +2,8 @@
 //! do nothing, a fork asks first (with its level), the timeline takes clicks and drags, and
 //! the whole screen with its timeline is snapshot at both sizes.
 
+use conclave::model::replay::{MarkKind, ReplayControl, ReplayStatus, Speed};
 use conclave::model::{AutonomyLevel, RunState};
-use conclave::tui::replay::{MarkKind, ReplayControl, ReplayStatus, Speed};
 use conclave::tui::test_support::*;
 use conclave::tui::*;
 use crossterm::event::{KeyModifiers, MouseButton, MouseEvent, MouseEventKind};

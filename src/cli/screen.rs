@@ -4,10 +4,10 @@
 use super::{Context, Failure, Outcome};
 use crate::config::Config;
 use crate::engine::RunHandle;
+use crate::model::replay::{ReplayControl, Speed};
 use crate::model::{Event, RunId, RunState};
 use crate::replay::{ForkRequest, Player};
 use crate::store::Store;
-use crate::tui::replay::{ReplayControl, Speed};
 use crate::tui::{self, AppOptions, Ending, EventFeed, FeedMsg, Outbox};
 use std::io::IsTerminal;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -49,25 +49,10 @@ pub async fn live(
     config: &Config,
     store: &Store,
     mut handle: RunHandle,
-    mut events: mpsc::UnboundedReceiver<Event>,
+    events: mpsc::UnboundedReceiver<Event>,
     initial: RunState,
 ) -> Outcome {
     let service = super::live::serve(ctx, store, &handle, false);
-    let (tx, rx) = mpsc::channel::<FeedMsg>(1024);
-    // Events already in `initial` (a resumed or forked run's log) are not applied twice.
-    let start = initial.next_seq;
-    tokio::spawn(async move {
-        while let Some(e) = events.recv().await {
-            let mut batch = vec![e];
-            while let Ok(more) = events.try_recv() {
-                batch.push(more);
-            }
-            batch.retain(|e| e.seq >= start);
-            if tx.send(FeedMsg::Events(batch)).await.is_err() {
-                return;
-            }
-        }
-    });
     let hangup = Arc::new(AtomicBool::new(false));
     let heard = hangup.clone();
     let stop = async move {
@@ -76,7 +61,7 @@ pub async fn live(
         }
     };
     let result = tui::run_until(
-        EventFeed::new(rx, initial),
+        EventFeed::of_log(events, initial),
         Outbox::live(handle.commands.clone()),
         options(ctx, config),
         stop,

@@ -11,6 +11,7 @@ pub mod kpi;
 pub mod level;
 pub mod plan;
 pub mod reducer;
+pub mod replay;
 pub mod rule;
 pub mod sink;
 pub mod state;

@@ -175,3 +175,74 @@ fn a_replan_drops_only_tasks_that_never_started() {
     assert_eq!(s.count(TaskStatus::Running), 1);
     assert_eq!(s.task("d").unwrap().title, "d");
 }
+
+#[test]
+fn a_retried_run_runs_again_with_its_failed_tasks_pending_and_nothing_else_changed() {
+    let run = run_id();
+    let mk = |seq, kind| Event {
+        run,
+        seq,
+        at_ms: seq,
+        kind,
+    };
+    let task = |id: &str| PlannedTask {
+        id: id.to_string(),
+        title: id.to_string(),
+        description: String::new(),
+        kind: TaskKind::Feature,
+        deps: vec![],
+        priority: 1,
+        estimate_min: None,
+        risk: None,
+    };
+    let status = |task: &str, status| EventKind::TaskStatus {
+        task: task.into(),
+        status,
+    };
+    let log = vec![
+        mk(
+            0,
+            EventKind::PlanProposed {
+                agent: "strategist".into(),
+                tasks: vec![task("a"), task("b")],
+            },
+        ),
+        mk(1, status("a", TaskStatus::Running)),
+        mk(2, status("a", TaskStatus::Done)),
+        mk(3, status("b", TaskStatus::Running)),
+        mk(4, status("b", TaskStatus::Failed)),
+        mk(
+            5,
+            EventKind::RunFinished {
+                status: RunOutcome::Failed,
+            },
+        ),
+    ];
+    let failed = fold(&log);
+    assert_eq!(failed.status, RunStatus::Failed);
+    let mut retried_log = log.clone();
+    retried_log.push(mk(
+        6,
+        EventKind::RunRetried {
+            tasks: vec!["b".into(), "a".into()],
+            config: None,
+        },
+    ));
+    let s = fold(&retried_log);
+    assert_eq!(s.status, RunStatus::Running);
+    assert_eq!(s.finished_at_ms, None);
+    // Only the failed task goes back; the done one stays done.
+    assert_eq!(s.task("a").unwrap().status, TaskStatus::Done);
+    assert_eq!(s.task("b").unwrap().status, TaskStatus::Pending);
+    assert_eq!(s.count(TaskStatus::Failed), 0);
+    assert_eq!(
+        s.kpi_counters.ended_tasks,
+        failed.kpi_counters.ended_tasks - 1
+    );
+    // Its attempts are kept: the next one is attempt 2.
+    assert_eq!(s.task("b").unwrap().attempts, 1);
+    assert_eq!(
+        serde_json::to_value(&through_snapshot(&s)).unwrap(),
+        serde_json::to_value(&s).unwrap()
+    );
+}

@@ -4,9 +4,9 @@
 //! Owns reading them from the store by kind name only (no full decode) and finding the next
 //! or previous one from a position, with or without the full index. Must not write anything.
 
+use crate::model::replay::MarkKind;
 use crate::model::RunId;
 use crate::store::{EventHead, Store};
-use crate::tui::replay::MarkKind;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 /// The mark an event kind makes on the timeline, if it is a decision point

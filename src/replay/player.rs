@@ -8,9 +8,9 @@
 //! reads wherever it lands. Must not write to the store: a fork is handed back to the caller.
 
 use super::marks;
+use crate::model::replay::{ReplayControl, ReplayStatus, Speed};
 use crate::model::{AutonomyLevel, Event, RunId};
 use crate::store::Store;
-use crate::tui::replay::{ReplayControl, ReplayStatus, Speed};
 use crate::tui::FeedMsg;
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};

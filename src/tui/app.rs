@@ -8,10 +8,10 @@
 use super::highlight;
 use super::keymap::Keymap;
 use super::problem::LoadProblem;
-use super::replay::{ReplayControl, ReplayStatus};
 use super::terminal;
 use super::theme::Theme;
 use super::ui::{Effect, Ui};
+use crate::model::replay::{ReplayControl, ReplayStatus};
 use crate::model::{apply, Command, Event, RunState};
 use crossterm::event::{Event as TermEvent, EventStream, MouseEventKind};
 use futures::{Stream, StreamExt};
@@ -63,15 +63,48 @@ const BATCH: usize = 4096;
 
 /// Folds events into its own `RunState` with `model::apply`.
 pub struct EventFeed {
-    rx: mpsc::Receiver<FeedMsg>,
+    rx: Source,
     state: RunState,
     replay: Option<ReplayStatus>,
+}
+
+/// Where a feed's messages come from: a player or a socket (messages), or the run's own log
+/// (its events, subscribed to directly: no task in between).
+enum Source {
+    Messages(mpsc::Receiver<FeedMsg>),
+    Log(mpsc::UnboundedReceiver<crate::model::Event>),
+}
+
+impl Source {
+    async fn recv(&mut self) -> Option<FeedMsg> {
+        match self {
+            Source::Messages(rx) => rx.recv().await,
+            Source::Log(rx) => rx.recv().await.map(|e| FeedMsg::Event(Box::new(e))),
+        }
+    }
+
+    fn try_recv(&mut self) -> Option<FeedMsg> {
+        match self {
+            Source::Messages(rx) => rx.try_recv().ok(),
+            Source::Log(rx) => rx.try_recv().ok().map(|e| FeedMsg::Event(Box::new(e))),
+        }
+    }
 }
 
 impl EventFeed {
     pub fn new(rx: mpsc::Receiver<FeedMsg>, initial: RunState) -> Self {
         EventFeed {
-            rx,
+            rx: Source::Messages(rx),
+            state: initial,
+            replay: None,
+        }
+    }
+
+    /// The feed of a run this process drives: its log's events, those already folded into
+    /// `initial` (a resumed or forked run's) skipped.
+    pub fn of_log(events: mpsc::UnboundedReceiver<crate::model::Event>, initial: RunState) -> Self {
+        EventFeed {
+            rx: Source::Log(events),
             state: initial,
             replay: None,
         }
@@ -84,6 +117,8 @@ impl EventFeed {
 
     fn take(&mut self, m: FeedMsg) -> Change {
         match m {
+            // An event already folded in (the state a resumed run's screen starts from).
+            FeedMsg::Event(e) if e.seq < self.state.next_seq => return Change::Updated,
             FeedMsg::Event(e) => apply(&mut self.state, &e),
             FeedMsg::Events(v) => v.iter().for_each(|e| apply(&mut self.state, e)),
             FeedMsg::Reset(s) => {
@@ -105,12 +140,12 @@ impl StateFeed for EventFeed {
         // Everything already queued goes into the same frame.
         for _ in 0..BATCH {
             match self.rx.try_recv() {
-                Ok(m) => {
+                Some(m) => {
                     if self.take(m) == Change::Reset {
                         change = Change::Reset;
                     }
                 }
-                Err(_) => break,
+                None => break,
             }
         }
         change

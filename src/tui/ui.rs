@@ -15,10 +15,10 @@ use super::overlays::{
 use super::panes::timeline::Timeline;
 use super::panes::Panes;
 use super::problem::LoadProblem;
-use super::replay::{ReplayControl, ReplayStatus};
 use super::screen::Screen;
 use super::theme::Theme;
 use super::view::{PaneId, ViewState};
+use crate::model::replay::{ReplayControl, ReplayStatus};
 use crate::model::{ApprovalWhat, AutonomyLevel, Command, RuleEffect, RunState, RunStatus};
 use crossterm::event::{KeyEvent, MouseButton, MouseEvent, MouseEventKind};
 use ratatui::buffer::Buffer;

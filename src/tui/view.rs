@@ -8,7 +8,7 @@
 
 use super::keymap::Mode;
 use super::overlays::Layer;
-use super::replay::ReplayStatus;
+use crate::model::replay::ReplayStatus;
 use crate::model::{ApprovalState, ApprovalWhat, DiffState, RunState, TaskState};
 use std::collections::{BTreeSet, HashMap, HashSet};
 

@@ -6,10 +6,10 @@
 //! actions in `ui` do.
 
 use super::{dialog_box, key_hints, put_wrapped, LayerCtx, LayerOutcome};
+use crate::model::replay::ReplayControl;
 use crate::model::{AutonomyLevel, Command};
 use crate::tui::action::Action;
 use crate::tui::keymap::Mode;
-use crate::tui::replay::ReplayControl;
 use crate::tui::ui::Effect;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;

@@ -57,7 +57,7 @@ pub struct LayerCtx<'a> {
     pub keymap: &'a Keymap,
     pub theme: &'a Theme,
     pub focus: PaneId,
-    pub replay: Option<&'a crate::tui::replay::ReplayStatus>,
+    pub replay: Option<&'a crate::model::replay::ReplayStatus>,
 }
 
 impl Layer {

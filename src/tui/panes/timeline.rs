@@ -5,7 +5,7 @@
 //! position, and its drawing. Must not move the replay: clicks become `ReplayControl::Seek`
 //! in `ui`.
 
-use crate::tui::replay::{MarkKind, ReplayStatus};
+use crate::model::replay::{MarkKind, ReplayStatus};
 use crate::tui::text::{paint, put};
 use crate::tui::theme::Theme;
 use crate::util::format_duration_ms;
