@@ -242,7 +242,7 @@ fn a_retried_run_runs_again_with_its_failed_tasks_pending_and_nothing_else_chang
     // Its attempts are kept: the next one is attempt 2.
     assert_eq!(s.task("b").unwrap().attempts, 1);
     assert_eq!(
-        serde_json::to_value(&through_snapshot(&s)).unwrap(),
+        serde_json::to_value(through_snapshot(&s)).unwrap(),
         serde_json::to_value(&s).unwrap()
     );
 }

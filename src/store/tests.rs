@@ -26,7 +26,10 @@ fn write_run(s: &Store, n: u64) -> (RunId, Vec<Event>) {
 /// Every tree's name and contents, to prove a failed operation changed nothing.
 type TreeDump = Vec<(Vec<u8>, Vec<u8>)>;
 
-fn fingerprint(s: &Store) -> Vec<(String, Option<Vec<u8>>, Vec<(Vec<u8>, TreeDump)>)> {
+/// One run directory: its name, its index row, and every tree of its database.
+type RunDump = (String, Option<Vec<u8>>, Vec<(Vec<u8>, TreeDump)>);
+
+fn fingerprint(s: &Store) -> Vec<RunDump> {
     let mut dirs: Vec<String> = std::fs::read_dir(s.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
