@@ -27,6 +27,27 @@ pub struct ExportHeader {
     pub conclave: String,
 }
 
+fn output_failed(e: std::io::Error) -> StoreError {
+    StoreError::Io {
+        path: "export output".into(),
+        source: e,
+    }
+}
+
+/// The header line of an export of `events` events of `run`.
+fn write_header(run: RunId, events: u64, now_ms: u64, out: &mut dyn Write) -> Result<()> {
+    let header = ExportHeader {
+        format: EXPORT_FORMAT.into(),
+        version: EXPORT_VERSION,
+        run,
+        events,
+        exported_at_ms: now_ms,
+        conclave: env!("CARGO_PKG_VERSION").into(),
+    };
+    let line = serde_json::to_string(&header).map_err(|e| StoreError::Import(e.to_string()))?;
+    writeln!(out, "{line}").map_err(output_failed)
+}
+
 /// Writes events someone else read (a live run's, from the process running it) as an export:
 /// the same header and one event per line; returns how many were written.
 pub fn export_events(
@@ -35,25 +56,12 @@ pub fn export_events(
     now_ms: u64,
     out: &mut dyn Write,
 ) -> Result<u64> {
-    let header = ExportHeader {
-        format: EXPORT_FORMAT.into(),
-        version: EXPORT_VERSION,
-        run,
-        events: events.len() as u64,
-        exported_at_ms: now_ms,
-        conclave: env!("CARGO_PKG_VERSION").into(),
-    };
-    let io = |e: std::io::Error| StoreError::Io {
-        path: "export output".into(),
-        source: e,
-    };
-    let line = serde_json::to_string(&header).map_err(|e| StoreError::Import(e.to_string()))?;
-    writeln!(out, "{line}").map_err(io)?;
+    write_header(run, events.len() as u64, now_ms, out)?;
     for e in events {
         let line = serde_json::to_string(e).map_err(|e| StoreError::Import(e.to_string()))?;
-        writeln!(out, "{line}").map_err(io)?;
+        writeln!(out, "{line}").map_err(output_failed)?;
     }
-    out.flush().map_err(io)?;
+    out.flush().map_err(output_failed)?;
     Ok(events.len() as u64)
 }
 
@@ -61,20 +69,8 @@ pub fn export_events(
 pub fn export_run(store: &Store, run: RunId, now_ms: u64, out: &mut dyn Write) -> Result<u64> {
     let db = store.run_db(run)?;
     let count = db.event_count()?;
-    let header = ExportHeader {
-        format: EXPORT_FORMAT.into(),
-        version: EXPORT_VERSION,
-        run,
-        events: count,
-        exported_at_ms: now_ms,
-        conclave: env!("CARGO_PKG_VERSION").into(),
-    };
-    let io = |e: std::io::Error| StoreError::Io {
-        path: "export output".into(),
-        source: e,
-    };
-    let line = serde_json::to_string(&header).map_err(|e| StoreError::Import(e.to_string()))?;
-    writeln!(out, "{line}").map_err(io)?;
+    write_header(run, count, now_ms, out)?;
+    let io = output_failed;
     let mut written = 0;
     for kv in db.log.range(super::seq_key(0)..super::seq_key(count)) {
         let (_, v) = kv?;
