@@ -331,10 +331,9 @@ fn a_real_logs_writes_are_timed_and_served() {
     log.flush().unwrap();
     let body = scrape(&url);
     let m = samples(&body);
-    assert_eq!(
-        m["conclave_store_write_duration_seconds_count{op=\"append\"}"],
-        n as f64
-    );
+    // The writer thread writes what queued meanwhile as one batch: one timing per batch.
+    let appends = m["conclave_store_write_duration_seconds_count{op=\"append\"}"];
+    assert!((1.0..=n as f64).contains(&appends), "{appends} of {n}");
     assert_eq!(
         m["conclave_store_write_duration_seconds_count{op=\"flush\"}"],
         1.0
