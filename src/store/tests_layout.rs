@@ -195,11 +195,18 @@ fn a_truncated_log_loses_only_its_run_and_repair_keeps_the_prefix() {
     assert!(!reason.is_empty());
 
     let repaired = s.repair(damaged).unwrap();
-    assert!(repaired.kept > 0, "{repaired:?}");
     assert!(repaired.kept < events.len() as u64, "{repaired:?}");
     assert_eq!(repaired.expected, Some(events.len() as u64));
     assert!(repaired.moved_to.exists());
+    // Where sled put the first events in its file depends on its flusher's timing, so the
+    // cut may or may not have taken event 0 with it; either way what is kept is exactly the
+    // original's first events, and a run nothing could be read of is no longer listed.
     let kept = repaired.kept as usize;
+    if kept == 0 {
+        assert!(!s.has_run(damaged).unwrap());
+        assert_eq!(s.run_ids().unwrap(), vec![whole]);
+        return;
+    }
     assert_eq!(s.all_events(damaged).unwrap(), events[..kept].to_vec());
     let mut want = fold(&events[..kept]);
     want.rebuild_index();
