@@ -25,6 +25,13 @@ fn fresh_db() -> (tempfile::TempDir, sled::Db) {
     (dir, db)
 }
 
+/// An empty store in a new temp dir (the event log's setup).
+fn fresh_store() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    (dir, store)
+}
+
 fn append(c: &mut Criterion) {
     let run = RunId::new_at(1_700_000_000_000);
     let events = realistic_run(run, APPEND_EVENTS, 1);
@@ -67,11 +74,7 @@ fn append(c: &mut Criterion) {
     });
     g.bench_function("event_log_batch64", |b| {
         b.iter_batched(
-            || {
-                let dir = tempfile::tempdir().unwrap();
-                let store = Store::open(dir.path()).unwrap();
-                (dir, store)
-            },
+            fresh_store,
             |(_dir, store)| {
                 let mut w = store.create_run(run).unwrap();
                 for chunk in events.chunks(BATCH) {
@@ -85,11 +88,7 @@ fn append(c: &mut Criterion) {
     let kinds: Vec<_> = events.iter().map(|e| e.kind.clone()).collect();
     g.bench_function("run_writer_one_by_one", |b| {
         b.iter_batched(
-            || {
-                let dir = tempfile::tempdir().unwrap();
-                let store = Store::open(dir.path()).unwrap();
-                (dir, store)
-            },
+            fresh_store,
             |(_dir, store)| {
                 let mut w = store.create_run(run).unwrap();
                 for k in &kinds {
@@ -102,11 +101,7 @@ fn append(c: &mut Criterion) {
     });
     g.bench_function("run_log_one_by_one", |b| {
         b.iter_batched(
-            || {
-                let dir = tempfile::tempdir().unwrap();
-                let store = Store::open(dir.path()).unwrap();
-                (dir, store)
-            },
+            fresh_store,
             |(_dir, store)| {
                 let log = RunLog::new(store.create_run(run).unwrap());
                 for k in &kinds {
