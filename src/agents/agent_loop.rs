@@ -51,7 +51,30 @@ pub enum AgentEnd {
     Failed {
         error: String,
     },
+    /// Every profile failed with what no retry fixes (a refused or missing key, an unknown
+    /// model): trying the task again cannot help until the person changes something.
+    Unreachable {
+        error: String,
+    },
     Cancelled,
+}
+
+impl std::fmt::Display for AgentEnd {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AgentEnd::Finished { summary } => write!(f, "finished: {summary}"),
+            AgentEnd::Planned { tasks } => write!(f, "planned {} tasks", tasks.len()),
+            AgentEnd::Reviewed { verdict, .. } => f.write_str(match verdict {
+                Verdict::Approve => "it approved",
+                Verdict::RequestChanges => "it asked for changes",
+            }),
+            AgentEnd::TurnLimit => f.write_str("it reached its turn limit"),
+            AgentEnd::TokenBudget => f.write_str("it spent its token budget"),
+            AgentEnd::Failed { error } => write!(f, "it failed: {error}"),
+            AgentEnd::Unreachable { error } => write!(f, "its model cannot be reached: {error}"),
+            AgentEnd::Cancelled => f.write_str("it was cancelled"),
+        }
+    }
 }
 
 fn cap(s: &str, n: usize) -> String {
@@ -236,8 +259,16 @@ impl AgentRun {
                     if let Some(ev) = co.flush() {
                         self.emit(ev);
                     }
-                    return Err(AgentEnd::Failed {
-                        error: e.to_string(),
+                    // The resilient layer already tried every profile; what it could not
+                    // fix by retrying, a new attempt of the task cannot fix either.
+                    return Err(if e.is_retryable() {
+                        AgentEnd::Failed {
+                            error: e.to_string(),
+                        }
+                    } else {
+                        AgentEnd::Unreachable {
+                            error: e.to_string(),
+                        }
                     });
                 }
             };

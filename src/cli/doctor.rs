@@ -198,16 +198,29 @@ fn ping_all(r: &mut Report, c: &crate::config::Config) {
             async move { crate::providers::ping(&settings, &policy).await }
         },
     )));
+    // Profiles no agent uses are checked too, but cannot fail a run: a note, not a FAIL.
+    let used: std::collections::BTreeSet<String> = c
+        .agents
+        .iter()
+        .flat_map(|a| std::iter::once(a.provider.clone()).chain(a.fallback.iter().cloned()))
+        .collect();
     for p in reports {
-        let retried = if p.attempt_errors.is_empty() {
-            String::new()
-        } else {
-            format!(
-                " after {} failed attempt(s): {}",
-                p.attempt_errors.len(),
-                p.attempt_errors.join("; ")
-            )
+        let final_error = p.error.clone().unwrap_or_default();
+        let mut others: Vec<&String> = p
+            .attempt_errors
+            .iter()
+            .filter(|e| **e != final_error)
+            .collect();
+        others.dedup();
+        let retried = match (p.attempt_errors.len(), others.is_empty()) {
+            (0, _) | (1, true) => String::new(),
+            (n, true) if !p.reachable => format!(" (tried {n} times)"),
+            (n, _) => format!(
+                " after {n} failed attempt(s): {}",
+                others.iter().map(|e| e.as_str()).collect::<Vec<_>>().join("; ")
+            ),
         };
+        let who = format!("{} ({}, {})", p.profile, p.kind, p.model);
         if p.reachable {
             let tokens = match (p.input_tokens, p.output_tokens) {
                 (Some(i), Some(o)) => format!("{i} in / {o} out"),
@@ -215,22 +228,18 @@ fn ping_all(r: &mut Report, c: &crate::config::Config) {
             };
             r.ok(
                 "ping",
-                format!(
-                    "{} ({}, {}): {} ms, {tokens}{retried}",
-                    p.profile, p.kind, p.model, p.latency_ms
-                ),
+                format!("{who}: {} ms, {tokens}{retried}", p.latency_ms),
             );
         } else {
-            r.bad(
-                "ping",
-                format!(
-                    "{} ({}, {}): {}{retried}",
-                    p.profile,
-                    p.kind,
-                    p.model,
-                    p.error.unwrap_or_default()
-                ),
-            );
+            let why = p.advice.clone().unwrap_or(final_error);
+            if used.contains(&p.profile) {
+                r.bad("ping", format!("{who}: {why}{retried}"));
+            } else {
+                r.warn(
+                    "ping",
+                    format!("{who}: {why}{retried} — no agent uses this profile"),
+                );
+            }
         }
     }
 }

@@ -237,7 +237,17 @@ pub async fn headless(
     }
     match end {
         Ok(DriveEnd::Finished(RunOutcome::Finished)) => Ok(0),
-        Ok(DriveEnd::Finished(outcome)) => Err(Failure::failed(format!("run {run} ended {outcome:?}").to_lowercase())),
+        Ok(DriveEnd::Finished(outcome)) => {
+            let why = log.with_state(|s| s.failure.clone());
+            let how = match outcome {
+                RunOutcome::Cancelled => "was cancelled",
+                _ => "failed",
+            };
+            Err(Failure::failed(match why {
+                Some(why) => format!("run {run} {how}: {why}"),
+                None => format!("run {run} {how}"),
+            }))
+        }
         Ok(DriveEnd::Interrupted) => match desk.needs_person() {
             Some(n) => Err(Failure {
                 code: 3,

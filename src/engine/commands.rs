@@ -110,6 +110,7 @@ pub async fn serve(ctx: Arc<Ctx>, mut rx: UnboundedReceiver<Command>, paused: wa
                 if !ctx.log.with_state(|s| s.status.is_over()) {
                     ctx.log.emit(EventKind::RunFinished {
                         status: RunOutcome::Cancelled,
+                        reason: None,
                     });
                 }
                 ctx.cancel.cancel();

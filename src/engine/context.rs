@@ -76,6 +76,16 @@ impl Ctx {
         self.config.agent(name)
     }
 
+    /// What keeps `agent` from working, in words, while its last call failed.
+    pub fn problem_of(&self, agent: &str) -> Option<String> {
+        self.log.with_state(|s| {
+            s.agents
+                .iter()
+                .find(|a| a.name == agent)
+                .and_then(|a| a.problem.clone())
+        })
+    }
+
     pub fn first_with_role(&self, role: Role) -> Option<&AgentConfig> {
         self.config.agents.iter().find(|a| a.role == role)
     }

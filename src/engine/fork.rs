@@ -78,6 +78,7 @@ pub fn fork(
     if let Some(l) = changes.level {
         config.run.level = l;
     }
+    super::keys_set(&config)?;
     let run = RunId::new_at(crate::util::now_ms());
     let origin = ForkOrigin {
         run: parent,

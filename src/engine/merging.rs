@@ -194,7 +194,7 @@ async fn resolve(
                 return failed(
                     ctx,
                     task,
-                    format!("the conflict of {task} was not resolved: {other:?}"),
+                    format!("the conflict of {task} was not resolved: {other}"),
                 )
             }
         }

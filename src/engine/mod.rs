@@ -19,6 +19,7 @@ pub mod learning;
 pub mod lessons;
 mod merging;
 pub mod orchestrator;
+mod preflight;
 pub mod policy;
 pub mod router;
 pub mod rules;
@@ -103,6 +104,9 @@ fn clients(
     taken: &sessions::Taken,
 ) -> Result<HashMap<String, ResilientClient>, EngineError> {
     let prices = Arc::new(config.price_table());
+    // One breaker per profile for the whole run: once a profile fails, no agent pays for it
+    // again until a probe finds it back.
+    let breakers = Arc::new(crate::providers::Breakers::default());
     let mut out = HashMap::new();
     for a in &config.agents {
         let mut chain: Vec<Arc<dyn crate::providers::Provider>> = Vec::new();
@@ -127,16 +131,23 @@ fn clients(
             };
             chain.push(p);
         }
-        let client =
-            ResilientClient::new(chain, RetryPolicy::default(), prices.clone()).map_err(|e| {
-                EngineError::Provider {
-                    agent: a.name.clone(),
-                    source: e,
-                }
-            })?;
+        let client = ResilientClient::new(chain, RetryPolicy::default(), prices.clone())
+            .map_err(|e| EngineError::Provider {
+                agent: a.name.clone(),
+                source: e,
+            })?
+            .with_breakers(breakers.clone());
         out.insert(a.name.clone(), client);
     }
     Ok(out)
+}
+
+/// Refuses a run whose agents would fail their first call for want of a key.
+fn keys_set(config: &Config) -> Result<(), EngineError> {
+    match preflight::missing_keys(config) {
+        Some(msg) => Err(EngineError::Setup(msg)),
+        None => Ok(()),
+    }
 }
 
 fn launch(
@@ -255,6 +266,7 @@ pub fn start(
         return Err(EngineError::Setup("no agents are configured".into()));
     }
     sandbox_for(&opts.config)?;
+    keys_set(&opts.config)?;
     let run = RunId::new_at(crate::util::now_ms());
     let rr = RunRepo::inspect(repo, &run.to_string(), &opts.data_dir)?;
     let adaptations = learning::tune(store, &mut opts.config);
@@ -293,6 +305,7 @@ pub fn start(
     if let Err(e) = rr.ensure_integration_branch() {
         log.append(EventKind::RunFinished {
             status: crate::model::RunOutcome::Failed,
+            reason: Some(format!("cannot make the run's integration branch: {e}")),
         })?;
         return Err(e.into());
     }
@@ -389,6 +402,7 @@ fn continue_live(
     }
     // Refused before anything is appended: a run that cannot be confined is not resumed.
     sandbox_for(&opts.config)?;
+    keys_set(&opts.config)?;
     let rr = RunRepo::reopen(
         Path::new(&root),
         &run.to_string(),

@@ -31,8 +31,8 @@ pub async fn drive(ctx: Arc<Ctx>) -> DriveEnd {
         });
     }
     detect_work(&ctx).await;
-    if !plan(&ctx).await {
-        return end(&ctx, RunOutcome::Failed);
+    if let Err(why) = plan(&ctx).await {
+        return end(&ctx, RunOutcome::Failed, Some(why));
     }
     if ctx.cancel.is_cancelled() {
         return stopped(&ctx);
@@ -45,13 +45,36 @@ pub async fn drive(ctx: Arc<Ctx>) -> DriveEnd {
         !s.tasks.is_empty() && s.tasks.iter().all(|t| t.status == TaskStatus::Done)
     });
     if !all_done {
-        return end(&ctx, RunOutcome::Failed);
+        return end(&ctx, RunOutcome::Failed, Some(why_tasks_failed(&ctx)));
     }
     if land(&ctx).await.is_none() {
         return stopped(&ctx);
     }
     super::learning::distill_lessons(&ctx).await;
-    end(&ctx, RunOutcome::Finished)
+    end(&ctx, RunOutcome::Finished, None)
+}
+
+/// The failed tasks, and what keeps an agent from working if something does.
+fn why_tasks_failed(ctx: &Ctx) -> String {
+    ctx.log.with_state(|s| {
+        let failed: Vec<&str> = s
+            .tasks
+            .iter()
+            .filter(|t| t.status != TaskStatus::Done)
+            .map(|t| t.id.as_str())
+            .collect();
+        let mut why = match failed.len() {
+            0 => "no task was planned".to_string(),
+            1 => format!("task {} did not finish", failed[0]),
+            _ => format!("tasks {} did not finish", failed.join(", ")),
+        };
+        for a in &s.agents {
+            if let Some(p) = &a.problem {
+                why.push_str(&format!("; {}: {p}", a.name));
+            }
+        }
+        why
+    })
 }
 
 fn stopped(ctx: &Ctx) -> DriveEnd {
@@ -64,14 +87,17 @@ fn stopped(ctx: &Ctx) -> DriveEnd {
     }
 }
 
-fn end(ctx: &Ctx, outcome: RunOutcome) -> DriveEnd {
-    ctx.log.emit(EventKind::RunFinished { status: outcome });
+fn end(ctx: &Ctx, outcome: RunOutcome, reason: Option<String>) -> DriveEnd {
+    ctx.log.emit(EventKind::RunFinished {
+        status: outcome,
+        reason,
+    });
     let _ = ctx.repo.cleanup();
     DriveEnd::Finished(outcome)
 }
 
-/// The strategist plans until a plan is approved. False when planning cannot succeed.
-async fn plan(ctx: &Arc<Ctx>) -> bool {
+/// The strategist plans until a plan is approved. Why not, when planning cannot succeed.
+async fn plan(ctx: &Arc<Ctx>) -> Result<(), String> {
     let approved_plans = |ctx: &Ctx| {
         ctx.log.with_state(|s| {
             s.approvals.iter().any(|a| {
@@ -83,14 +109,15 @@ async fn plan(ctx: &Arc<Ctx>) -> bool {
         })
     };
     if approved_plans(ctx) {
-        return true;
+        return Ok(());
     }
     let Some(strategist) = ctx
         .first_with_role(Role::Strategist)
         .map(|a| a.name.clone())
     else {
-        return false;
+        return Err("no agent has the strategist role".into());
     };
+    let mut last_end = String::new();
     let dir = match ctx.repo.task_worktree("_strategist") {
         Ok(w) => w.path,
         Err(_) => ctx.repo.root.clone(),
@@ -129,8 +156,19 @@ async fn plan(ctx: &Arc<Ctx>) -> bool {
                     });
                     ids
                 }
-                AgentEnd::Cancelled => return true,
-                _ => continue,
+                AgentEnd::Cancelled => return Ok(()),
+                // A model that cannot be reached will not plan in the next round either.
+                AgentEnd::Unreachable { error } => {
+                    let why = ctx.problem_of(&strategist).unwrap_or(error);
+                    return Err(format!("{strategist} could not plan: {why}"));
+                }
+                other => {
+                    last_end = match (&other, ctx.problem_of(&strategist)) {
+                        (AgentEnd::Failed { .. }, Some(p)) => p,
+                        _ => other.to_string(),
+                    };
+                    continue;
+                }
             }
         };
         let subject = ctx.log.with_state(|s| {
@@ -150,12 +188,15 @@ async fn plan(ctx: &Arc<Ctx>) -> bool {
             facts: ctx.facts(),
         };
         match ctx.desk.ask(req).await {
-            None => return true,
-            Some(v) if v.approved => return true,
-            Some(v) => feedback = vec![format!("A person rejected the plan: {}", v.reason)],
+            None => return Ok(()),
+            Some(v) if v.approved => return Ok(()),
+            Some(v) => {
+                last_end = format!("a person rejected the plan: {}", v.reason);
+                feedback = vec![format!("A person rejected the plan: {}", v.reason)]
+            }
         }
     }
-    false
+    Err(format!("{strategist} made no plan in 3 rounds; the last: {last_end}"))
 }
 
 /// Runs ready tasks, at most `max_parallel` at once, until nothing more can run.

@@ -226,7 +226,10 @@ pub async fn run_task(ctx: Arc<Ctx>, task: String) -> TaskEnd {
                 {
                     AgentEnd::Finished { .. } => {}
                     AgentEnd::Cancelled => return cancelled_or_stopped(&ctx, &task),
-                    other => problem = Some(format!("the implementer did not finish: {other:?}")),
+                    AgentEnd::Unreachable { error } => {
+                        return unreachable(&ctx, &agent, &task, error);
+                    }
+                    other => problem = Some(format!("the implementer did not finish: {other}")),
                 }
             }
             if problem.is_none() && step <= Step::Gates {
@@ -272,11 +275,14 @@ pub async fn run_task(ctx: Arc<Ctx>, task: String) -> TaskEnd {
                     )
                     .await
                     {
-                        None => return TaskEnd::Stopped,
-                        Some(Ok(())) => {}
-                        Some(Err(comments)) => {
+                        Reviewed::Stopped => return TaskEnd::Stopped,
+                        Reviewed::Approved => {}
+                        Reviewed::Changes(comments) => {
                             feedback = vec![comments];
                             problem = Some("the review asked for changes".into());
+                        }
+                        Reviewed::Unreachable { reviewer, error } => {
+                            return unreachable(&ctx, &reviewer, &task, error);
                         }
                     }
                 }
@@ -378,6 +384,31 @@ pub async fn run_task(ctx: Arc<Ctx>, task: String) -> TaskEnd {
 }
 
 /// A person cancelled this task (not the run): it ends cancelled, and so do its dependents.
+/// An agent of the task cannot reach its model for a reason no retry fixes: the task fails
+/// now, saying why and what to do, instead of spending its retries on the same refusal.
+fn unreachable(ctx: &Ctx, agent: &str, task: &str, error: String) -> TaskEnd {
+    let why = ctx.problem_of(agent).unwrap_or(error);
+    note(
+        ctx,
+        agent,
+        task,
+        format!(
+            "task {task} stopped: {why}. Not retried; once fixed, `conclave resume RUN --retry` \
+             runs it again"
+        ),
+    );
+    status(ctx, task, TaskStatus::Failed);
+    TaskEnd::Failed
+}
+
+/// How a review ended.
+enum Reviewed {
+    Approved,
+    Changes(String),
+    Unreachable { reviewer: String, error: String },
+    Stopped,
+}
+
 fn cancelled(ctx: &Ctx, task: &str) -> TaskEnd {
     status(ctx, task, TaskStatus::Cancelled);
     TaskEnd::Failed
@@ -430,7 +461,7 @@ fn propose_diff(
     Ok(d)
 }
 
-/// The reviewer's verdict: Ok, or the comments to send back. None when the run stops.
+/// The reviewer's verdict: approved, or the comments to send back.
 #[allow(clippy::too_many_arguments)]
 async fn review(
     ctx: &Arc<Ctx>,
@@ -442,9 +473,9 @@ async fn review(
     d: &TaskDiff,
     gates: &str,
     attempt: u32,
-) -> Option<Result<(), String>> {
+) -> Reviewed {
     let Some(reviewer) = ctx.first_with_role(Role::Reviewer).map(|a| a.name.clone()) else {
-        return Some(Ok(()));
+        return Reviewed::Approved;
     };
     let brief = prompt::Brief {
         goal: goal.to_string(),
@@ -480,15 +511,16 @@ async fn review(
                 summary: summary.clone(),
                 comments: comments.clone(),
             });
-            Some(match verdict {
-                Verdict::Approve => Ok(()),
-                Verdict::RequestChanges => Err(render_comments(&summary, &comments)),
-            })
+            match verdict {
+                Verdict::Approve => Reviewed::Approved,
+                Verdict::RequestChanges => Reviewed::Changes(render_comments(&summary, &comments)),
+            }
         }
-        AgentEnd::Cancelled => None,
-        other => Some(Err(format!(
-            "the review could not be completed ({other:?}); check your change once more"
-        ))),
+        AgentEnd::Cancelled => Reviewed::Stopped,
+        AgentEnd::Unreachable { error } => Reviewed::Unreachable { reviewer, error },
+        other => Reviewed::Changes(format!(
+            "the review could not be completed ({other}); check your change once more"
+        )),
     }
 }
 

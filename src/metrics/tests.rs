@@ -90,6 +90,7 @@ fn sample() -> Vec<EventKind> {
             attempt: 1,
             retry_in_ms: Some(500),
             fallback: None,
+            advice: None,
         },
         usage("impl-1", "claude-sonnet-4-5", 500, 50, 0.002, 800),
         EventKind::TaskStatus {

@@ -231,6 +231,25 @@ pub enum ApprovalWhat {
     Land,
 }
 
+/// A circuit breaker's state (design §7: sticky fallback).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CircuitState {
+    Closed,
+    Open,
+    HalfOpen,
+}
+
+impl CircuitState {
+    pub fn name(self) -> &'static str {
+        match self {
+            CircuitState::Closed => "closed",
+            CircuitState::Open => "open",
+            CircuitState::HalfOpen => "half-open",
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Decision {
@@ -417,6 +436,34 @@ pub enum EventKind {
         retry_in_ms: Option<u64>,
         #[serde(default)]
         fallback: Option<String>,
+        /// What the failure means for the person and what they can do, in words (absent in
+        /// logs written before it existed).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        advice: Option<String>,
+    },
+    /// A profile's circuit breaker changed: `open` sends the next calls to the agents'
+    /// fallbacks without trying it, `half_open` lets one call probe it, `closed` is normal.
+    Circuit {
+        provider: String,
+        state: CircuitState,
+        /// Why it opened (the last error, in words); empty when it closes.
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        reason: String,
+        /// How long it stays open before a probe, when it opens.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        cooldown_ms: Option<u64>,
+    },
+    /// An agent's conversation was shortened to fit its model's context window: what was
+    /// removed, by the rule in `agents::compact`.
+    Compacted {
+        agent: String,
+        #[serde(default)]
+        task: Option<String>,
+        /// Estimated tokens of the request before and after.
+        tokens_before: u64,
+        tokens_after: u64,
+        /// One line per removed piece (`read_file src/x.rs: 12 KB of output`).
+        removed: Vec<String>,
     },
     WorkDetected {
         findings: Vec<Finding>,
@@ -445,6 +492,9 @@ pub enum EventKind {
     RunResumed {},
     RunFinished {
         status: RunOutcome,
+        /// Why a run failed, in words, for the person (absent when it finished).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
     },
     /// A person sent a failed run back to work (`conclave resume --retry`): it runs again, its
     /// failed tasks from the start, with the configuration it was retried with (names of key
@@ -492,6 +542,8 @@ impl EventKind {
             EventKind::MergeResult { .. } => "MergeResult",
             EventKind::Usage { .. } => "Usage",
             EventKind::ProviderError { .. } => "ProviderError",
+            EventKind::Circuit { .. } => "Circuit",
+            EventKind::Compacted { .. } => "Compacted",
             EventKind::WorkDetected { .. } => "WorkDetected",
             EventKind::Lesson { .. } => "Lesson",
             EventKind::Adapted { .. } => "Adapted",

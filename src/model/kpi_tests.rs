@@ -43,6 +43,7 @@ fn log() -> Vec<Event> {
         attempt: 1,
         retry_in_ms: Some(10),
         fallback: None,
+        advice: None,
     };
     let usage = |a: &str| EventKind::Usage {
         agent: a.into(),

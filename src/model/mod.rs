@@ -11,6 +11,7 @@ pub mod kpi;
 pub mod level;
 pub mod plan;
 pub mod reducer;
+mod reducer_providers;
 pub mod replay;
 pub mod rule;
 pub mod sink;

@@ -352,6 +352,7 @@ fn apply_kind(s: &mut RunState, e: &Event) {
             let (p50, p95) = percentiles(&ag.latencies_ms);
             ag.latency_p50_ms = p50;
             ag.latency_p95_ms = p95;
+            ag.problem = None;
             if ag.error_open {
                 ag.error_open = false;
                 s.kpi_counters.recovered_episodes += 1;
@@ -364,31 +365,9 @@ fn apply_kind(s: &mut RunState, e: &Event) {
                     .add(*input_tokens, *output_tokens, *cached_tokens, *cost_usd);
             }
         }
-        EventKind::ProviderError {
-            agent,
-            provider,
-            error,
-            attempt,
-            retry_in_ms,
-            fallback,
-        } => {
-            let a = agent_slot(s, agent);
-            let ag = &mut s.agents[a];
-            ag.errors += 1;
-            if !ag.error_open {
-                ag.error_open = true;
-                s.kpi_counters.error_episodes += 1;
-            }
-            s.errors.push(ProviderErrorRecord {
-                agent: agent.clone(),
-                provider: provider.clone(),
-                error: error.clone(),
-                attempt: *attempt,
-                retry_in_ms: *retry_in_ms,
-                fallback: fallback.clone(),
-                seq: e.seq,
-            });
-        }
+        EventKind::ProviderError { .. } => super::reducer_providers::provider_error(s, e),
+        EventKind::Circuit { .. } => super::reducer_providers::circuit(s, e),
+        EventKind::Compacted { .. } => super::reducer_providers::compacted(s, e),
         EventKind::WorkDetected { findings } => s.findings.extend(findings.iter().cloned()),
         EventKind::Lesson {
             text,
@@ -445,7 +424,8 @@ fn apply_kind(s: &mut RunState, e: &Event) {
                 s.status = RunStatus::Running
             }
         }
-        EventKind::RunFinished { status } => {
+        EventKind::RunFinished { status, reason } => {
+            s.failure = reason.clone();
             s.status = match status {
                 RunOutcome::Finished => RunStatus::Finished,
                 RunOutcome::Failed => RunStatus::Failed,
@@ -455,6 +435,7 @@ fn apply_kind(s: &mut RunState, e: &Event) {
         }
         EventKind::RunRetried { tasks, .. } => {
             if s.status == RunStatus::Failed {
+                s.failure = None;
                 s.status = RunStatus::Running;
                 s.finished_at_ms = None;
             }
@@ -479,7 +460,7 @@ fn task_mut<'a>(s: &'a mut RunState, task: &str, seq: u64) -> Option<&'a mut Tas
 }
 
 /// The index of an agent, adding it (role unknown) if no `RunStarted` announced it.
-fn agent_slot(s: &mut RunState, name: &str) -> usize {
+pub(super) fn agent_slot(s: &mut RunState, name: &str) -> usize {
     if let Some(&i) = s.index.agents.get(name) {
         return i;
     }
@@ -496,6 +477,7 @@ fn agent_slot(s: &mut RunState, name: &str) -> usize {
         latency_p50_ms: 0,
         latency_p95_ms: 0,
         error_open: false,
+        problem: None,
     });
     s.transcripts.push(Vec::new());
     let i = s.agents.len() - 1;

@@ -215,6 +215,7 @@ fn a_retried_run_runs_again_with_its_failed_tasks_pending_and_nothing_else_chang
             5,
             EventKind::RunFinished {
                 status: RunOutcome::Failed,
+                reason: None,
             },
         ),
     ];

@@ -90,6 +90,9 @@ pub struct AgentState {
     pub latency_p95_ms: u64,
     /// A provider error not yet followed by a successful call (for the recovery KPI).
     pub error_open: bool,
+    /// The last failure of this agent's calls, in words, until a call succeeds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub problem: Option<String>,
 }
 
 /// A tool call shown in a transcript, with its result once it came.
@@ -255,6 +258,16 @@ pub struct ProviderErrorRecord {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CircuitRecord {
+    pub provider: String,
+    pub state: crate::model::CircuitState,
+    pub reason: String,
+    /// Times it opened during the run.
+    pub opened: u32,
+    pub seq: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LessonRecord {
     pub text: String,
     pub source: String,
@@ -310,6 +323,12 @@ pub struct RunState {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_rejection: Option<Rejection>,
     pub errors: Vec<ProviderErrorRecord>,
+    /// Each profile's circuit breaker as last reported, in the order they first changed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub circuits: Vec<CircuitRecord>,
+    /// Why the run failed, in words, once it did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure: Option<String>,
     pub findings: Vec<Finding>,
     pub lessons: Vec<LessonRecord>,
     /// What level 5 changed, and why.

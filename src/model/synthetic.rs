@@ -228,6 +228,7 @@ pub fn realistic_run(run: RunId, n: u64, seed: u64) -> Vec<Event> {
                 attempt: 1,
                 retry_in_ms: Some(500),
                 fallback: None,
+                advice: None,
             },
             96 => EventKind::TaskAssigned {
                 task,
@@ -405,6 +406,7 @@ pub fn event_from_choice(run: RunId, seq: u64, c: (u8, u8, u8, u16)) -> Event {
             attempt: a as u32,
             retry_in_ms: None,
             fallback: None,
+            advice: None,
         },
         18 => EventKind::Lesson {
             text: format!("lesson {n}"),
@@ -416,6 +418,7 @@ pub fn event_from_choice(run: RunId, seq: u64, c: (u8, u8, u8, u16)) -> Event {
             1 => EventKind::RunResumed {},
             _ => EventKind::RunFinished {
                 status: RunOutcome::Finished,
+                reason: None,
             },
         },
     };

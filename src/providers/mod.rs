@@ -21,8 +21,10 @@
 //! `ProviderKind`; nothing above the wire changes.
 
 pub mod anthropic;
+pub mod breaker;
 pub mod cassette;
 pub mod error;
+pub mod explain;
 pub mod gemini;
 pub mod gemini_schema;
 pub(crate) mod http;
@@ -41,7 +43,9 @@ pub use cassette::{
     cassette_from_events, cassette_to_jsonl, parse_cassette, read_cassette, write_cassette,
     CassetteTurn,
 };
+pub use breaker::{BreakerConfig, Breakers};
 pub use error::ProviderError;
+pub use explain::advice;
 pub use ping::{ping, PingReport};
 pub use pricing::{ModelPrice, PriceTable};
 pub use resilient::ResilientClient;

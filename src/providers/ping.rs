@@ -33,6 +33,8 @@ pub struct PingReport {
     pub error: Option<String>,
     /// Every failed attempt's error, in order (a 429 that a retry got past shows up here).
     pub attempt_errors: Vec<String>,
+    /// What the final error means and what to do, in words.
+    pub advice: Option<String>,
 }
 
 /// Sends "Reply with: pong" (at most 16 tokens) and reports what happened.
@@ -49,6 +51,7 @@ pub async fn ping(settings: &ProviderSettings, policy: &RetryPolicy) -> PingRepo
         reply: String::new(),
         error: None,
         attempt_errors: Vec::new(),
+        advice: None,
     };
     let client = match ResilientClient::from_settings(
         vec![settings.clone()],
@@ -58,6 +61,7 @@ pub async fn ping(settings: &ProviderSettings, policy: &RetryPolicy) -> PingRepo
         Ok(c) => c,
         Err(e) => {
             report.error = Some(e.to_string());
+            report.advice = Some(super::explain::advice(&e, "the agents using it", settings));
             return report;
         }
     };
@@ -91,7 +95,10 @@ pub async fn ping(settings: &ProviderSettings, policy: &RetryPolicy) -> PingRepo
                 report.output_tokens = c.usage.output_tokens;
             }
         }
-        Err(e) => report.error = Some(e.to_string()),
+        Err(e) => {
+            report.error = Some(e.to_string());
+            report.advice = Some(super::explain::advice(&e, "the agents using it", settings));
+        }
     }
     report
 }

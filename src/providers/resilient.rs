@@ -3,17 +3,21 @@
 //! Owns `ResilientClient`: it drives one provider stream after another for a single call,
 //! reports every failed attempt and every fallback as `EventKind::ProviderError`, marks a
 //! start-over after partial output with `Delta::Restart`, and reports each completed call as
-//! `EventKind::Usage` with its cost. Must not parse wires or read keys (providers do), and
-//! must not persist events (the sink's owner does).
+//! `EventKind::Usage` with its cost. Profiles whose circuit breaker is open (breaker.rs) are
+//! skipped without a request, so a dead primary costs a few failed requests per run, not
+//! several per call. Must not parse wires or read keys (providers do), and must not persist
+//! events (the sink's owner does).
 
+use super::breaker::{Admit, Breakers};
 use super::error::ProviderError;
+use super::explain::advice;
 use super::pricing::PriceTable;
 use super::retry::RetryPolicy;
 use super::settings::ProviderSettings;
 use super::types::{CallMeta, ChatRequest, Completion, Delta};
 use super::{connect, DeltaStream, Provider};
-use crate::model::EventKind;
 use crate::model::EventSink;
+use crate::model::{EventKind, TranscriptPart};
 use futures::stream::{self, StreamExt};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -24,6 +28,7 @@ pub struct ResilientClient {
     chain: Arc<[Arc<dyn Provider>]>,
     policy: RetryPolicy,
     prices: Arc<PriceTable>,
+    breakers: Arc<Breakers>,
 }
 
 impl ResilientClient {
@@ -42,7 +47,15 @@ impl ResilientClient {
             chain: chain.into(),
             policy,
             prices,
+            breakers: Arc::new(Breakers::default()),
         })
+    }
+
+    /// Shares circuit breakers with other clients (all agents of a run share one set, so one
+    /// agent's failures spare the others the same failures).
+    pub fn with_breakers(mut self, breakers: Arc<Breakers>) -> Self {
+        self.breakers = breakers;
+        self
     }
 
     /// Connects every profile of the chain (primary first).
@@ -75,6 +88,7 @@ impl ResilientClient {
             chain: self.chain.clone(),
             policy: self.policy.clone(),
             prices: self.prices.clone(),
+            breakers: self.breakers.clone(),
             req,
             meta,
             sink,
@@ -92,11 +106,20 @@ impl ResilientClient {
     }
 }
 
+/// Where a call goes next, as its profiles' breakers allow.
+enum Pick {
+    Go,
+    /// Every profile is open; the soonest probe is this far off.
+    Wait(Duration),
+    Fail(ProviderError),
+}
+
 /// The state of one resilient call.
 struct Call {
     chain: Arc<[Arc<dyn Provider>]>,
     policy: RetryPolicy,
     prices: Arc<PriceTable>,
+    breakers: Arc<Breakers>,
     req: ChatRequest,
     meta: CallMeta,
     sink: Arc<dyn EventSink>,
@@ -144,6 +167,17 @@ impl Call {
             let inner = match &mut self.inner {
                 Some(s) => s,
                 None => {
+                    match self.pick() {
+                        Pick::Go => {}
+                        Pick::Wait(d) => {
+                            self.wait = Some(d);
+                            continue;
+                        }
+                        Pick::Fail(err) => {
+                            self.over = true;
+                            return Some((Err(err), self));
+                        }
+                    }
                     self.attempt_began = Instant::now();
                     self.forwarded = false;
                     let provider = &self.chain[self.profile];
@@ -153,6 +187,9 @@ impl Call {
             let item = inner.next().await;
             let err = match item {
                 Some(Ok(Delta::Done { completion })) => {
+                    if let Some(ev) = self.breakers.on_success(&self.profile_name()) {
+                        self.sink.emit(ev);
+                    }
                     let completion = self.complete(completion);
                     self.over = true;
                     self.inner = None;
@@ -181,9 +218,84 @@ impl Call {
         self.chain[self.profile].settings().name.clone()
     }
 
+    /// Moves to the first profile, from the current one on, that its breaker lets through.
+    fn pick(&mut self) -> Pick {
+        let now = Instant::now();
+        let mut soonest: Option<(usize, Instant)> = None;
+        let mut last: Option<ProviderError> = None;
+        for i in self.profile..self.chain.len() {
+            let name = self.chain[i].settings().name.clone();
+            let (admit, ev) = self.breakers.admit(&name, now);
+            if let Some(ev) = ev {
+                self.sink.emit(ev);
+            }
+            match admit {
+                Admit::Go | Admit::Probe => {
+                    if i != self.profile {
+                        self.profile = i;
+                        self.attempt = 1;
+                    }
+                    return Pick::Go;
+                }
+                Admit::Skip {
+                    until,
+                    dead,
+                    last: e,
+                } => {
+                    if !dead && soonest.is_none_or(|(_, t)| until < t) {
+                        soonest = Some((i, until));
+                    }
+                    last.get_or_insert(e);
+                }
+            }
+        }
+        let elapsed = self.began.map(|b| b.elapsed()).unwrap_or_default();
+        if let Some((i, until)) = soonest {
+            let wait = until.saturating_duration_since(now);
+            if elapsed.saturating_add(wait) <= self.policy.max_total {
+                let name = self.chain[i].settings().name.clone();
+                self.sink.emit(EventKind::Transcript {
+                    agent: self.meta.agent.clone(),
+                    task: self.meta.task.clone(),
+                    part: TranscriptPart::System,
+                    text: format!(
+                        "[every profile of {} is failing; probing `{name}` again in {} s]\n",
+                        self.meta.agent,
+                        wait.as_secs().max(1)
+                    ),
+                });
+                self.profile = i;
+                self.attempt = 1;
+                return Pick::Wait(wait);
+            }
+        }
+        // Every profile is open on a refused key (or no probe fits the time left): say so
+        // once for this call, without sending anything.
+        let err = last.unwrap_or_else(|| ProviderError::Connection("no profile left".into()));
+        let first = self.chain[self.profile].settings();
+        self.sink.emit(EventKind::ProviderError {
+            agent: self.meta.agent.clone(),
+            provider: first.name.clone(),
+            error: format!("not sent: every profile of the agent is failing ({err})"),
+            attempt: 0,
+            retry_in_ms: None,
+            fallback: None,
+            advice: Some(advice(&err, &self.agent_words(), first)),
+        });
+        Pick::Fail(err)
+    }
+
+    fn agent_words(&self) -> String {
+        format!("agent `{}`", self.meta.agent)
+    }
+
     /// Decides what follows a failed attempt; returns what to yield now, if anything.
     fn on_failure(&mut self, err: ProviderError) -> Option<Result<Delta, ProviderError>> {
         let provider = self.profile_name();
+        let said = advice(&err, &self.agent_words(), self.chain[self.profile].settings());
+        let (open, circuit) = self
+            .breakers
+            .on_failure(&provider, &err, &said, Instant::now());
         let report = |fallback: Option<String>, retry_in: Option<Duration>, attempt: u32| {
             EventKind::ProviderError {
                 agent: self.meta.agent.clone(),
@@ -192,13 +304,14 @@ impl Call {
                 attempt,
                 retry_in_ms: retry_in.map(|d| d.as_millis() as u64),
                 fallback,
+                advice: Some(said.clone()),
             }
         };
         let delay = self.policy.delay_for(self.attempt, &err);
         let elapsed = self.began.map(|b| b.elapsed()).unwrap_or_default();
         let in_time = elapsed.saturating_add(delay) <= self.policy.max_total;
         let failed_attempt = self.attempt;
-        if err.is_retryable() && self.attempt <= self.policy.max_retries && in_time {
+        if !open && err.is_retryable() && self.attempt <= self.policy.max_retries && in_time {
             self.sink.emit(report(None, Some(delay), failed_attempt));
             self.wait = Some(delay);
             self.attempt += 1;
@@ -209,8 +322,14 @@ impl Call {
             self.attempt = 1;
         } else {
             self.sink.emit(report(None, None, failed_attempt));
+            if let Some(ev) = circuit {
+                self.sink.emit(ev);
+            }
             self.over = true;
             return Some(Err(err));
+        }
+        if let Some(ev) = circuit {
+            self.sink.emit(ev);
         }
         if self.forwarded {
             self.forwarded = false;

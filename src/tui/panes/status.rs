@@ -152,9 +152,13 @@ impl StatusBar {
             // Another process runs it: quitting this screen leaves it going.
             facts.push("attached".into());
         }
-        match state.status {
-            RunStatus::Empty | RunStatus::Running => {}
-            s => facts.push(s.name().into()),
+        match (state.status, &state.failure) {
+            (RunStatus::Empty | RunStatus::Running, _) => {}
+            (RunStatus::Failed, Some(why)) => facts.push(format!("failed: {why}")),
+            (s, _) => facts.push(s.name().into()),
+        }
+        if let Some(p) = provider_problem(state) {
+            facts.push(p);
         }
         facts.push(format!("{} running", state.active_tasks()));
         facts.push(format!("{} waiting", state.pending_approvals));
@@ -227,6 +231,17 @@ pub fn rejection_notice(state: &RunState) -> Option<String> {
         ),
         _ => format!("{}: your reason goes back to {agent}…", t.id),
     })
+}
+
+/// The failure keeping an agent from working, in words, while the run goes on.
+pub fn provider_problem(state: &RunState) -> Option<String> {
+    if state.status.is_over() {
+        return None;
+    }
+    state
+        .agents
+        .iter()
+        .find_map(|a| a.problem.as_ref().map(|p| format!("✗ {}: {p}", a.name)))
 }
 
 /// Help goes last on screen (where people look for it), though it is kept first.

@@ -208,6 +208,7 @@ pub fn live_run() -> Vec<Event> {
         attempt: 1,
         retry_in_ms: Some(2_000),
         fallback: None,
+        advice: None,
     });
     b.wait(2_000)
         .usage("impl-2", Some("t4"), 2_400, 120, 0.0, 3_000);
@@ -387,6 +388,7 @@ pub fn finished_run() -> Vec<Event> {
     );
     b.push(EventKind::RunFinished {
         status: RunOutcome::Finished,
+        reason: None,
     });
     b.events()
 }
