@@ -4,6 +4,8 @@ mod support;
 
 #[path = "cli/metrics.rs"]
 mod metrics;
+#[path = "cli/provider_errors.rs"]
+mod provider_errors;
 
 use support::runs::{conclave, run_ok, text, write_run};
 

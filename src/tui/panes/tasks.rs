@@ -223,6 +223,8 @@ impl Pane for TasksPane {
         if state.tasks.is_empty() {
             let msg = if state.run.is_none() {
                 "no run yet"
+            } else if state.status.is_over() {
+                "no plan was made"
             } else {
                 "waiting for a plan…"
             };
