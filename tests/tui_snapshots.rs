@@ -172,3 +172,43 @@ fn a_waiting_command_and_the_rules_list() {
     u.handle_key(key("L"), &none);
     insta::assert_snapshot!("layer_rules_empty_80x24", screen_text(&u, &none, 80, 24));
 }
+
+#[test]
+fn a_failing_provider_is_explained_in_the_status_bar_transcript_and_metrics() {
+    use conclave::model::{CircuitState, EventKind};
+    let mut b = LogBuilder::from_events(live_run());
+    let refused = "`claude` refused the key in ANTHROPIC_API_KEY (HTTP 401: invalid x-api-key) — check the key or point agent `impl-1` at another profile";
+    b.push(EventKind::ProviderError {
+        agent: "impl-1".into(),
+        provider: "claude".into(),
+        error: "HTTP 401 (authentication_error): invalid x-api-key".into(),
+        attempt: 1,
+        retry_in_ms: None,
+        fallback: Some("local".into()),
+        advice: Some(refused.into()),
+    });
+    b.push(EventKind::Circuit {
+        provider: "claude".into(),
+        state: CircuitState::Open,
+        reason: refused.into(),
+        cooldown_ms: Some(600_000),
+    });
+    b.push(EventKind::ProviderError {
+        agent: "impl-1".into(),
+        provider: "local".into(),
+        error: "connection failed: Connection refused (os error 111)".into(),
+        attempt: 3,
+        retry_in_ms: None,
+        fallback: None,
+        advice: Some("cannot reach `local` at http://127.0.0.1:11434/v1: connection refused: is the server running? (start it, e.g. `ollama serve`, or fix base_url) (Connection refused (os error 111))".into()),
+    });
+    let state = state_of(&b.events());
+    let screen = screen_text(&ui(), &state, 160, 50);
+    let status = screen.lines().last().unwrap_or("");
+    assert!(status.contains("✗ impl-1: cannot reach `local`"), "{status}");
+    insta::assert_snapshot!("screen_provider_problem_160x50", screen);
+    let p = ui();
+    let panes = p.panes();
+    let metrics = pane_text(&panes.metrics, &state, &ViewState::default(), 120, 16);
+    assert!(metrics.contains("circuit claude") && metrics.contains("open (opened 1×)"), "{metrics}");
+}

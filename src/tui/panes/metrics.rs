@@ -102,11 +102,32 @@ fn role_name(a: &AgentState) -> &'static str {
     }
 }
 
+/// Each profile whose breaker ever opened: open ones first catch the eye (design §7).
+fn circuit_pairs(state: &RunState, theme: &Theme) -> Vec<(String, String, Style)> {
+    use crate::model::CircuitState;
+    state
+        .circuits
+        .iter()
+        .filter(|c| c.opened > 0)
+        .map(|c| {
+            let style = match c.state {
+                CircuitState::Closed => theme.style("metric.value"),
+                _ => theme.style("metric.bad"),
+            };
+            (
+                format!("circuit {}", c.provider),
+                format!("{} (opened {}×)", c.state.name(), c.opened),
+                style,
+            )
+        })
+        .collect()
+}
+
 impl MetricsPane {
     fn summary_pairs(state: &RunState, theme: &Theme) -> Vec<(String, String, Style)> {
         let u = &state.usage;
         let value = theme.style("metric.value");
-        vec![
+        let mut pairs = vec![
             (
                 "cost".into(),
                 dollars(u.cost_usd),
@@ -131,7 +152,9 @@ impl MetricsPane {
                 ),
                 value,
             ),
-        ]
+        ];
+        pairs.extend(circuit_pairs(state, theme));
+        pairs
     }
 
     fn draw_compact(
@@ -165,6 +188,11 @@ impl MetricsPane {
             dollars(state.usage.cost_usd),
             theme.style("metric.cost"),
         ));
+        pairs.extend(
+            circuit_pairs(state, theme)
+                .into_iter()
+                .filter(|(_, v, _)| !v.starts_with("closed")),
+        );
         pairs.extend(kpi_pieces(state, theme, false));
         put_pairs(buf, area, area.y, &pairs, theme);
     }

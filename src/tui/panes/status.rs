@@ -157,9 +157,6 @@ impl StatusBar {
             (RunStatus::Failed, Some(why)) => facts.push(format!("failed: {why}")),
             (s, _) => facts.push(s.name().into()),
         }
-        if let Some(p) = provider_problem(state) {
-            facts.push(p);
-        }
         facts.push(format!("{} running", state.active_tasks()));
         facts.push(format!("{} waiting", state.pending_approvals));
         if state.anomaly_count > 0 {
@@ -167,6 +164,9 @@ impl StatusBar {
         }
         if let Some(n) = rejection_notice(state) {
             facts.push(n);
+        }
+        if let Some(p) = provider_problem(state) {
+            facts.push(p);
         }
         let left = format!(" {}", facts.join(" · "));
         // Hints take what the facts leave, dropping the least important first.
