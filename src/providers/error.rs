@@ -151,7 +151,11 @@ mod tests {
             kind: kind.into(),
             message: "m".into(),
         };
-        for kind in ["server_error", "rate_limit_exceeded", "vector_store_timeout"] {
+        for kind in [
+            "server_error",
+            "rate_limit_exceeded",
+            "vector_store_timeout",
+        ] {
             assert!(in_stream(kind).is_retryable(), "{kind}");
         }
         for kind in [

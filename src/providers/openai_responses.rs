@@ -162,11 +162,7 @@ mod tests {
                 Message::User { text: "go".into() },
                 Message::Assistant {
                     text: "Reading.".into(),
-                    tool_calls: vec![ToolCall::new(
-                        "call_1",
-                        "read_file",
-                        json!({"path": "a"}),
-                    )],
+                    tool_calls: vec![ToolCall::new("call_1", "read_file", json!({"path": "a"}))],
                     text_signature: None,
                     reasoning: vec![
                         json!({"type": "reasoning", "id": "rs_1", "summary": [],
@@ -194,7 +190,10 @@ mod tests {
     fn history_becomes_input_items_with_reasoning_before_the_calls() {
         let b = request_body(&settings("gpt-5"), &history());
         assert_eq!(b["instructions"], "sys");
-        assert_eq!((b["store"].clone(), b["stream"].clone()), (json!(false), json!(true)));
+        assert_eq!(
+            (b["store"].clone(), b["stream"].clone()),
+            (json!(false), json!(true))
+        );
         assert_eq!(b["include"], json!(["reasoning.encrypted_content"]));
         assert_eq!(b["max_output_tokens"], 100);
         assert!(b.get("previous_response_id").is_none());
@@ -218,7 +217,14 @@ mod tests {
 
     #[test]
     fn only_reasoning_models_ask_for_encrypted_reasoning() {
-        for m in ["gpt-5", "gpt-5-codex", "o3", "o4-mini", "openai/gpt-5.1", "codex-mini"] {
+        for m in [
+            "gpt-5",
+            "gpt-5-codex",
+            "o3",
+            "o4-mini",
+            "openai/gpt-5.1",
+            "codex-mini",
+        ] {
             assert!(reasons(m), "{m}");
         }
         for m in ["gpt-4o", "gpt-4.1", "gpt-5-chat-latest", "omni", "qwen"] {
@@ -226,6 +232,9 @@ mod tests {
         }
         let b = request_body(&settings("gpt-4o"), &history());
         assert!(b.get("include").is_none(), "{b}");
-        assert!(!b.to_string().contains("rs_1"), "no reasoning items either: {b}");
+        assert!(
+            !b.to_string().contains("rs_1"),
+            "no reasoning items either: {b}"
+        );
     }
 }

@@ -64,7 +64,12 @@ impl ResponsesParser {
     }
 
     fn on_json(&mut self, v: &Value, out: &mut VecDeque<Delta>) -> Result<(), ProviderError> {
-        let text = |v: &Value| v["delta"].as_str().filter(|t| !t.is_empty()).map(str::to_string);
+        let text = |v: &Value| {
+            v["delta"]
+                .as_str()
+                .filter(|t| !t.is_empty())
+                .map(str::to_string)
+        };
         match v["type"].as_str().unwrap_or_default() {
             "response.created" | "response.in_progress" | "response.queued" => {
                 self.note_model(&v["response"])
@@ -163,7 +168,11 @@ impl ResponsesParser {
         Ok(())
     }
 
-    fn on_item_done(&mut self, item: &Value, out: &mut VecDeque<Delta>) -> Result<(), ProviderError> {
+    fn on_item_done(
+        &mut self,
+        item: &Value,
+        out: &mut VecDeque<Delta>,
+    ) -> Result<(), ProviderError> {
         match item["type"].as_str() {
             Some("function_call") => {
                 let item_id = item["id"].as_str().filter(|i| !i.is_empty());
@@ -368,7 +377,11 @@ mod tests {
         let Delta::Done { completion } = &out[3] else {
             panic!("{out:?}")
         };
-        assert_eq!(out.len(), 4, "the call repeated in `completed` is not sent twice");
+        assert_eq!(
+            out.len(),
+            4,
+            "the call repeated in `completed` is not sent twice"
+        );
         assert_eq!(completion.stop, StopReason::ToolUse);
         assert_eq!(completion.usage, TokenUsage::known(50, 7, 20));
         assert_eq!(completion.model, "gpt-5-2025-08-07");
@@ -423,8 +436,10 @@ mod tests {
             assert_eq!(completion.stop, stop);
             assert!(completion.usage.is_unknown());
         }
-        let e = run(&[json!({"type": "response.failed", "response": {"status": "failed",
-            "error": {"code": "server_error", "message": "The model failed."}}})])
+        let e = run(&[
+            json!({"type": "response.failed", "response": {"status": "failed",
+            "error": {"code": "server_error", "message": "The model failed."}}}),
+        ])
         .unwrap_err();
         assert_eq!(
             e,
@@ -439,16 +454,18 @@ mod tests {
         .unwrap_err();
         assert!(e.to_string().contains("invalid_prompt"), "{e}");
         assert!(!e.is_retryable());
-        let e = run(&[json!({"type": "error", "error": {"type": "rate_limit_exceeded",
-            "message": "slow down"}})])
+        let e = run(&[
+            json!({"type": "error", "error": {"type": "rate_limit_exceeded",
+            "message": "slow down"}}),
+        ])
         .unwrap_err();
         assert!(e.is_retryable(), "{e}");
     }
 
     #[test]
     fn a_stream_without_its_terminator_is_not_done() {
-        let (out, done) = run(&[json!({"type": "response.output_text.delta", "delta": "a"})])
-            .unwrap();
+        let (out, done) =
+            run(&[json!({"type": "response.output_text.delta", "delta": "a"})]).unwrap();
         assert!(!done);
         assert_eq!(out, vec![Delta::text("a")]);
     }
