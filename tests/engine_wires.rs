@@ -294,6 +294,12 @@ async fn a_goal_lands_through_four_wires() {
         })
         .count();
     assert!(carried >= 2, "reasoning went back in {carried} requests");
+    // Every request of the run, on all four wires, keeps each provider's published rules.
+    use support::request_rules::{assert_valid, Wire};
+    assert_valid(Wire::ChatCompletions, &openai.server.requests());
+    assert_valid(Wire::Anthropic, &impl1.server.requests());
+    assert_valid(Wire::Responses, &responses);
+    assert_valid(Wire::Gemini, &gemini.server.requests());
     let gate = std::process::Command::new("sh")
         .args(["-c", GATE])
         .current_dir(&repo)

@@ -5,6 +5,8 @@
 
 mod support;
 
+#[path = "providers_wire/request_rules.rs"]
+mod request_rules;
 #[path = "providers_wire/responses.rs"]
 mod responses;
 
@@ -16,6 +18,7 @@ use conclave::providers::{
 use serde_json::{json, Value};
 use std::sync::Arc;
 use support::harness::{rich_answer, Harness, ALL};
+use support::request_rules::Wire;
 use support::wire_scripts::Answer;
 use support::*;
 
@@ -67,6 +70,7 @@ async fn text_and_tool_calls_arrive_intact_on_every_wire() {
                 "text streams in pieces"
             );
         }
+        support::request_rules::assert_valid(Wire::of(kind), &h.server.requests());
     }
 }
 
@@ -228,6 +232,7 @@ async fn one_request(kind: ProviderKind) -> support::provider_server::Recorded {
     .turn();
     let reqs = h.server.requests();
     assert_eq!(reqs.len(), 1);
+    support::request_rules::assert_valid(Wire::of(kind), &reqs);
     reqs[0].clone()
 }
 

@@ -193,6 +193,10 @@ async fn reasoning_items_go_back_before_their_calls_in_the_next_request() {
         input[4],
         json!({"type": "function_call_output", "call_id": "call_r1", "output": "1: def add(a, b):"})
     );
+    support::request_rules::assert_valid(
+        support::request_rules::Wire::Responses,
+        &h.server.requests(),
+    );
 }
 
 #[tokio::test]
