@@ -401,7 +401,7 @@ async fn responses_failed_and_error_events_are_retried_only_when_transient() {
     ));
     let out = survives(&h, Reply::sse(ev.concat()), "response.failed server_error").await;
     assert_eq!(out.restarts(), 1, "{:?}", out.deltas);
-    let ev = vec![
+    let ev = [
         partial(&h)[0].clone(),
         ws::responses_error_event("rate_limit_exceeded", "Rate limit reached"),
     ];

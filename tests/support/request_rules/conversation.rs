@@ -107,7 +107,7 @@ fn blocks(m: &Value) -> &[Value] {
 }
 
 fn anthropic(body: &Value, out: &mut Vec<Violation>) {
-    if !body["max_tokens"].as_u64().is_some_and(|n| n > 0) {
+    if body["max_tokens"].as_u64().unwrap_or(0) == 0 {
         out.push(Violation::new(
             "anthropic-max-tokens",
             "$.max_tokens",
