@@ -222,5 +222,6 @@ async fn http_implementer_reads_edits_and_finishes_on_every_wire() {
             "{kind}: {}",
             reqs[1].body
         );
+        support::request_rules::assert_valid(support::request_rules::Wire::of(kind), &reqs);
     }
 }

@@ -1,5 +1,6 @@
-//! A whole run over real HTTP to the provider test servers: the strategist speaks OpenAI,
-//! the implementers Anthropic, the reviewer Gemini. Three tasks (t3 needs t1 and t2), two at
+//! A whole run over real HTTP to the provider test servers: the strategist speaks OpenAI Chat
+//! Completions, impl-1 Anthropic, impl-2 the OpenAI Responses API (a reasoning model, whose
+//! reasoning items must come back), the reviewer Gemini. Three tasks (t3 needs t1 and t2), two at
 //! once, a failing gate retried, a review asking for changes, a merge conflict resolved by an
 //! agent, the land on the user's branch, and the repo's own gate green at the end.
 
@@ -36,10 +37,12 @@ fn resolution(h: &Harness, task: &str) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_goal_lands_through_three_wires() {
+async fn a_goal_lands_through_four_wires() {
     let openai = Harness::start(ProviderKind::Openai).await;
     let impl1 = Harness::start(ProviderKind::Anthropic).await;
-    let impl2 = Harness::start(ProviderKind::Anthropic).await;
+    // gpt-5 answers every step with an encrypted reasoning item; its server refuses one that
+    // comes back altered, and any result that answers no call of the input.
+    let impl2 = Harness::start(ProviderKind::OpenaiResponses).await;
     // A Gemini 3 reviewer: every step it takes is signed, and its server refuses a history
     // that comes back without the signature.
     let gemini = Harness::start_model(ProviderKind::Gemini, "gemini-3-pro-preview").await;
@@ -270,6 +273,33 @@ async fn a_goal_lands_through_three_wires() {
         .filter(|c| c.signature.is_some())
         .count();
     assert!(signed >= 4, "every reviewer step is signed: {signed}");
+    // impl-2's later steps carried each earlier step's reasoning item back, in front of its
+    // calls, and never asked the server for stored state.
+    let responses = impl2.server.requests();
+    assert!(responses.len() >= 4, "{}", responses.len());
+    for r in &responses {
+        assert_eq!(r.target, "/v1/responses");
+        assert_eq!(r.body["store"], false);
+        assert!(r.body.get("previous_response_id").is_none());
+    }
+    let carried = responses
+        .iter()
+        .filter(|r| {
+            let input = r.body["input"].as_array().cloned().unwrap_or_default();
+            input.windows(2).any(|w| {
+                w[0]["type"] == "reasoning"
+                    && w[0]["encrypted_content"].is_string()
+                    && matches!(w[1]["type"].as_str(), Some("function_call") | None)
+            })
+        })
+        .count();
+    assert!(carried >= 2, "reasoning went back in {carried} requests");
+    // Every request of the run, on all four wires, keeps each provider's published rules.
+    use support::request_rules::{assert_valid, Wire};
+    assert_valid(Wire::ChatCompletions, &openai.server.requests());
+    assert_valid(Wire::Anthropic, &impl1.server.requests());
+    assert_valid(Wire::Responses, &responses);
+    assert_valid(Wire::Gemini, &gemini.server.requests());
     let gate = std::process::Command::new("sh")
         .args(["-c", GATE])
         .current_dir(&repo)

@@ -201,6 +201,18 @@ fn nasty_events(kind: ProviderKind) -> Vec<&'static str> {
     if kind == ProviderKind::Gemini {
         v.push("data: {\"promptFeedback\":{\"blockReason\":\"SAFETY\"}}\r\n\r\n");
     }
+    if kind == ProviderKind::OpenaiResponses {
+        v.extend([
+            "data: {\"type\":\"response.output_item.done\",\"item\":{\"type\":\"function_call\",\"arguments\":7}}\n\n",
+            "data: {\"type\":\"response.output_item.done\",\"item\":{\"type\":\"function_call\",\"name\":\"f\",\"arguments\":[1]}}\n\n",
+            "data: {\"type\":\"response.function_call_arguments.delta\",\"item_id\":null,\"delta\":{}}\n\n",
+            "data: {\"type\":\"response.completed\",\"response\":\"x\"}\n\n",
+            "data: {\"type\":\"response.incomplete\",\"response\":{\"incomplete_details\":[]}}\n\n",
+            "data: {\"type\":\"response.failed\"}\n\n",
+            "data: {\"type\":\"response.output_item.done\",\"item\":{\"type\":\"reasoning\",\"encrypted_content\":{}}}\n\n",
+            "data: {\"type\":7,\"delta\":\"x\"}\n\n",
+        ]);
+    }
     v
 }
 

@@ -324,6 +324,7 @@ async fn permanent_errors_are_not_retried() {
 async fn wrong_key_is_401_and_not_retried() {
     for kind in [
         ProviderKind::Openai,
+        ProviderKind::OpenaiResponses,
         ProviderKind::Anthropic,
         ProviderKind::Gemini,
     ] {
@@ -386,4 +387,48 @@ async fn retries_stop_after_max_retries_with_a_clear_error() {
     );
     assert_eq!(h.server.requests().len(), 3);
     assert!(usage_events(&sink.events()).is_empty());
+}
+
+#[tokio::test]
+async fn responses_failed_and_error_events_are_retried_only_when_transient() {
+    let h = Harness::start(ProviderKind::OpenaiResponses).await;
+    // A transient failure after partial text: retried, and the caller told to start over.
+    let mut ev = partial(&h);
+    ev.pop();
+    ev.push(ws::responses_failed_event(
+        "server_error",
+        "The model failed to generate a response.",
+    ));
+    let out = survives(&h, Reply::sse(ev.concat()), "response.failed server_error").await;
+    assert_eq!(out.restarts(), 1, "{:?}", out.deltas);
+    let ev = [
+        partial(&h)[0].clone(),
+        ws::responses_error_event("rate_limit_exceeded", "Rate limit reached"),
+    ];
+    survives(&h, Reply::sse(ev.concat()), "error rate_limit_exceeded").await;
+    // A cut stream (the body closes before `response.completed`) is retried with a Restart.
+    let ev = partial(&h);
+    let upto = ev.iter().position(|e| e.contains("«never seen»")).unwrap() + 1;
+    let out = survives(
+        &h,
+        Reply::sse_ending(ev[..upto].concat(), End::Close),
+        "cut after text",
+    )
+    .await;
+    assert_eq!(out.restarts(), 1);
+    // The request's own fault is not sent again.
+    for event in [
+        ws::responses_failed_event("invalid_prompt", "Invalid prompt: flagged."),
+        ws::responses_error_event("invalid_request_error", "Unsupported parameter."),
+    ] {
+        let before = h.server.requests().len();
+        h.server
+            .push(Reply::sse(format!("{}{event}", partial(&h)[0])));
+        let sink = Arc::new(CollectingSink::new());
+        let out = drain(h.client().stream(request(), meta(), sink.clone())).await;
+        let e = out.result.unwrap_err().to_string();
+        assert!(e.starts_with("error event in stream (invalid_"), "{e}");
+        assert_eq!(h.server.requests().len() - before, 1, "{e}: not retried");
+        assert_eq!(provider_errors(&sink.events()).len(), 1);
+    }
 }

@@ -38,6 +38,27 @@ async fn ping_reports_model_tokens_and_latency() {
 }
 
 #[tokio::test]
+async fn ping_over_the_responses_wire() {
+    let h = Harness::start(ProviderKind::OpenaiResponses).await;
+    h.push_answer(&support::wire_scripts::Answer {
+        model: "gpt-5-2025-08-07".into(),
+        ..short_answer("pong")
+    });
+    let r = ping_limited(&h.settings).await;
+    assert!(r.reachable, "{r:?}");
+    assert_eq!(
+        (r.model.as_str(), r.reply.as_str()),
+        ("gpt-5-2025-08-07", "pong")
+    );
+    assert_eq!((r.input_tokens, r.output_tokens), (Some(10), Some(3)));
+    let sent = &h.server.requests()[0];
+    assert_eq!(sent.target, "/v1/responses");
+    // 16 is the smallest max_output_tokens the API accepts.
+    assert_eq!(sent.body["max_output_tokens"], 16, "a tiny request");
+    assert!(sent.body.get("tools").is_none());
+}
+
+#[tokio::test]
 async fn ping_survives_a_first_429_or_529() {
     let cases = [
         (
@@ -59,6 +80,11 @@ async fn ping_survives_a_first_429_or_529() {
             ProviderKind::OpenaiCompatible,
             429,
             ws::openai_error("rate_limit_exceeded", "busy"),
+        ),
+        (
+            ProviderKind::OpenaiResponses,
+            500,
+            ws::openai_error("server_error", "The server had an error"),
         ),
     ];
     for (kind, status, body) in cases {

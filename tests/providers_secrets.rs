@@ -23,6 +23,7 @@ async fn the_key_never_appears_in_events_errors_or_debug_output() {
         ProviderKind::Anthropic,
         ProviderKind::Gemini,
         ProviderKind::OpenaiCompatible,
+        ProviderKind::OpenaiResponses,
     ] {
         let mut h = Harness::start(kind).await;
         h.settings.api_key_env = Some(KEY_ENV.into()); // compatible too, here

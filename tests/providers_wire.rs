@@ -1,8 +1,14 @@
 //! Each HTTP wire end to end over real sockets: text and tool calls arrive intact whatever
 //! the chunk boundaries, usage and cost are right, and requests have the exact shape of
-//! providers.md (headers, keys, bodies, multi-turn tool results).
+//! providers.md (headers, keys, bodies, multi-turn tool results). The Responses wire's own
+//! tests are in `providers_wire/responses.rs`.
 
 mod support;
+
+#[path = "providers_wire/request_rules.rs"]
+mod request_rules;
+#[path = "providers_wire/responses.rs"]
+mod responses;
 
 use conclave::model::CollectingSink;
 use conclave::model::EventKind;
@@ -12,6 +18,7 @@ use conclave::providers::{
 use serde_json::{json, Value};
 use std::sync::Arc;
 use support::harness::{rich_answer, Harness, ALL};
+use support::request_rules::Wire;
 use support::wire_scripts::Answer;
 use support::*;
 
@@ -63,6 +70,7 @@ async fn text_and_tool_calls_arrive_intact_on_every_wire() {
                 "text streams in pieces"
             );
         }
+        support::request_rules::assert_valid(Wire::of(kind), &h.server.requests());
     }
 }
 
@@ -165,6 +173,7 @@ async fn missing_usage_is_unknown_not_zero() {
 async fn thinking_arrives_apart_from_text() {
     for kind in [
         ProviderKind::OpenaiCompatible,
+        ProviderKind::OpenaiResponses,
         ProviderKind::Anthropic,
         ProviderKind::Gemini,
     ] {
@@ -195,6 +204,7 @@ fn multi_turn() -> conclave::providers::ChatRequest {
             ToolCall::new("toolu_02", "read_file", json!({"path": "nope.py"})),
         ],
         text_signature: None,
+        reasoning: vec![],
     });
     req.messages.push(Message::ToolResult {
         call_id: "toolu_01".into(),
@@ -222,6 +232,7 @@ async fn one_request(kind: ProviderKind) -> support::provider_server::Recorded {
     .turn();
     let reqs = h.server.requests();
     assert_eq!(reqs.len(), 1);
+    support::request_rules::assert_valid(Wire::of(kind), &reqs);
     reqs[0].clone()
 }
 
@@ -443,14 +454,7 @@ fn the_test_server_cuts_at_every_awkward_boundary() {
 /// each call's result.
 fn after(turn: &conclave::providers::Turn) -> conclave::providers::ChatRequest {
     let mut req = request();
-    req.messages.push(Message::Assistant {
-        text: turn.text.clone(),
-        tool_calls: turn.tool_calls.clone(),
-        text_signature: turn
-            .completion
-            .as_ref()
-            .and_then(|c| c.text_signature.clone()),
-    });
+    req.messages.push(turn.to_message());
     for c in &turn.tool_calls {
         req.messages.push(Message::ToolResult {
             call_id: c.id.clone(),

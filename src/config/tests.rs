@@ -182,3 +182,20 @@ fn a_repository_cannot_set_its_own_sandbox() {
         .config;
     assert_eq!(c.sandbox.mode, SandboxMode::Off);
 }
+
+#[test]
+fn an_openai_responses_profile_loads_with_openai_defaults() {
+    let l = load_text(
+        "[providers.codex]\nkind = \"openai-responses\"\nmodel = \"gpt-5-codex\"\napi_key_env = \"OPENAI_API_KEY\"\n",
+        None,
+    )
+    .unwrap();
+    let s = l.config.providers["codex"].settings("codex");
+    assert_eq!(s.kind, crate::providers::ProviderKind::OpenaiResponses);
+    assert_eq!(s.effective_base_url().unwrap(), "https://api.openai.com/v1");
+    let e = err("[providers.codex]\nkind = \"openai-responses\"\nmodel = \"gpt-5\"\n");
+    assert!(
+        e.contains("providers.codex.api_key_env: a openai-responses profile needs api_key_env"),
+        "{e}"
+    );
+}

@@ -272,6 +272,7 @@ impl AnthropicParser {
                         model: self.model.clone(),
                         ms: 0,
                         text_signature: None,
+                        reasoning: Vec::new(),
                     },
                 });
             }
@@ -404,6 +405,7 @@ mod tests {
                         },
                     ],
                     text_signature: None,
+                    reasoning: Vec::new(),
                 },
                 Message::ToolResult {
                     call_id: "t1".into(),

@@ -44,7 +44,8 @@ pub enum ProviderError {
     #[error("malformed chunk: {0}")]
     Malformed(String),
 
-    /// An `error` event inside a 200 stream (Anthropic).
+    /// An error event inside a 200 stream (Anthropic `error`, Gemini `{"error"}`, OpenAI
+    /// Responses `response.failed` / `error`).
     #[error("error event in stream ({kind}): {message}")]
     InStream { kind: String, message: String },
 
@@ -87,6 +88,11 @@ impl ProviderError {
                     | "INTERNAL"
                     | "DEADLINE_EXCEEDED"
                     | "RESOURCE_EXHAUSTED"
+                    // OpenAI Responses `response.failed` / `error` codes for transient causes;
+                    // `invalid_prompt` and the like are the request's fault.
+                    | "server_error"
+                    | "rate_limit_exceeded"
+                    | "vector_store_timeout"
             ),
             ProviderError::Config { .. }
             | ProviderError::MissingKey { .. }
@@ -137,6 +143,29 @@ mod tests {
             message: "bad".into()
         }
         .is_retryable());
+    }
+
+    #[test]
+    fn responses_in_stream_codes_are_classified() {
+        let in_stream = |kind: &str| ProviderError::InStream {
+            kind: kind.into(),
+            message: "m".into(),
+        };
+        for kind in [
+            "server_error",
+            "rate_limit_exceeded",
+            "vector_store_timeout",
+        ] {
+            assert!(in_stream(kind).is_retryable(), "{kind}");
+        }
+        for kind in [
+            "invalid_prompt",
+            "invalid_request_error",
+            "context_length_exceeded",
+            "invalid_image",
+        ] {
+            assert!(!in_stream(kind).is_retryable(), "{kind}");
+        }
     }
 
     #[test]

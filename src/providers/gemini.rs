@@ -67,6 +67,7 @@ pub(crate) fn request_body(req: &ChatRequest) -> Value {
                 text,
                 tool_calls,
                 text_signature,
+                ..
             } => {
                 let mut parts = Vec::new();
                 // A signature goes back on the part it came on, unchanged (Gemini 3 refuses a
@@ -239,6 +240,7 @@ impl GeminiParser {
                     model: self.model.clone(),
                     ms: 0,
                     text_signature: self.text_signature.clone(),
+                    reasoning: Vec::new(),
                 },
             });
         }
@@ -327,6 +329,7 @@ mod tests {
                         signature: None,
                     }],
                     text_signature: None,
+                    reasoning: Vec::new(),
                 },
                 Message::ToolResult {
                     call_id: synth_call_id(3, 0),

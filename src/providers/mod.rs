@@ -1,4 +1,4 @@
-//! Model providers behind one trait (design §7): openai, anthropic, gemini,
+//! Model providers behind one trait (design §7): openai, openai-responses, anthropic, gemini,
 //! openai-compatible and scripted.
 //!
 //! Owns talking to models: wire formats, SSE decoding, retries and fallback, pricing, ping,
@@ -17,8 +17,8 @@
 //!
 //! Layers: a `Provider` makes one attempt (one HTTP request or one cassette turn); the
 //! `ResilientClient` wraps an agent's profile chain with retries, fallback and usage events.
-//! A sixth wire (OpenAI's Responses API) is one more `http::Wire` implementation and one more
-//! `ProviderKind`; nothing above the wire changes.
+//! OpenAI's Responses API is one more `http::Wire` implementation (`openai_responses`) and one
+//! more `ProviderKind`; nothing above the wire changes.
 
 pub mod anthropic;
 pub mod breaker;
@@ -29,6 +29,8 @@ pub mod gemini;
 pub mod gemini_schema;
 pub(crate) mod http;
 pub mod openai;
+pub(crate) mod openai_responses;
+pub(crate) mod openai_responses_parse;
 pub mod ping;
 pub mod pricing;
 pub mod resilient;
@@ -88,6 +90,10 @@ pub fn connect(settings: ProviderSettings) -> Result<Arc<dyn Provider>, Provider
         }
         ProviderKind::Anthropic => Arc::new(HttpProvider::new(settings, anthropic::AnthropicWire)?),
         ProviderKind::Gemini => Arc::new(HttpProvider::new(settings, gemini::GeminiWire)?),
+        ProviderKind::OpenaiResponses => Arc::new(HttpProvider::new(
+            settings,
+            openai_responses::ResponsesWire,
+        )?),
         ProviderKind::Scripted => Arc::new(ScriptedProvider::open(settings)?),
     })
 }

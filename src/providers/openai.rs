@@ -330,6 +330,7 @@ impl OpenAiParser {
                 model: self.model.clone(),
                 ms: 0,
                 text_signature: None,
+                reasoning: Vec::new(),
             },
         });
         Ok(())
@@ -447,6 +448,7 @@ mod tests {
                         signature: None,
                     }],
                     text_signature: None,
+                    reasoning: Vec::new(),
                 },
                 Message::ToolResult {
                     call_id: "call_1".into(),

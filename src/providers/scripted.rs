@@ -158,6 +158,7 @@ pub fn turn_deltas(turn: CassetteTurn, default_model: &str) -> Vec<Delta> {
             model: turn.model.unwrap_or_else(|| default_model.to_string()),
             ms: 0,
             text_signature: None,
+            reasoning: Vec::new(),
         },
     });
     out

@@ -19,6 +19,8 @@ pub enum ProviderKind {
     Anthropic,
     Gemini,
     OpenaiCompatible,
+    /// OpenAI's Responses API (`/v1/responses`), which its newest models and Codex use.
+    OpenaiResponses,
     Scripted,
 }
 
@@ -30,6 +32,7 @@ impl ProviderKind {
             ProviderKind::Anthropic => "anthropic",
             ProviderKind::Gemini => "gemini",
             ProviderKind::OpenaiCompatible => "openai-compatible",
+            ProviderKind::OpenaiResponses => "openai-responses",
             ProviderKind::Scripted => "scripted",
         }
     }
@@ -38,7 +41,9 @@ impl ProviderKind {
     /// openai-compatible server has no default: the profile must say where it is.
     pub fn default_base_url(self) -> Option<&'static str> {
         match self {
-            ProviderKind::Openai => Some("https://api.openai.com/v1"),
+            ProviderKind::Openai | ProviderKind::OpenaiResponses => {
+                Some("https://api.openai.com/v1")
+            }
             ProviderKind::Anthropic => Some("https://api.anthropic.com"),
             ProviderKind::Gemini => Some("https://generativelanguage.googleapis.com"),
             ProviderKind::OpenaiCompatible | ProviderKind::Scripted => None,
@@ -48,7 +53,7 @@ impl ProviderKind {
     /// The variable a key is read from when the profile names none.
     pub fn default_key_env(self) -> Option<&'static str> {
         match self {
-            ProviderKind::Openai => Some("OPENAI_API_KEY"),
+            ProviderKind::Openai | ProviderKind::OpenaiResponses => Some("OPENAI_API_KEY"),
             ProviderKind::Anthropic => Some("ANTHROPIC_API_KEY"),
             ProviderKind::Gemini => Some("GEMINI_API_KEY"),
             ProviderKind::OpenaiCompatible | ProviderKind::Scripted => None,
@@ -59,7 +64,10 @@ impl ProviderKind {
     pub fn key_required(self) -> bool {
         matches!(
             self,
-            ProviderKind::Openai | ProviderKind::Anthropic | ProviderKind::Gemini
+            ProviderKind::Openai
+                | ProviderKind::OpenaiResponses
+                | ProviderKind::Anthropic
+                | ProviderKind::Gemini
         )
     }
 }
@@ -78,10 +86,11 @@ impl std::str::FromStr for ProviderKind {
             "anthropic" => Ok(ProviderKind::Anthropic),
             "gemini" => Ok(ProviderKind::Gemini),
             "openai-compatible" => Ok(ProviderKind::OpenaiCompatible),
+            "openai-responses" => Ok(ProviderKind::OpenaiResponses),
             "scripted" => Ok(ProviderKind::Scripted),
             other => Err(format!(
-                "unknown provider kind `{other}` (expected openai, anthropic, gemini, \
-                 openai-compatible or scripted)"
+                "unknown provider kind `{other}` (expected openai, openai-responses, \
+                 anthropic, gemini, openai-compatible or scripted)"
             )),
         }
     }
@@ -249,6 +258,7 @@ mod tests {
             ProviderKind::Anthropic,
             ProviderKind::Gemini,
             ProviderKind::OpenaiCompatible,
+            ProviderKind::OpenaiResponses,
             ProviderKind::Scripted,
         ] {
             assert_eq!(k.as_str().parse::<ProviderKind>().unwrap(), k);

@@ -37,15 +37,14 @@ impl Turn {
     }
 
     /// The turn as it goes back to the model in the next request's history: its text and
-    /// calls, with the signatures the model put on them.
+    /// calls, with the signatures and reasoning items the model put on them.
     pub fn to_message(&self) -> Message {
+        let completion = self.completion.as_ref();
         Message::Assistant {
             text: self.text.clone(),
             tool_calls: self.tool_calls.clone(),
-            text_signature: self
-                .completion
-                .as_ref()
-                .and_then(|c| c.text_signature.clone()),
+            text_signature: completion.and_then(|c| c.text_signature.clone()),
+            reasoning: completion.map(|c| c.reasoning.clone()).unwrap_or_default(),
         }
     }
 

@@ -33,6 +33,11 @@ pub enum Message {
         /// back on the text part unchanged.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         text_signature: Option<String>,
+        /// Opaque reasoning items of this turn (OpenAI Responses `reasoning` items with their
+        /// `encrypted_content`), sent back unchanged by the wire that made them; the other
+        /// wires ignore them, so a fallback to another vendor never sends OpenAI's items.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        reasoning: Vec<serde_json::Value>,
     },
     /// The outcome of one tool call, answered by id (and by name for Gemini, which matches
     /// results by name and order).
@@ -154,6 +159,10 @@ pub struct Completion {
     /// sent back with it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text_signature: Option<String>,
+    /// The turn's reasoning items as the provider sent them (OpenAI Responses), to go back
+    /// with the turn in the next request; empty for the other wires.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reasoning: Vec<serde_json::Value>,
 }
 
 /// One piece of a streamed answer.

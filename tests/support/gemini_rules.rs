@@ -2,10 +2,12 @@
 //! parameters outside its documented `Schema` subset, and (for Gemini 3 models) a history
 //! whose function call lost the `thoughtSignature` the model put on it.
 //!
-//! Owns those two checks and the messages the API gives (as seen on a real 400). Must not
-//! share code with conclave's own Gemini wire: a client checked against itself proves
-//! nothing. Field list: `Schema` in the google-genai types (ai.google.dev/api/caching#Schema);
-//! signatures: ai.google.dev/gemini-api/docs/thought-signatures.
+//! Owns those two checks and the messages the API gives (as seen on a real 400), and the
+//! `Schema` field list and type names the request-shape checker (`request_rules`) uses too.
+//! Must not share code with conclave's own Gemini wire: a client checked against itself
+//! proves nothing. Field list: `Schema` in the google-genai types
+//! (ai.google.dev/api/caching#Schema); types: its `Type` enum; signatures:
+//! ai.google.dev/gemini-api/docs/thought-signatures.
 
 use serde_json::Value;
 use std::collections::HashMap;
@@ -34,6 +36,56 @@ const SCHEMA_FIELDS: &[&str] = &[
     "minimum",
     "maximum",
 ];
+
+/// `Schema.type` values (the `Type` enum of ai.google.dev/api/caching#Type).
+const SCHEMA_TYPES: &[&str] = &[
+    "TYPE_UNSPECIFIED",
+    "STRING",
+    "NUMBER",
+    "INTEGER",
+    "BOOLEAN",
+    "ARRAY",
+    "OBJECT",
+    "NULL",
+];
+
+/// Every field of `schema` (at any depth) outside the documented `Schema`, and every type
+/// name outside its `Type` enum, as (path, problem).
+pub fn schema_violations(schema: &Value, at: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    schema_walk(schema, at, &mut out);
+    out
+}
+
+fn schema_walk(schema: &Value, at: &str, out: &mut Vec<(String, String)>) {
+    let Some(obj) = schema.as_object() else {
+        return;
+    };
+    for (k, v) in obj {
+        let here = format!("{at}.{k}");
+        if !SCHEMA_FIELDS.contains(&k.as_str()) {
+            out.push((here, format!("`{k}` is not a field of Gemini's Schema")));
+            continue;
+        }
+        match k.as_str() {
+            "type" if !v.as_str().is_some_and(|t| SCHEMA_TYPES.contains(&t)) => {
+                out.push((here, format!("{v} is not a Gemini Schema type")))
+            }
+            "properties" => {
+                for (name, p) in v.as_object().into_iter().flatten() {
+                    schema_walk(p, &format!("{here}.{name}"), out);
+                }
+            }
+            "items" => schema_walk(v, &here, out),
+            "anyOf" => {
+                for (i, s) in v.as_array().into_iter().flatten().enumerate() {
+                    schema_walk(s, &format!("{here}[{i}]"), out);
+                }
+            }
+            _ => {}
+        }
+    }
+}
 
 /// The signatures the server handed out, by call (name and arguments).
 #[derive(Default)]

@@ -12,10 +12,11 @@ use conclave::providers::{
 use std::sync::Arc;
 use std::time::Duration;
 
-/// The four HTTP kinds.
-pub const ALL: [ProviderKind; 4] = [
+/// The five HTTP kinds.
+pub const ALL: [ProviderKind; 5] = [
     ProviderKind::Openai,
     ProviderKind::OpenaiCompatible,
+    ProviderKind::OpenaiResponses,
     ProviderKind::Anthropic,
     ProviderKind::Gemini,
 ];
@@ -24,7 +25,8 @@ pub struct Harness {
     pub kind: ProviderKind,
     pub server: ProviderServer,
     pub settings: ProviderSettings,
-    /// Signatures handed out so far (a Gemini 3 model signs every step).
+    /// Signatures handed out so far (a Gemini 3 model signs every step; a Responses
+    /// reasoning model sends an encrypted reasoning item with every step).
     signed: std::sync::atomic::AtomicU64,
 }
 
@@ -32,6 +34,7 @@ pub fn model_for(kind: ProviderKind) -> &'static str {
     match kind {
         ProviderKind::Openai => "gpt-4o",
         ProviderKind::OpenaiCompatible => "qwen2.5-coder:7b",
+        ProviderKind::OpenaiResponses => "gpt-5",
         ProviderKind::Anthropic => "claude-sonnet-4-5",
         ProviderKind::Gemini => "gemini-2.5-pro",
         ProviderKind::Scripted => "scripted",
@@ -56,6 +59,7 @@ impl Harness {
         let (wire, expect) = match kind {
             ProviderKind::Openai => (WireKind::OpenAi, Some(KEY)),
             ProviderKind::OpenaiCompatible => (WireKind::OpenAi, None),
+            ProviderKind::OpenaiResponses => (WireKind::Responses, Some(KEY)),
             ProviderKind::Anthropic => (WireKind::Anthropic, Some(KEY)),
             ProviderKind::Gemini => (WireKind::Gemini, Some(KEY)),
             ProviderKind::Scripted => panic!("scripted has no server"),
@@ -98,16 +102,24 @@ impl Harness {
         if a.model.is_empty() {
             a.model = self.settings.model.clone();
         }
-        if a.signature.is_none() && a.model.starts_with("gemini-3") {
+        let reasoning_model = self.kind == ProviderKind::OpenaiResponses
+            && (a.model.starts_with("gpt-5") || a.model.starts_with('o'));
+        if a.signature.is_none() && (a.model.starts_with("gemini-3") || reasoning_model) {
             let n = self
                 .signed
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            a.signature = Some(format!("CiQB0e2Kb{n:06x}+thought/sig=="));
+            a.signature = Some(match self.kind {
+                ProviderKind::OpenaiResponses => {
+                    format!("gAAAAABo{n:06x}-encrypted/reasoning==")
+                }
+                _ => format!("CiQB0e2Kb{n:06x}+thought/sig=="),
+            });
         }
         match self.kind {
             ProviderKind::Openai | ProviderKind::OpenaiCompatible => ws::openai_events(&a),
             ProviderKind::Anthropic => ws::anthropic_events(&a),
             ProviderKind::Gemini => ws::gemini_events(&a),
+            ProviderKind::OpenaiResponses => ws::responses_events(&a),
             ProviderKind::Scripted => unreachable!(),
         }
     }

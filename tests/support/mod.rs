@@ -14,6 +14,8 @@ pub mod tmux;
 pub mod gemini_rules;
 pub mod harness;
 pub mod provider_server;
+pub mod request_rules;
+pub mod responses_rules;
 pub mod wire_scripts;
 
 use conclave::model::EventKind;

@@ -2,11 +2,12 @@
 //!
 //! Owns the socket side: accepting, parsing and recording requests (headers and body),
 //! routing by wire (a request to another wire's path gets a 404, a request without the
-//! expected key a 401, an Anthropic request without `anthropic-version` a 400), and writing
+//! expected key a 401, an Anthropic request without `anthropic-version` a 400, what the real
+//! Gemini and Responses APIs refuse a 400 in their words), and writing
 //! scripted replies: SSE bodies in randomly sized chunked pieces (forced splits after every
 //! `\r` and inside every multi-byte character), error statuses, and faults (reset, cut,
 //! stall). Must not know what the bodies mean: `wire_scripts` writes them, and
-//! `gemini_rules` says what the Gemini API would refuse.
+//! `gemini_rules` / `responses_rules` say what those APIs would refuse.
 
 use rand::{rngs::StdRng, Rng, SeedableRng};
 use std::collections::VecDeque;
@@ -23,6 +24,8 @@ pub enum WireKind {
     OpenAi,
     Anthropic,
     Gemini,
+    /// OpenAI's Responses API (`/v1/responses`).
+    Responses,
 }
 
 /// How a streamed body ends.
@@ -126,6 +129,8 @@ struct Shared {
     rng: Mutex<StdRng>,
     /// Gemini: the thought signatures handed out, which a later history must carry.
     signatures: Mutex<super::gemini_rules::Signatures>,
+    /// Responses: the reasoning items handed out, which a later input may carry back.
+    reasoning: Mutex<super::responses_rules::Served>,
 }
 
 /// The running server; it stops when dropped.
@@ -156,6 +161,7 @@ impl ProviderServer {
             requests: Mutex::new(Vec::new()),
             rng: Mutex::new(StdRng::seed_from_u64(seed)),
             signatures: Mutex::new(Default::default()),
+            reasoning: Mutex::new(Default::default()),
         });
         let s = shared.clone();
         let accept = tokio::spawn(async move {
@@ -175,7 +181,7 @@ impl ProviderServer {
     /// The base_url a profile uses to reach this server.
     pub fn base_url(&self) -> String {
         match self.shared.wire {
-            WireKind::OpenAi => format!("http://{}/v1", self.addr),
+            WireKind::OpenAi | WireKind::Responses => format!("http://{}/v1", self.addr),
             WireKind::Anthropic | WireKind::Gemini => format!("http://{}", self.addr),
         }
     }
@@ -293,6 +299,7 @@ fn route(shared: &Shared, req: &Recorded) -> Reply {
             "authorization",
             "Bearer ",
         ),
+        WireKind::Responses => (req.target == "/v1/responses", "authorization", "Bearer "),
         WireKind::Anthropic => (req.target == "/v1/messages", "x-api-key", ""),
         WireKind::Gemini => (
             req.target.starts_with("/v1beta/models/")
@@ -331,6 +338,12 @@ fn route(shared: &Shared, req: &Recorded) -> Reply {
             return Reply::status(400, refusal);
         }
     }
+    if shared.wire == WireKind::Responses {
+        let served = shared.reasoning.lock().unwrap();
+        if let Some(refusal) = super::responses_rules::refusal(&req.body, &served) {
+            return Reply::status(400, refusal);
+        }
+    }
     let body = req.body.to_string();
     let mut replies = shared.replies.lock().unwrap();
     let hit = replies
@@ -339,6 +352,9 @@ fn route(shared: &Shared, req: &Recorded) -> Reply {
     let reply = hit.and_then(|i| replies.remove(i)).map(|(_, r)| r);
     if let (WireKind::Gemini, Some(Reply::Stream { body, .. })) = (shared.wire, &reply) {
         shared.signatures.lock().unwrap().remember(body);
+    }
+    if let (WireKind::Responses, Some(Reply::Stream { body, .. })) = (shared.wire, &reply) {
+        shared.reasoning.lock().unwrap().remember(body);
     }
     reply.unwrap_or_else(|| {
         Reply::status(

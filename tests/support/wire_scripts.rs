@@ -1,8 +1,8 @@
 //! Streams and error bodies written exactly as each provider sends them (providers.md).
 //!
 //! Owns turning an abstract `Answer` (thinking, text pieces, tool calls with their argument
-//! fragments, usage) into the SSE events of the OpenAI, Anthropic and Gemini wires, plus the
-//! faults tests inject into them. Must not do I/O: `provider_server` sends what this writes.
+//! fragments, usage) into the SSE events of the OpenAI (Chat Completions and Responses),
+//! Anthropic and Gemini wires, plus the faults tests inject into them. Must not do I/O: `provider_server` sends what this writes.
 
 use serde_json::{json, Value};
 
@@ -16,7 +16,8 @@ pub struct Answer {
     /// (input incl. cached, output, cached); None: the server reports no usage.
     pub usage: Option<(u64, u64, u64)>,
     /// Gemini: the thought signature of this step, on its first function call (or, with no
-    /// call, on its last text part), as Gemini 3 sends it.
+    /// call, on its last text part), as Gemini 3 sends it. Responses: the `encrypted_content`
+    /// of the step's reasoning item (a reasoning model sends one per step).
     pub signature: Option<String>,
 }
 
@@ -269,4 +270,189 @@ pub fn gemini_error(code: u16, status: &str, message: &str, retry_delay: Option<
             json!([{"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": d}]);
     }
     e.to_string()
+}
+
+/// The `id` of the reasoning item whose `encrypted_content` is `sig`: stable per step.
+pub fn reasoning_id(sig: &str) -> String {
+    let h = sig.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ b as u64).wrapping_mul(0x0100_0000_01b3)
+    });
+    format!("rs_{h:016x}")
+}
+
+/// The reasoning item a Responses answer carries, if any: its summary is the thinking.
+pub fn reasoning_item(a: &Answer) -> Option<Value> {
+    if a.thinking.is_empty() && a.signature.is_none() {
+        return None;
+    }
+    let sig = a
+        .signature
+        .clone()
+        .unwrap_or_else(|| "gAAAAB-thinking".into());
+    let summary: Vec<Value> = if a.thinking.is_empty() {
+        vec![]
+    } else {
+        vec![json!({"type": "summary_text", "text": a.thinking.concat()})]
+    };
+    Some(
+        json!({"id": reasoning_id(&sig), "type": "reasoning", "summary": summary,
+        "encrypted_content": sig}),
+    )
+}
+
+/// OpenAI Responses events, `response.completed` last: the reasoning item (summary deltas),
+/// the message (text deltas), then each function call (argument deltas), with
+/// `sequence_number`s in order.
+pub fn responses_events(a: &Answer) -> Vec<String> {
+    let mut seq = 0u64;
+    let mut ev = Vec::new();
+    let mut push = |mut v: Value| {
+        v["sequence_number"] = json!(seq);
+        seq += 1;
+        ev.push(named(
+            v["type"].as_str().unwrap_or("message").to_string().as_str(),
+            v,
+        ));
+    };
+    let response = |status: &str, output: Value, usage: Value| {
+        json!({"id": "resp_0a1b2c", "object": "response", "created_at": 1741487325,
+            "status": status, "error": null, "incomplete_details": null, "model": a.model,
+            "output": output, "parallel_tool_calls": true, "store": false, "tool_choice": "auto",
+            "tools": [], "usage": usage})
+    };
+    push(
+        json!({"type": "response.created", "response": response("in_progress", json!([]), Value::Null)}),
+    );
+    push(
+        json!({"type": "response.in_progress", "response": response("in_progress", json!([]), Value::Null)}),
+    );
+    let mut output = Vec::new();
+    if let Some(item) = reasoning_item(a) {
+        let id = item["id"].clone();
+        let n = output.len();
+        push(
+            json!({"type": "response.output_item.added", "output_index": n,
+            "item": {"id": id, "type": "reasoning", "summary": []}}),
+        );
+        if !a.thinking.is_empty() {
+            push(
+                json!({"type": "response.reasoning_summary_part.added", "item_id": id,
+                "output_index": n, "summary_index": 0, "part": {"type": "summary_text", "text": ""}}),
+            );
+            for t in &a.thinking {
+                push(
+                    json!({"type": "response.reasoning_summary_text.delta", "item_id": id,
+                    "output_index": n, "summary_index": 0, "delta": t}),
+                );
+            }
+            push(
+                json!({"type": "response.reasoning_summary_text.done", "item_id": id,
+                "output_index": n, "summary_index": 0, "text": a.thinking.concat()}),
+            );
+            push(
+                json!({"type": "response.reasoning_summary_part.done", "item_id": id,
+                "output_index": n, "summary_index": 0,
+                "part": {"type": "summary_text", "text": a.thinking.concat()}}),
+            );
+        }
+        push(json!({"type": "response.output_item.done", "output_index": n, "item": item}));
+        output.push(item);
+    }
+    if !a.text.is_empty() {
+        let n = output.len();
+        let id = "msg_67ccd2bf17f0819081ff3bb2cf6508e6";
+        push(
+            json!({"type": "response.output_item.added", "output_index": n, "item": {"id": id,
+            "type": "message", "status": "in_progress", "role": "assistant", "content": []}}),
+        );
+        push(
+            json!({"type": "response.content_part.added", "item_id": id, "output_index": n,
+            "content_index": 0, "part": {"type": "output_text", "text": "", "annotations": []}}),
+        );
+        for t in &a.text {
+            push(
+                json!({"type": "response.output_text.delta", "item_id": id, "output_index": n,
+                "content_index": 0, "delta": t, "logprobs": []}),
+            );
+        }
+        let part = json!({"type": "output_text", "text": a.text.concat(), "annotations": []});
+        push(
+            json!({"type": "response.output_text.done", "item_id": id, "output_index": n,
+            "content_index": 0, "text": a.text.concat(), "logprobs": []}),
+        );
+        push(
+            json!({"type": "response.content_part.done", "item_id": id, "output_index": n,
+            "content_index": 0, "part": part}),
+        );
+        let item = json!({"id": id, "type": "message", "status": "completed",
+            "role": "assistant", "content": [part]});
+        push(json!({"type": "response.output_item.done", "output_index": n, "item": item}));
+        output.push(item);
+    }
+    for (i, c) in a.calls.iter().enumerate() {
+        let n = output.len();
+        let id = format!("fc_68a1b2c3d4e5f6{i:02}");
+        push(
+            json!({"type": "response.output_item.added", "output_index": n, "item": {"id": id,
+            "type": "function_call", "status": "in_progress", "arguments": "", "call_id": c.id,
+            "name": c.name}}),
+        );
+        for f in fragments(&c.args, c.fragments) {
+            push(
+                json!({"type": "response.function_call_arguments.delta", "item_id": id,
+                "output_index": n, "delta": f}),
+            );
+        }
+        push(
+            json!({"type": "response.function_call_arguments.done", "item_id": id,
+            "name": c.name, "output_index": n, "arguments": c.args}),
+        );
+        let item = json!({"id": id, "type": "function_call", "status": "completed",
+            "arguments": c.args, "call_id": c.id, "name": c.name});
+        push(json!({"type": "response.output_item.done", "output_index": n, "item": item}));
+        output.push(item);
+    }
+    let usage = match a.usage {
+        Some((i, o, c)) => json!({"input_tokens": i, "input_tokens_details": {"cached_tokens": c},
+            "output_tokens": o, "output_tokens_details": {"reasoning_tokens": 0},
+            "total_tokens": i + o}),
+        None => Value::Null,
+    };
+    push(
+        json!({"type": "response.completed", "response": response("completed", json!(output), usage)}),
+    );
+    ev
+}
+
+/// A Responses `response.failed` event with the error `code`.
+pub fn responses_failed_event(code: &str, message: &str) -> String {
+    named(
+        "response.failed",
+        json!({"type": "response.failed", "sequence_number": 90, "response": {
+            "id": "resp_0a1b2c", "object": "response", "status": "failed",
+            "error": {"code": code, "message": message}, "incomplete_details": null,
+            "output": [], "usage": null}}),
+    )
+}
+
+/// A Responses `error` event, as documented (`code`, `message`, `param` at the top).
+pub fn responses_error_event(code: &str, message: &str) -> String {
+    named(
+        "error",
+        json!({"type": "error", "code": code, "message": message, "param": null,
+            "sequence_number": 91}),
+    )
+}
+
+/// A Responses `response.incomplete` terminator with `reason`.
+pub fn responses_incomplete_event(reason: &str) -> String {
+    named(
+        "response.incomplete",
+        json!({"type": "response.incomplete", "sequence_number": 92, "response": {
+            "id": "resp_0a1b2c", "object": "response", "status": "incomplete", "error": null,
+            "incomplete_details": {"reason": reason}, "output": [],
+            "usage": {"input_tokens": 10, "input_tokens_details": {"cached_tokens": 0},
+                "output_tokens": 16, "output_tokens_details": {"reasoning_tokens": 16},
+                "total_tokens": 26}}}),
+    )
 }
