@@ -163,6 +163,18 @@ impl Ctx {
                 }
             }
         };
+        // The repo's AGENTS.md and prompt overrides, as the worktree has them; the person sees
+        // in the transcript's first turn what shaped the prompt.
+        let composed = crate::agents::instructions::compose(cfg.role, system, dir);
+        let system = self.log.redactor().redact(&composed.system).into_owned();
+        if let Some(note) = composed.note {
+            self.log.emit(EventKind::Transcript {
+                agent: agent.to_string(),
+                task: task.map(String::from),
+                part: crate::model::TranscriptPart::System,
+                text: self.log.redactor().redact(&note).into_owned(),
+            });
+        }
         let gate = Arc::new(PolicyGate {
             worktree: dir.display().to_string(),
             ctx: self.clone(),
@@ -193,7 +205,7 @@ impl Ctx {
             token_budget: 2_000_000,
             max_tokens: 8192,
         };
-        run.run(system, first, self.token_for(task)).await
+        run.run(&system, first, self.token_for(task)).await
     }
 }
 
