@@ -73,6 +73,7 @@ fn agent(s: &Setup, client: ResilientClient) -> AgentRun {
         max_turns: 10,
         token_budget: 1_000_000,
         max_tokens: 1024,
+        context_tokens: u64::MAX,
     }
 }
 
@@ -223,5 +224,88 @@ async fn http_implementer_reads_edits_and_finishes_on_every_wire() {
             reqs[1].body
         );
         support::request_rules::assert_valid(support::request_rules::Wire::of(kind), &reqs);
+    }
+}
+
+/// A long task re-reading an 18 KB file: the history is compacted before each request would
+/// pass the profile's window, every request stays under it, the newest output is whole, and
+/// what was removed is in the log. Checked on every wire, whose rules the shortened history
+/// must still obey (tool results answering the calls of the turn before).
+#[tokio::test]
+async fn a_long_session_is_compacted_to_stay_under_its_context_window() {
+    const WINDOW: u64 = 32_000;
+    const READS: usize = 8;
+    let line = "let value = compute(alpha, beta, gamma); // keep this line as it is\n";
+    let big = line.repeat(18 * 1024 / line.len());
+    for kind in ALL {
+        let s = setup();
+        std::fs::write(s.worktree.join("big.rs"), &big).unwrap();
+        let h = Harness::start(kind).await;
+        for i in 0..READS {
+            h.push_answer(&Answer {
+                text: vec![format!("Reading it again ({i}).")],
+                calls: vec![Call::new(
+                    &format!("call_r{i}"),
+                    "read_file",
+                    json!({"path": "big.rs"}),
+                    3,
+                )],
+                usage: Some((100, 20, 0)),
+                ..Answer::default()
+            });
+        }
+        h.push_answer(&Answer {
+            text: vec!["Done.".into()],
+            calls: vec![Call::new(
+                "call_end",
+                "finish",
+                json!({"summary": "read it"}),
+                2,
+            )],
+            usage: Some((100, 20, 0)),
+            ..Answer::default()
+        });
+        let mut a = agent(&s, h.client());
+        a.max_turns = 20;
+        a.context_tokens = WINDOW;
+        let end = tokio::time::timeout(
+            Duration::from_secs(60),
+            a.run("system", "Study big.rs".into(), CancellationToken::new()),
+        )
+        .await
+        .unwrap_or_else(|_| panic!("{kind}: the session hung"));
+        assert!(matches!(end, AgentEnd::Finished { .. }), "{kind}: {end:?}");
+        let reqs = h.server.requests();
+        assert_eq!(reqs.len(), READS + 1, "{kind}");
+        // A tokenizer gives about one token per 4 bytes of such text; uncompacted, the last
+        // request would be ~150 KB, well over the window.
+        for (i, r) in reqs.iter().enumerate() {
+            let bytes = r.body.to_string().len() as u64;
+            assert!(bytes / 4 <= WINDOW, "{kind}: request {i} is {bytes} bytes");
+        }
+        let last = reqs.last().unwrap().body.to_string();
+        assert!(last.contains("[output removed to fit the context window: read_file big.rs gave"), "{kind}");
+        assert!(last.contains("keep this line as it is"), "{kind}: the newest read is whole");
+        support::request_rules::assert_valid(support::request_rules::Wire::of(kind), &reqs);
+        s.log.flush().unwrap();
+        let compacted: Vec<_> = s
+            .store
+            .events(s.run, 0, None)
+            .unwrap()
+            .filter_map(|e| match e.unwrap().kind {
+                EventKind::Compacted {
+                    tokens_before,
+                    tokens_after,
+                    removed,
+                    ..
+                } => Some((tokens_before, tokens_after, removed)),
+                _ => None,
+            })
+            .collect();
+        assert!(!compacted.is_empty(), "{kind}: a Compacted event is logged");
+        for (before, after, removed) in &compacted {
+            assert!(after < before && *before > WINDOW * 8 / 10, "{kind}: {before} → {after}");
+            assert!(removed.iter().all(|r| r.contains("read_file big.rs")), "{kind}: {removed:?}");
+        }
     }
 }

@@ -297,6 +297,7 @@ async fn a_token_never_reaches_the_model() {
         max_turns: 5,
         token_budget: 1_000_000,
         max_tokens: 1024,
+        context_tokens: u64::MAX,
     };
     tokio::time::timeout(
         Duration::from_secs(60),

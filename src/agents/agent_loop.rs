@@ -31,6 +31,8 @@ pub struct AgentRun {
     /// Input + output tokens the session may spend.
     pub token_budget: u64,
     pub max_tokens: u32,
+    /// The model's context window: the history is compacted to stay under it.
+    pub context_tokens: u64,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -128,11 +130,22 @@ impl AgentRun {
         // scrubbed like every tool result before the model sees it.
         let first = self.tools.redactor.redact(&first).into_owned();
         let mut messages = vec![Message::User { text: first }];
+        let mut compactor =
+            super::compact::Compactor::new(self.context_tokens, self.max_tokens as u64);
         let mut spent = 0u64;
         let mut nudged = false;
         for _ in 0..self.max_turns {
             if cancel.is_cancelled() {
                 return AgentEnd::Cancelled;
+            }
+            if let Some(fit) = compactor.fit(system, &mut messages, &specs) {
+                self.emit(EventKind::Compacted {
+                    agent: self.agent.clone(),
+                    task: self.task.clone(),
+                    tokens_before: fit.tokens_before,
+                    tokens_after: fit.tokens_after,
+                    removed: fit.removed,
+                });
             }
             let req = ChatRequest {
                 system: system.to_string(),

@@ -6,6 +6,7 @@
 
 pub mod agent_loop;
 pub mod coalesce;
+pub mod compact;
 pub mod instructions;
 pub mod prompt;
 pub mod tools;

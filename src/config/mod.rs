@@ -155,6 +155,10 @@ pub struct ProviderProfile {
     /// Seconds a stream may stay silent before it counts as stalled.
     #[serde(default)]
     pub idle_timeout_s: Option<u64>,
+    /// The model's context window in tokens; an agent's history is compacted to stay under
+    /// it (default: known from the model's name, 32768 for openai-compatible servers).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context_tokens: Option<u64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -274,6 +278,28 @@ impl Config {
         v.sort();
         v.dedup();
         v
+    }
+
+    /// The smallest context window of an agent's profiles (a fallback may hold less).
+    pub fn context_tokens(&self, agent: &AgentConfig) -> u64 {
+        std::iter::once(&agent.provider)
+            .chain(agent.fallback.iter())
+            .filter_map(|n| self.providers.get(n))
+            .map(|p| {
+                p.context_tokens.unwrap_or_else(|| {
+                    crate::providers::default_context_tokens(p.kind, &p.model)
+                })
+            })
+            .min()
+            .unwrap_or(u64::MAX)
+    }
+
+    /// The answer's token limit for an agent: its primary profile's `max_tokens`, else 8192.
+    pub fn max_tokens(&self, agent: &AgentConfig) -> u32 {
+        self.providers
+            .get(&agent.provider)
+            .and_then(|p| p.max_tokens)
+            .unwrap_or(8192)
     }
 
     pub fn agent(&self, name: &str) -> Option<&AgentConfig> {

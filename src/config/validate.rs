@@ -30,6 +30,17 @@ pub(super) fn check(c: &Config) -> Vec<(String, String)> {
                     .into(),
             );
         }
+        if let Some(t) = p.context_tokens {
+            if t < 2048 {
+                bad(
+                    key("context_tokens"),
+                    format!("{t} is too small for an agent's prompt; use at least 2048 (the model's context window in tokens)"),
+                );
+            }
+        }
+        if p.max_tokens == Some(0) {
+            bad(key("max_tokens"), "must be at least 1".into());
+        }
         if p.kind.key_required() && p.api_key_env.as_deref().is_none_or(|v| v.trim().is_empty()) {
             bad(
                 key("api_key_env"),

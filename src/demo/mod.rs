@@ -21,6 +21,7 @@ pub fn config(mut base: Config, cassette: &Path) -> Config {
         cassette: Some(cassette.to_path_buf()),
         max_tokens: None,
         idle_timeout_s: None,
+        context_tokens: None,
     };
     base.providers.clear();
     base.providers.insert("demo-gpt".into(), profile("gpt-4o"));

@@ -203,7 +203,8 @@ impl Ctx {
             sink: self.log.clone() as Arc<dyn EventSink>,
             max_turns: self.config.run.max_turns,
             token_budget: 2_000_000,
-            max_tokens: 8192,
+            max_tokens: self.config.max_tokens(cfg),
+            context_tokens: self.config.context_tokens(cfg),
         };
         run.run(&system, first, self.token_for(task)).await
     }

@@ -53,7 +53,7 @@ pub use pricing::{ModelPrice, PriceTable};
 pub use resilient::ResilientClient;
 pub use retry::RetryPolicy;
 pub use scripted::ScriptedProvider;
-pub use settings::{ApiKey, ProviderKind, ProviderSettings};
+pub use settings::{default_context_tokens, ApiKey, ProviderKind, ProviderSettings};
 pub use sse::{SseDecoder, SseEvent};
 pub use turn::Turn;
 pub use types::{

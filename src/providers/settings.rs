@@ -72,6 +72,23 @@ impl ProviderKind {
     }
 }
 
+/// A model's context window in tokens when its profile names none: the published windows of
+/// the families conclave knows, a cautious 32k for local servers (their window is whatever
+/// they were started with) and 128k otherwise. A scripted provider has no window.
+pub fn default_context_tokens(kind: ProviderKind, model: &str) -> u64 {
+    let m = model.to_ascii_lowercase();
+    match kind {
+        ProviderKind::Scripted => u64::MAX,
+        ProviderKind::OpenaiCompatible => 32_768,
+        _ if m.starts_with("gemini") => 1_000_000,
+        _ if m.starts_with("claude") => 200_000,
+        _ if m.starts_with("gpt-5") || m.contains("codex") => 400_000,
+        _ if m.starts_with("gpt-4.1") => 1_000_000,
+        _ if m.starts_with('o') => 200_000,
+        _ => 128_000,
+    }
+}
+
 impl fmt::Display for ProviderKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())

@@ -37,6 +37,7 @@ async fn always_and_never_become_rules_the_engine_applies() {
             cassette: None,
             max_tokens: None,
             idle_timeout_s: Some(5),
+            context_tokens: None,
         },
     );
     let agent = |name: &str, role| AgentConfig {

@@ -160,6 +160,7 @@ impl Harness {
             cassette: None,
             max_tokens: None,
             idle_timeout_s: Some(5),
+            context_tokens: None,
         }
     }
 }
