@@ -72,6 +72,26 @@ impl McpServerConfig {
     }
 }
 
+impl super::Config {
+    /// The variables provider profiles read their keys from (and the default key
+    /// variables): no MCP server is given them.
+    pub fn provider_key_vars(&self) -> Vec<String> {
+        let mut v: Vec<String> = self
+            .providers
+            .values()
+            .filter_map(|p| p.api_key_env.clone())
+            .chain(
+                crate::secrets::DEFAULT_SECRET_VARS
+                    .iter()
+                    .map(|s| s.to_string()),
+            )
+            .collect();
+        v.sort();
+        v.dedup();
+        v
+    }
+}
+
 fn valid_name(name: &str) -> bool {
     !name.is_empty()
         && name
