@@ -203,8 +203,13 @@ impl Ctx {
             return Default::default();
         }
         let withhold = self.config.provider_key_vars();
-        let (mcp, mut notes) =
-            crate::mcp::McpSession::start(&self.config.mcp, role, dir, &withhold).await;
+        let start = crate::mcp::McpSession::start(&self.config.mcp, role, dir, &withhold);
+        let stop = self.token_for(task);
+        // A task cancelled while its servers start does not wait for them.
+        let (mcp, mut notes) = tokio::select! {
+            started = start => started,
+            _ = stop.cancelled() => return Default::default(),
+        };
         let names: Vec<&str> = mcp.tools().map(|t| t.name.as_str()).collect();
         if !names.is_empty() {
             notes.push(format!("MCP tools offered: {}", names.join(", ")));

@@ -27,16 +27,20 @@ const MAX_PAGES: usize = 20;
 pub(super) struct Server {
     pub name: String,
     service: RunningService<RoleClient, ClientInfo>,
-    pid: Option<u32>,
     timeout: Duration,
     stderr: Arc<Mutex<String>>,
+    _group: Group,
     _scratch: tempfile::TempDir,
 }
 
-impl Drop for Server {
+/// A started server's process group, killed when this goes: from the moment it is spawned,
+/// whether the handshake fails, its start is abandoned or its session ends. (rmcp kills
+/// the server itself too, later, on a task of its own, but not what it started.)
+struct Group(Option<u32>);
+
+impl Drop for Group {
     fn drop(&mut self) {
-        // rmcp kills the server itself, later, on a task of its own; its group goes now.
-        kill_server_group(self.pid);
+        kill_server_group(self.0);
     }
 }
 
@@ -109,7 +113,7 @@ impl Server {
             .stderr(std::process::Stdio::piped())
             .spawn()
             .map_err(|e| format!("did not start: {e}"))?;
-        let pid = transport.id();
+        let group = Group(transport.id());
         let (stderr, reader) = match stderr.map(keep_stderr_tail) {
             Some((t, r)) => (t, Some(r)),
             None => (Arc::new(Mutex::new(String::new())), None),
@@ -122,7 +126,7 @@ impl Server {
         let service = match tokio::time::timeout(timeout, info.serve(transport)).await {
             Ok(Ok(s)) => s,
             Ok(Err(e)) => {
-                kill_server_group(pid);
+                drop(group);
                 // What the server said before it went explains why: read it to the end.
                 if let Some(r) = reader {
                     let _ = tokio::time::timeout(Duration::from_secs(5), r).await;
@@ -134,7 +138,6 @@ impl Server {
                 ));
             }
             Err(_) => {
-                kill_server_group(pid);
                 return Err(format!(
                     "did not answer `initialize` within {} s{}",
                     timeout.as_secs(),
@@ -145,9 +148,9 @@ impl Server {
         let server = Server {
             name: cfg.name.clone(),
             service,
-            pid,
             timeout,
             stderr,
+            _group: group,
             _scratch: cmd.scratch,
         };
         let tools = match tokio::time::timeout(timeout, server.list_tools()).await {
