@@ -112,7 +112,14 @@ impl Server {
         let (transport, stderr) = TokioChildProcess::builder(cmd.command)
             .stderr(std::process::Stdio::piped())
             .spawn()
-            .map_err(|e| format!("did not start: {e}"))?;
+            .map_err(|e| match e.kind() {
+                std::io::ErrorKind::NotFound => format!(
+                    "did not start: `{}` was not found ({e}); install it or give its full path \
+                     as `command`",
+                    cfg.command
+                ),
+                _ => format!("did not start: {e}"),
+            })?;
         let group = Group(transport.id());
         let (stderr, reader) = match stderr.map(keep_stderr_tail) {
             Some((t, r)) => (t, Some(r)),
