@@ -308,3 +308,47 @@ async fn a_server_that_does_not_exist_is_a_note_and_the_run_finishes() {
     assert!(!bodies(&s.implementer)[0].contains("mcp__ghost"));
     assert!(s.on_main().contains("line two\n"));
 }
+
+/// A resumed run takes its `[[mcp]]` servers from the person's configuration now, not from
+/// the log: an imported run's log must not be able to start a program here.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_resumed_run_starts_the_servers_of_the_config_now_not_of_its_log() {
+    let s = mcp_setup(
+        vec![server("notes", "python3")],
+        vec![(
+            "Your task t1:",
+            "Editing.",
+            vec![edit("line 2\n", "line two\n"), finish()],
+        )],
+    )
+    .await;
+    let store = Store::open(&s.data).unwrap();
+    let (h, rx) = s.start(&store);
+    let run = h.run;
+    let (end, _) = drive(h, rx, |_, a| match a.what {
+        ApprovalWhat::Plan => Act::Interrupt,
+        _ => approve(a),
+    })
+    .await;
+    assert_eq!(end, DriveEnd::Interrupted);
+    let recorded = store.all_events(run).unwrap();
+    assert!(
+        recorded.iter().any(|e| matches!(&e.kind,
+            EventKind::RunStarted { config: Some(c), .. } if c["mcp"][0]["name"] == "notes")),
+        "the log names the server"
+    );
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let mut opts = s.opts(Stand::Person, tx);
+    opts.config.mcp.clear();
+    let h = engine::resume(&store, run, opts).unwrap();
+    let (end, events) = drive(h, rx, |_, a| approve(a)).await;
+    finished(&end, &events);
+    let b = bodies(&s.implementer);
+    assert!(
+        !b.is_empty() && !b[0].contains(NOTE),
+        "offered from the log"
+    );
+    assert!(system_notes(&events, "impl-1")
+        .iter()
+        .all(|n| !n.contains("MCP")));
+}
