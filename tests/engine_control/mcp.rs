@@ -27,12 +27,12 @@ fn server(name: &str, command: &str) -> McpServerConfig {
     }
 }
 
+/// The implementer's turns: (a text its request holds, what it says, the tools it calls).
+type Script<'a> = Vec<(&'a str, &'a str, Vec<(&'a str, Value)>)>;
+
 /// The run of `setup` at level 2 with `servers`, the implementer's answers replaced by
 /// `script` (when, text, calls).
-async fn mcp_setup(
-    servers: Vec<McpServerConfig>,
-    script: Vec<(&str, &str, Vec<(&str, Value)>)>,
-) -> Setup {
+async fn mcp_setup(servers: Vec<McpServerConfig>, script: Script<'_>) -> Setup {
     mcp_setup_on(ProviderKind::Anthropic, servers, script).await
 }
 
@@ -40,7 +40,7 @@ async fn mcp_setup(
 async fn mcp_setup_on(
     kind: ProviderKind,
     servers: Vec<McpServerConfig>,
-    script: Vec<(&str, &str, Vec<(&str, Value)>)>,
+    script: Script<'_>,
 ) -> Setup {
     let mut s = setup(AutonomyLevel::SemiAutonomous).await;
     s.implementer = Harness::start(kind).await;
