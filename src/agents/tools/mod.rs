@@ -1,9 +1,10 @@
-//! The nine tools of design §6: their names, JSON Schemas, and dispatch.
+//! The nine tools of design §6: their names, JSON Schemas, and dispatch; after them, the
+//! session's MCP tools (`mcp_call.rs`).
 //!
 //! Owns argument parsing (bad arguments become an error result for the model, never a crash),
 //! which role gets which tools, and what a tool's call means for the agent's turn (finish,
 //! plan, review). Must not start processes except through the `Runner`, and must not let a
-//! command run without asking the `CommandGate`.
+//! command run or an MCP tool be called without asking the `CommandGate`.
 
 mod confine;
 mod edit;
