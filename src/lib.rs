@@ -9,6 +9,7 @@ pub mod config;
 pub mod demo;
 pub mod engine;
 pub mod git;
+pub mod mcp;
 pub mod metrics;
 pub mod model;
 pub mod providers;

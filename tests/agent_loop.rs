@@ -68,6 +68,7 @@ fn agent(s: &Setup, client: ResilientClient) -> AgentRun {
             env_remove: vec![],
             redactor: Arc::new(conclave::secrets::Redactor::default()),
             known_tasks: vec![],
+            mcp: Default::default(),
         },
         sink: s.log.clone(),
         max_turns: 10,

@@ -12,6 +12,9 @@
 
 mod support;
 
+#[path = "engine_control/mcp.rs"]
+mod mcp;
+
 use conclave::config::{AgentConfig, Config};
 use conclave::engine::{self, DriveEnd, ForkChanges, RunHandle, RunOptions, Stand};
 use conclave::model::{

@@ -292,6 +292,7 @@ async fn a_token_never_reaches_the_model() {
             env_remove: vec![],
             redactor: log.redactor(),
             known_tasks: vec![],
+            mcp: Default::default(),
         },
         sink: log.clone(),
         max_turns: 5,

@@ -167,6 +167,14 @@ fn a_waiting_command_and_the_rules_list() {
     u.handle_key(key("L"), &state);
     u.handle_key(key("j"), &state);
     insta::assert_snapshot!("layer_rules_80x24", screen_text(&u, &state, 80, 24));
+    let mcp = state_of(&mcp_call_waiting());
+    let mut u = ui();
+    u.handle_key(key("3"), &mcp);
+    u.handle_key(key("z"), &mcp);
+    insta::assert_snapshot!(
+        "mcp_call_waiting_zoomed_120x24",
+        screen_text(&u, &mcp, 120, 24)
+    );
     let none = state_of(&live_run());
     let mut u = ui();
     u.handle_key(key("L"), &none);

@@ -118,14 +118,7 @@ impl AgentRun {
 
     /// Runs the session from its first message to its end.
     pub async fn run(&self, system: &str, first: String, cancel: CancellationToken) -> AgentEnd {
-        let specs: Vec<ToolSpec> = super::tools::tools_for(self.role)
-            .into_iter()
-            .map(|t| ToolSpec {
-                name: t.name.into(),
-                description: t.description.into(),
-                parameters: t.schema,
-            })
-            .collect();
+        let specs: Vec<ToolSpec> = self.tools.specs();
         // The brief carries repo material (a diff for review, gate feedback, the repo map):
         // scrubbed like every tool result before the model sees it.
         let first = self.tools.redactor.redact(&first).into_owned();

@@ -48,7 +48,7 @@ pub fn load(src: &ConfigSources) -> Result<Loaded, ConfigError> {
         };
         if let Some(s) = read_optional(&f, required, &merged)? {
             if i == 1 {
-                refuse_repo_sandbox(&s)?;
+                refuse_user_only_tables(&s)?;
             }
             merge(&mut merged, s.table.clone());
             sources.push(s);
@@ -76,26 +76,38 @@ pub fn load(src: &ConfigSources) -> Result<Loaded, ConfigError> {
 }
 
 /// The repository being worked on must not loosen its own sandbox (`mode = "off"`,
-/// `write = ["/"]`): `[sandbox]` is taken only from the user's files.
-fn refuse_repo_sandbox(s: &Source) -> Result<(), ConfigError> {
-    if !s.table.contains_key("sandbox") {
+/// `write = ["/"]`) nor start programs of its choosing as MCP servers: `[sandbox]` and
+/// `[[mcp]]` are taken only from the user's files.
+fn refuse_user_only_tables(s: &Source) -> Result<(), ConfigError> {
+    const WHY: [(&str, &str); 2] = [
+        (
+            "sandbox",
+            "a repository's .conclave.toml cannot set [sandbox] (the code being worked on \
+             must not loosen its own confinement); move it to your config.toml",
+        ),
+        (
+            "mcp",
+            "a repository's .conclave.toml cannot name [[mcp]] servers (it could start any \
+             program on your machine); move the entry to your config.toml",
+        ),
+    ];
+    let Some((key, why)) = WHY.iter().find(|(k, _)| s.table.contains_key(*k)) else {
         return Ok(());
-    }
+    };
     let line = s
         .text
         .lines()
         .position(|l| {
-            let l = l.trim_start();
-            l.starts_with("[sandbox") || l.starts_with("sandbox")
+            let l = l.trim_start().trim_start_matches('[');
+            l.strip_prefix(key)
+                .is_some_and(|r| r.starts_with([']', '.', ' ', '=']))
         })
         .map(|n| n + 1);
     Err(ConfigError {
         file: s.name.clone(),
         line,
-        key: "sandbox".into(),
-        message: "a repository's .conclave.toml cannot set [sandbox] (the code being worked on \
-                  must not loosen its own confinement); move it to your config.toml"
-            .into(),
+        key: key.to_string(),
+        message: why.to_string(),
     })
 }
 

@@ -6,9 +6,11 @@
 //! secrets: it holds only the *names* of the variables that hold keys.
 
 mod load;
+mod mcp;
 mod validate;
 
 pub use load::{load, ConfigSources, Loaded};
+pub use mcp::{McpServerConfig, ToolGrade};
 
 use crate::model::{AutonomyLevel, Role, TaskKind};
 use serde::{Deserialize, Serialize};
@@ -30,6 +32,8 @@ pub struct Config {
     pub gates: Vec<GateConfig>,
     pub pricing: BTreeMap<String, Price>,
     pub sandbox: SandboxConfig,
+    /// `[[mcp]]` servers, from the user's files only.
+    pub mcp: Vec<McpServerConfig>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

@@ -199,3 +199,84 @@ fn an_openai_responses_profile_loads_with_openai_defaults() {
         "{e}"
     );
 }
+
+const MCP_OK: &str = "[[mcp]]\nname = \"notes\"\ncommand = \"python3\"\nargs = [\"server.py\"]\n";
+
+#[test]
+fn an_mcp_server_loads_with_its_defaults() {
+    let c = load_text(MCP_OK, None).unwrap().config;
+    assert_eq!(c.mcp.len(), 1);
+    let s = &c.mcp[0];
+    assert_eq!((s.name.as_str(), s.command.as_str()), ("notes", "python3"));
+    assert_eq!(s.args, ["server.py"]);
+    assert_eq!(s.roles, [crate::model::Role::Implementer]);
+    assert_eq!(s.grade, ToolGrade::Network);
+    assert_eq!((s.timeout_s, s.tools.clone()), (60, None));
+    assert!(s.env.is_empty());
+    let c = load_text(
+        &format!("{MCP_OK}roles = [\"reviewer\", \"implementer\"]\ntools = [\"note\"]\ngrade = \"read-only\"\ntimeout_s = 5\nenv = [\"GITHUB_TOKEN\"]\n"),
+        None,
+    )
+    .unwrap()
+    .config;
+    assert_eq!(c.mcp[0].grade, ToolGrade::ReadOnly);
+    assert_eq!(c.mcp[0].tools.as_deref(), Some(&["note".to_string()][..]));
+    assert!(c.mcp[0].offered_to(crate::model::Role::Reviewer));
+    assert!(!c.mcp[0].offered_to(crate::model::Role::Strategist));
+}
+
+#[test]
+fn bad_mcp_entries_name_file_line_and_key() {
+    let e = err(&format!("{MCP_OK}colour = \"red\"\n"));
+    assert!(
+        e.contains("config.toml:5: mcp[0]") && e.contains("colour"),
+        "{e}"
+    );
+    let e = err(&format!("{MCP_OK}grade = \"harmless\"\n"));
+    assert!(e.contains("config.toml:5: mcp[0].grade:"), "{e}");
+    assert!(e.contains("harmless") && e.contains("read-only"), "{e}");
+    let e = err(&format!(
+        "{MCP_OK}\n[[mcp]]\nname = \"notes\"\ncommand = \"other\"\n"
+    ));
+    assert!(e.contains("config.toml:7: mcp[1].name:"), "{e}");
+    assert!(e.contains("two [[mcp]] servers are named `notes`"), "{e}");
+    let e = err("[[mcp]]\nname = \"My Notes\"\ncommand = \"x\"\n");
+    assert!(
+        e.contains("config.toml:2: mcp[0].name:") && e.contains("lowercase"),
+        "{e}"
+    );
+    let e = err("[[mcp]]\nname = \"x\"\n");
+    assert!(e.contains("mcp[0]") && e.contains("command"), "{e}");
+    let e = err(&format!("{MCP_OK}env = [\"PATH\", \"OPENAI_API_KEY\"]\n"));
+    assert!(
+        e.contains("config.toml:5: mcp[0].env[1]:") && e.contains("provider's key"),
+        "{e}"
+    );
+    let e = err(&format!("{MCP_OK}env = [\"HOME\"]\n"));
+    assert!(
+        e.contains("mcp[0].env[0]") && e.contains("scratch dir"),
+        "{e}"
+    );
+    let e = err(&format!("{MCP_OK}roles = [\"boss\"]\n"));
+    assert!(
+        e.contains("config.toml:5: mcp[0].roles") && e.contains("boss"),
+        "{e}"
+    );
+    let e = err(&format!("{MCP_OK}timeout_s = 0\n"));
+    assert!(e.contains("config.toml:5: mcp[0].timeout_s:"), "{e}");
+}
+
+#[test]
+fn a_repository_cannot_name_mcp_servers() {
+    let e = load_text(
+        "",
+        Some("[[gates]]\nname = \"t\"\ncommand = \"true\"\n\n[[mcp]]\nname = \"x\"\ncommand = \"sh\"\n"),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains(".conclave.toml:5: mcp:"), "{e}");
+    assert!(e.contains("config.toml"), "{e}");
+    // The same entry in the user's own file is fine.
+    let c = load_text("[[mcp]]\nname = \"x\"\ncommand = \"sh\"\n", Some("")).unwrap();
+    assert_eq!(c.config.mcp.len(), 1);
+}

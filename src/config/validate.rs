@@ -114,6 +114,19 @@ pub(super) fn check(c: &Config) -> Vec<(String, String)> {
         }
     }
     check_sandbox(c, &mut bad);
+    let provider_keys: Vec<String> = c
+        .providers
+        .values()
+        .filter_map(|p| p.api_key_env.clone())
+        .chain(
+            crate::secrets::DEFAULT_SECRET_VARS
+                .iter()
+                .map(|s| s.to_string()),
+        )
+        .collect();
+    for (key, message) in super::mcp::check(&c.mcp, &provider_keys) {
+        bad(key, message);
+    }
     for (model, p) in &c.pricing {
         if p.input < 0.0 || p.output < 0.0 || p.cached_input.is_some_and(|c| c < 0.0) {
             bad(

@@ -1,6 +1,5 @@
 //! The person's commands (from the TUI or a script) turned into answers and events.
 
-use super::command_policy::assess_in;
 use super::context::Ctx;
 use super::rules;
 use crate::model::validate_plan;
@@ -154,8 +153,7 @@ fn remember(ctx: &Ctx, approval: &str, effect: RuleEffect) -> Result<(), String>
         .desk
         .waiting_command(approval)
         .ok_or_else(|| format!("approval {approval} is not a waiting command"))?;
-    let command = facts.command.unwrap_or_default();
-    let graded = assess_in(&command, &facts.gate_commands, facts.worktree.as_deref());
+    let graded = facts.assessment();
     let prefix = graded.rule_prefix();
     let approve = effect == RuleEffect::Allow;
     let denied_once = graded.denied.is_some() && approve;

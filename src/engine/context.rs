@@ -5,7 +5,7 @@ use super::approvals::{Desk, Request};
 use super::command_policy::assess_in;
 use super::policy::Facts;
 use super::run_log::RunLog;
-use crate::agents::tools::{CommandGate, CommandGrant, Confined, ToolBox};
+use crate::agents::tools::{CommandGate, CommandGrant, Confined, ToolAsk, ToolBox};
 use crate::agents::{AgentEnd, AgentRun};
 use crate::config::{AgentConfig, Config};
 use crate::git::RunRepo;
@@ -182,6 +182,7 @@ impl Ctx {
             attempt,
             n: AtomicU32::new(0),
         });
+        let mcp = self.start_mcp(agent, task, cfg.role, dir).await;
         let run = AgentRun {
             agent: agent.to_string(),
             role: cfg.role,
@@ -199,6 +200,7 @@ impl Ctx {
                 known_tasks: self
                     .log
                     .with_state(|s| s.tasks.iter().map(|t| t.id.clone()).collect()),
+                mcp,
             },
             sink: self.log.clone() as Arc<dyn EventSink>,
             max_turns: self.config.run.max_turns,
@@ -207,6 +209,43 @@ impl Ctx {
             context_tokens: self.config.context_tokens(cfg),
         };
         run.run(&system, first, self.token_for(task)).await
+    }
+}
+
+impl Ctx {
+    /// The `[[mcp]]` servers offered to `role`, started for one session in `dir`; what
+    /// failed, and which tools are offered, is said in the agent's transcript.
+    async fn start_mcp(
+        &self,
+        agent: &str,
+        task: Option<&str>,
+        role: Role,
+        dir: &Path,
+    ) -> crate::mcp::McpSession {
+        if !self.config.mcp.iter().any(|s| s.offered_to(role)) {
+            return Default::default();
+        }
+        let withhold = self.config.provider_key_vars();
+        let start = crate::mcp::McpSession::start(&self.config.mcp, role, dir, &withhold);
+        let stop = self.token_for(task);
+        // A task cancelled while its servers start does not wait for them.
+        let (mcp, mut notes) = tokio::select! {
+            started = start => started,
+            _ = stop.cancelled() => return Default::default(),
+        };
+        let names: Vec<&str> = mcp.tools().map(|t| t.name.as_str()).collect();
+        if !names.is_empty() {
+            notes.push(format!("MCP tools offered: {}", names.join(", ")));
+        }
+        for text in notes {
+            self.log.emit(EventKind::Transcript {
+                agent: agent.to_string(),
+                task: task.map(String::from),
+                part: crate::model::TranscriptPart::System,
+                text: format!("{text}\n"),
+            });
+        }
+        mcp
     }
 }
 
@@ -220,23 +259,75 @@ struct PolicyGate {
     n: AtomicU32,
 }
 
+impl PolicyGate {
+    /// The next approval id of this session (`PREFIX-task-attempt-n`); a new one when a
+    /// resumed session asks something else under the same number.
+    fn next_id(&self, prefix: &str, subject: &str) -> String {
+        let k = self.n.fetch_add(1, Ordering::SeqCst) + 1;
+        let id = format!("{prefix}-{}-{}-{k}", self.task, self.attempt);
+        if self
+            .ctx
+            .log
+            .with_state(|s| s.approval(&id).is_some_and(|a| a.subject != subject))
+        {
+            return format!("{id}-{}", ulid::Ulid::new());
+        }
+        id
+    }
+
+    /// Asks the desk; Ok when approved, else why not (for the model).
+    async fn ask(&self, req: Request) -> Result<(), String> {
+        match self.ctx.desk.ask(req).await {
+            Some(v) if v.approved => Ok(()),
+            Some(v) => Err(if v.reason.is_empty() {
+                "rejected".into()
+            } else {
+                format!("rejected: {}", v.reason)
+            }),
+            None => Err("the run is stopping".into()),
+        }
+    }
+}
+
 impl CommandGate for PolicyGate {
+    fn check_tool<'a>(
+        &'a self,
+        ask: &'a ToolAsk<'a>,
+    ) -> Pin<Box<dyn Future<Output = Result<(), String>> + Send + 'a>> {
+        Box::pin(async move {
+            let subject =
+                super::command_policy::tool_subject_for(ask.name, ask.server, ask.args, &self.task);
+            let id = self.next_id("mcp", &subject);
+            let mut facts = self.ctx.facts();
+            facts.command = Some(ask.name.to_string());
+            facts.tool = Some(super::policy::ToolFacts {
+                name: ask.name.to_string(),
+                server: ask.server.to_string(),
+                grade: ask.grade,
+            });
+            facts.task_risk = self
+                .ctx
+                .log
+                .with_state(|s| s.task(&self.task).and_then(|t| t.risk));
+            self.ask(Request {
+                id,
+                what: ApprovalWhat::Command,
+                task: Some(self.task.clone()),
+                subject,
+                diff: None,
+                facts,
+            })
+            .await
+        })
+    }
+
     fn check<'a>(
         &'a self,
         command: &'a str,
     ) -> Pin<Box<dyn Future<Output = Result<CommandGrant, String>> + Send + 'a>> {
         Box::pin(async move {
-            let k = self.n.fetch_add(1, Ordering::SeqCst) + 1;
-            let mut id = format!("cmd-{}-{}-{k}", self.task, self.attempt);
             let subject = super::command_policy::subject_for(command, &self.task);
-            // A resumed session may ask something else under the same number: then it is new.
-            if self
-                .ctx
-                .log
-                .with_state(|s| s.approval(&id).is_some_and(|a| a.subject != subject))
-            {
-                id = format!("{id}-{}", ulid::Ulid::new());
-            }
+            let id = self.next_id("cmd", &subject);
             let mut facts = self.ctx.facts();
             facts.command = Some(command.to_string());
             facts.task_risk = self
@@ -254,16 +345,8 @@ impl CommandGate for PolicyGate {
                 diff: None,
                 facts,
             };
-            match self.ctx.desk.ask(req).await {
-                // The network only for a command that needs it and was allowed.
-                Some(v) if v.approved => Ok(CommandGrant { network }),
-                Some(v) => Err(if v.reason.is_empty() {
-                    "rejected".into()
-                } else {
-                    format!("rejected: {}", v.reason)
-                }),
-                None => Err("the run is stopping".into()),
-            }
+            // The network only for a command that needs it and was allowed.
+            self.ask(req).await.map(|()| CommandGrant { network })
         })
     }
 }

@@ -68,7 +68,7 @@ pub fn fork(
 ) -> Result<RunHandle, EngineError> {
     let seen = scan(store, parent, at_seq)?;
     let mut config = match super::recorded_config(store, parent)? {
-        Some(c) => c,
+        Some(c) => super::with_local_mcp(c, &opts.config),
         None => opts.config.clone(),
     };
     let changed_config = !changes.profiles.is_empty() || changes.level.is_some();

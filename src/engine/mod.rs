@@ -395,7 +395,7 @@ fn continue_live(
         )));
     }
     if let Some(c) = recorded_config(store, run)? {
-        opts.config = c;
+        opts.config = with_local_mcp(c, &opts.config);
     }
     if let Some(l) = level {
         opts.config.run.level = l;
@@ -412,6 +412,14 @@ fn continue_live(
     )?;
     log.append(EventKind::RunResumed {})?;
     launch(store, log, rr, opts)
+}
+
+/// A run's recorded configuration with its `[[mcp]]` servers taken from the person's
+/// configuration now: they are programs to start on this machine, and a log (an imported
+/// run) must not be able to name them.
+fn with_local_mcp(mut recorded: Config, live: &Config) -> Config {
+    recorded.mcp = live.mcp.clone();
+    recorded
 }
 
 /// The configuration the run was last given (its latest `RunRetried`, else its

@@ -43,10 +43,70 @@ pub fn documented(field: &str) -> bool {
     PLAIN.contains(&field) || SHAPED.contains(&field)
 }
 
+/// How deep `$ref`s are followed (a recursive schema stops there).
+const MAX_REF_DEPTH: usize = 8;
+
 /// `schema` (JSON Schema) as Gemini's `Schema`. What has no counterpart is left out:
 /// `additionalProperties` (the model is told the properties; the tools check what they get),
-/// `$schema`, `oneOf`/`allOf`, and formats other than `enum` and `date-time`.
+/// `$schema`, `allOf` of several, and formats other than `enum` and `date-time`. What MCP
+/// servers generate from their types is brought into the subset: local `$ref`s (`#/$defs/X`)
+/// are inlined, a one-member `allOf` is merged, `oneOf` reads as `anyOf`, and a `null`
+/// member of `anyOf` (an optional field) becomes `nullable`.
 pub fn to_gemini_schema(schema: &Value) -> Value {
+    convert(&inline_refs(schema, schema, 0))
+}
+
+/// `v` with local `$ref`s replaced by what they point at (`root`'s `$defs`/`definitions`)
+/// and one-member `allOf`s merged into their parent.
+fn inline_refs(v: &Value, root: &Value, depth: usize) -> Value {
+    match v {
+        Value::Object(o) => {
+            let mut out = Map::new();
+            if let Some(r) = o.get("$ref").and_then(Value::as_str) {
+                let target = r.strip_prefix('#').and_then(|p| root.pointer(p));
+                match target {
+                    Some(_) if depth >= MAX_REF_DEPTH => {
+                        // A recursive type, this deep: an object the model is not shown.
+                        out.insert("type".into(), Value::String("object".into()));
+                    }
+                    Some(t) => {
+                        if let Value::Object(t) = inline_refs(t, root, depth + 1) {
+                            out = t;
+                        }
+                    }
+                    None => {}
+                }
+            }
+            let one_of_all = o
+                .get("allOf")
+                .and_then(Value::as_array)
+                .filter(|a| a.len() == 1);
+            if let Some(one) = one_of_all.and_then(|a| a.first()) {
+                if let Value::Object(m) = inline_refs(one, root, depth) {
+                    for (k, v) in m {
+                        out.entry(k).or_insert(v);
+                    }
+                }
+            }
+            for (k, child) in o {
+                let merged = k == "allOf" && one_of_all.is_some();
+                if merged || matches!(k.as_str(), "$ref" | "$defs" | "definitions") {
+                    continue;
+                }
+                out.insert(k.clone(), inline_refs(child, root, depth));
+            }
+            Value::Object(out)
+        }
+        Value::Array(a) => Value::Array(a.iter().map(|x| inline_refs(x, root, depth)).collect()),
+        other => other.clone(),
+    }
+}
+
+fn is_null_schema(v: &Value) -> bool {
+    v.get("type").and_then(Value::as_str) == Some("null")
+}
+
+fn convert(schema: &Value) -> Value {
     let Some(obj) = schema.as_object() else {
         return Value::Object(Map::new());
     };
@@ -87,20 +147,39 @@ pub fn to_gemini_schema(schema: &Value) -> Value {
         out.insert("enum".into(), Value::Array(values));
     }
     if let Some(props) = obj.get("properties").and_then(Value::as_object) {
-        let props: Map<String, Value> = props
-            .iter()
-            .map(|(k, v)| (k.clone(), to_gemini_schema(v)))
-            .collect();
+        let props: Map<String, Value> =
+            props.iter().map(|(k, v)| (k.clone(), convert(v))).collect();
         out.insert("properties".into(), Value::Object(props));
     }
     if let Some(items) = obj.get("items") {
-        out.insert("items".into(), to_gemini_schema(items));
+        out.insert("items".into(), convert(items));
     }
-    if let Some(any) = obj.get("anyOf").and_then(Value::as_array) {
-        out.insert(
-            "anyOf".into(),
-            Value::Array(any.iter().map(to_gemini_schema).collect()),
-        );
+    let any = obj
+        .get("anyOf")
+        .or_else(|| obj.get("oneOf"))
+        .and_then(Value::as_array);
+    if let Some(any) = any {
+        let (nulls, rest): (Vec<&Value>, Vec<&Value>) = any.iter().partition(|v| is_null_schema(v));
+        if !nulls.is_empty() {
+            out.insert("nullable".into(), Value::Bool(true));
+        }
+        match rest.as_slice() {
+            // `Optional[T]`: T, nullable.
+            [one] if !nulls.is_empty() => {
+                if let Value::Object(m) = convert(one) {
+                    for (k, v) in m {
+                        out.entry(k).or_insert(v);
+                    }
+                }
+            }
+            [] => {}
+            _ => {
+                out.insert(
+                    "anyOf".into(),
+                    Value::Array(rest.iter().map(|v| convert(v)).collect()),
+                );
+            }
+        }
     }
     Value::Object(out)
 }
@@ -221,6 +300,59 @@ mod tests {
             json!({"anyOf": [{"type": "STRING"}], "description": "d", "default": "a", "pattern": "^a"})
         );
         assert!(undocumented_fields(&g).is_empty());
+    }
+
+    /// What an MCP server built on pydantic (FastMCP) sends for
+    /// `def add(item: Item, note: str | None = None, tags: list[Tag] = [])`.
+    #[test]
+    fn what_mcp_servers_send_comes_out_in_the_documented_form() {
+        let s = json!({
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "type": "object", "additionalProperties": false, "title": "addArguments",
+            "$defs": {
+                "Item": {"type": "object", "properties": {"name": {"type": "string"},
+                    "next": {"$ref": "#/$defs/Item"}}, "required": ["name"], "title": "Item"},
+                "Tag": {"type": "string", "enum": ["a", "b"], "title": "Tag"}
+            },
+            "properties": {
+                "item": {"$ref": "#/$defs/Item", "description": "the item"},
+                "note": {"anyOf": [{"type": "string"}, {"type": "null"}], "default": null},
+                "tags": {"type": "array", "items": {"allOf": [{"$ref": "#/$defs/Tag"}]}},
+                "either": {"oneOf": [{"type": "string"}, {"type": "integer"}]}
+            },
+            "required": ["item"]
+        });
+        let g = to_gemini_schema(&s);
+        assert!(
+            undocumented_fields(&g).is_empty(),
+            "{:?}",
+            undocumented_fields(&g)
+        );
+        let p = &g["properties"];
+        assert_eq!(p["item"]["type"], "OBJECT");
+        assert_eq!(p["item"]["description"], "the item");
+        assert_eq!(p["item"]["properties"]["name"], json!({"type": "STRING"}));
+        // A recursive type ends where the depth does, still in the documented form.
+        let (mut next, mut levels) = (&p["item"], 0);
+        while !next.is_null() {
+            assert_eq!(next["type"], "OBJECT", "{next}");
+            next = &next["properties"]["next"];
+            levels += 1;
+        }
+        assert!((2..=MAX_REF_DEPTH + 1).contains(&levels), "{levels} levels");
+        assert_eq!(
+            p["note"],
+            json!({"type": "STRING", "nullable": true, "default": null})
+        );
+        assert_eq!(
+            p["tags"]["items"],
+            json!({"type": "STRING", "enum": ["a", "b"], "title": "Tag"})
+        );
+        assert_eq!(
+            p["either"],
+            json!({"anyOf": [{"type": "STRING"}, {"type": "INTEGER"}]})
+        );
+        assert_eq!(g["required"], json!(["item"]));
     }
 
     #[test]

@@ -7,6 +7,7 @@
 
 mod local;
 pub mod sandbox;
+pub mod server;
 
 pub use local::LocalRunner;
 pub use sandbox::{Sandbox, SandboxError};

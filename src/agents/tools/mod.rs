@@ -1,17 +1,20 @@
-//! The nine tools of design §6: their names, JSON Schemas, and dispatch.
+//! The nine tools of design §6: their names, JSON Schemas, and dispatch; after them, the
+//! session's MCP tools (`mcp_call.rs`).
 //!
 //! Owns argument parsing (bad arguments become an error result for the model, never a crash),
 //! which role gets which tools, and what a tool's call means for the agent's turn (finish,
 //! plan, review). Must not start processes except through the `Runner`, and must not let a
-//! command run without asking the `CommandGate`.
+//! command run or an MCP tool be called without asking the `CommandGate`.
 
 mod confine;
 mod edit;
 mod files;
+mod mcp_call;
 
 use crate::model::validate_plan;
 pub use confine::Confined;
 pub use edit::replace_once;
+pub use mcp_call::ToolAsk;
 
 use crate::model::{PlannedTask, ReviewComment, Role, Verdict};
 use crate::runner::{CommandSpec, Runner};
@@ -177,6 +180,15 @@ pub trait CommandGate: Send + Sync {
         &'a self,
         command: &'a str,
     ) -> Pin<Box<dyn Future<Output = Result<CommandGrant, String>> + Send + 'a>>;
+
+    /// Asks whether an MCP tool call may be made, graded as its server's entry says. A gate
+    /// that does not know how to decide refuses: nothing reaches a server unasked.
+    fn check_tool<'a>(
+        &'a self,
+        ask: &'a ToolAsk<'a>,
+    ) -> Pin<Box<dyn Future<Output = Result<(), String>> + Send + 'a>> {
+        Box::pin(async move { Err(format!("no policy decides calls of {}", ask.name)) })
+    }
 }
 
 /// Everything a tool call needs, for one agent on one task.
@@ -193,6 +205,9 @@ pub struct ToolBox {
     pub redactor: Arc<crate::secrets::Redactor>,
     /// Ids of tasks already in the run (a re-plan may depend on them).
     pub known_tasks: Vec<String>,
+    /// The MCP servers started for this session (their tools come after the built-in
+    /// ones); dropping the tool box stops them.
+    pub mcp: crate::mcp::McpSession,
 }
 
 #[derive(Deserialize)]
@@ -282,21 +297,40 @@ fn reply(r: Result<String, String>) -> ToolReply {
 }
 
 impl ToolBox {
+    /// The tools offered to the model: the role's, then this session's MCP tools.
+    pub fn specs(&self) -> Vec<crate::providers::ToolSpec> {
+        let builtin = tools_for(self.role)
+            .into_iter()
+            .map(|t| crate::providers::ToolSpec {
+                name: t.name.into(),
+                description: t.description.into(),
+                parameters: t.schema,
+            });
+        let mcp = self.mcp.tools().map(|t| crate::providers::ToolSpec {
+            name: t.name.clone(),
+            description: t.description.clone(),
+            parameters: t.schema.clone(),
+        });
+        builtin.chain(mcp).collect()
+    }
+
     /// Runs one tool call. Never panics on what the model sent.
     pub async fn call(&self, tool: &str, args: &Value, cancel: CancellationToken) -> ToolReply {
-        if !tools_for(self.role).iter().any(|t| t.name == tool) {
-            let names: Vec<&str> = tools_for(self.role).iter().map(|t| t.name).collect();
-            return ToolReply::err(
-                format!(
-                    "unknown tool `{tool}` for a {:?}; available: {}",
-                    self.role,
-                    names.join(", ")
-                )
-                .to_lowercase(),
-            );
+        let mcp = self.mcp.tool(tool).is_some();
+        if !mcp && !tools_for(self.role).iter().any(|t| t.name == tool) {
+            let names: Vec<String> = self.specs().into_iter().map(|t| t.name).collect();
+            return ToolReply::err(format!(
+                "unknown tool `{tool}` for a {}; available: {}",
+                format!("{:?}", self.role).to_lowercase(),
+                names.join(", ")
+            ));
         }
-        let mut r = match self.dispatch(tool, args, cancel).await {
-            Ok(r) | Err(r) => r,
+        let mut r = if mcp {
+            self.mcp_call(tool, args, cancel).await
+        } else {
+            match self.dispatch(tool, args, cancel).await {
+                Ok(r) | Err(r) => r,
+            }
         };
         // Whatever a tool read or a command printed (a `ghp_` token in a file, a key in
         // `env` output) reaches the model only redacted.

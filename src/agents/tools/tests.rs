@@ -34,6 +34,7 @@ fn toolbox(root: &std::path::Path, role: Role, gate: Arc<dyn CommandGate>) -> To
         env_remove: vec![],
         redactor: Arc::new(crate::secrets::Redactor::default()),
         known_tasks: vec![],
+        mcp: Default::default(),
     }
 }
 

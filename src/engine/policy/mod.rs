@@ -119,10 +119,54 @@ pub fn rule(what: ApprovalWhat, level: AutonomyLevel) -> Rule {
         .unwrap_or(Person)
 }
 
+/// An MCP tool call being decided: a command approval whose grade is the one its server's
+/// `[[mcp]]` entry gives, and whose sticky rules take the tool's name as their prefix.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ToolFacts {
+    /// `mcp__<server>__<tool>` (also the item's `command`).
+    pub name: String,
+    pub server: String,
+    pub grade: crate::config::ToolGrade,
+}
+
+impl ToolFacts {
+    fn assessment(&self) -> Assessment {
+        use crate::config::ToolGrade as T;
+        let grade = match self.grade {
+            T::ReadOnly => Grade::ReadOnly,
+            T::WritesWorktree => Grade::WritesWorktree,
+            T::Network => Grade::Network,
+            T::Destructive => Grade::Destructive,
+        };
+        let why = format!(
+            "the [[mcp]] entry `{}` grades its tools {}",
+            self.server,
+            self.grade.name()
+        );
+        Assessment {
+            parts: vec![super::command_policy::Part {
+                words: vec![self.name.clone()],
+                prefix: vec![self.name.clone()],
+                grade,
+                why: why.clone(),
+                network: grade == Grade::Network,
+                ..Default::default()
+            }],
+            grade,
+            denied: None,
+            why,
+            gate: false,
+        }
+    }
+}
+
 /// What is known about the item being decided.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Facts {
+    /// The command line; for an MCP tool call, the tool's name.
     pub command: Option<String>,
+    /// Set when the "command" is an MCP tool call.
+    pub tool: Option<ToolFacts>,
     pub gate_commands: Vec<String>,
     /// The planner's risk for the task the item belongs to, if it rated one.
     pub task_risk: Option<Risk>,
@@ -141,6 +185,18 @@ pub struct Facts {
 }
 
 impl Facts {
+    /// What the command (or MCP tool call) can do, as the policy grades it.
+    pub fn assessment(&self) -> Assessment {
+        match &self.tool {
+            Some(t) => t.assessment(),
+            None => assess_in(
+                self.command.as_deref().unwrap_or(""),
+                &self.gate_commands,
+                self.worktree.as_deref(),
+            ),
+        }
+    }
+
     fn minor(&self) -> bool {
         self.changed_lines <= self.minor_diff_lines && !self.deletes_files
     }
@@ -215,8 +271,7 @@ fn risk_name(r: Option<Risk>) -> &'static str {
 pub fn decide(what: ApprovalWhat, level: AutonomyLevel, f: &Facts) -> Answer {
     let l = level.label();
     let c = f.command.as_deref().unwrap_or("");
-    let graded = (what == ApprovalWhat::Command)
-        .then(|| assess_in(c, &f.gate_commands, f.worktree.as_deref()));
+    let graded = (what == ApprovalWhat::Command).then(|| f.assessment());
     if let Some(first) = graded.as_ref().and_then(|a| command_first(c, a, &f.rules)) {
         return first;
     }
@@ -328,3 +383,5 @@ fn name(what: ApprovalWhat) -> &'static str {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tool_tests;

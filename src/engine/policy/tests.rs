@@ -8,6 +8,7 @@ const P: bool = false; // a person is asked
 fn facts() -> Facts {
     Facts {
         command: Some("cargo build".into()),
+        tool: None,
         gate_commands: vec!["cargo test".into()],
         task_risk: None,
         rules: Vec::new(),

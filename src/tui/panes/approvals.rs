@@ -51,6 +51,9 @@ fn remembered_prefix(a: &ApprovalState) -> Option<String> {
     if a.what != ApprovalWhat::Command {
         return None;
     }
+    if let Some(tool) = crate::engine::command_policy::tool_in_subject(&a.subject) {
+        return Some(tool.to_string());
+    }
     let command = crate::engine::command_policy::command_in_subject(&a.subject)?;
     let words = crate::engine::command_policy::rule_prefix_of(command);
     (!words.is_empty()).then(|| words.join(" "))

@@ -13,7 +13,7 @@ mod rules;
 pub use big::big_state;
 pub use builder::{LogBuilder, RUN_ID};
 pub use logs::{finished_run, live_run, plan_waiting, with_level};
-pub use rules::{command_waiting, rule, COMMAND_APPROVAL};
+pub use rules::{command_waiting, mcp_call_waiting, rule, COMMAND_APPROVAL, MCP_APPROVAL};
 
 use super::keymap::Key;
 use super::ui::Ui;

@@ -22,6 +22,32 @@ pub fn rule(id: &str, prefix: &[&str], effect: RuleEffect) -> CommandRule {
 /// `live_run` with rules r1 (always `cargo test`) and r2 (never `git push`) in force, and
 /// `cargo build --release` waiting for a person, selected first.
 pub fn command_waiting() -> Vec<Event> {
+    waiting(
+        COMMAND_APPROVAL,
+        &subject_for("cargo build --release", "t2"),
+        "L2 Semi-autonomous: `cargo build --release` writes the worktree (`cargo build` builds and tests), task risk not rated: a person decides",
+    )
+}
+
+/// The id of the waiting MCP tool call.
+pub const MCP_APPROVAL: &str = "mcp-t2-1-1";
+
+/// `command_waiting` with an MCP tool call waiting instead of the command.
+pub fn mcp_call_waiting() -> Vec<Event> {
+    let args = serde_json::json!({"title": "Rate limiter drops requests", "labels": ["bug"]});
+    waiting(
+        MCP_APPROVAL,
+        &crate::engine::command_policy::tool_subject_for(
+            "mcp__github__create_issue",
+            "github",
+            &args,
+            "t2",
+        ),
+        "L2 Semi-autonomous: `mcp__github__create_issue` uses the network (the [[mcp]] entry `github` grades its tools network): a person decides",
+    )
+}
+
+fn waiting(id: &str, subject: &str, why: &str) -> Vec<Event> {
     let mut b = LogBuilder::from_events(live_run());
     b.push(EventKind::RulesInForce {
         rules: vec![
@@ -43,13 +69,6 @@ pub fn command_waiting() -> Vec<Event> {
             None,
         );
     }
-    b.ask(
-        COMMAND_APPROVAL,
-        ApprovalWhat::Command,
-        Some("t2"),
-        &subject_for("cargo build --release", "t2"),
-        "L2 Semi-autonomous: `cargo build --release` writes the worktree (`cargo build` builds and tests), task risk not rated: a person decides",
-        None,
-    );
+    b.ask(id, ApprovalWhat::Command, Some("t2"), subject, why, None);
     b.events()
 }
