@@ -285,8 +285,14 @@ async fn a_long_session_is_compacted_to_stay_under_its_context_window() {
             assert!(bytes / 4 <= WINDOW, "{kind}: request {i} is {bytes} bytes");
         }
         let last = reqs.last().unwrap().body.to_string();
-        assert!(last.contains("[output removed to fit the context window: read_file big.rs gave"), "{kind}");
-        assert!(last.contains("keep this line as it is"), "{kind}: the newest read is whole");
+        assert!(
+            last.contains("[output removed to fit the context window: read_file big.rs gave"),
+            "{kind}"
+        );
+        assert!(
+            last.contains("keep this line as it is"),
+            "{kind}: the newest read is whole"
+        );
         support::request_rules::assert_valid(support::request_rules::Wire::of(kind), &reqs);
         s.log.flush().unwrap();
         let compacted: Vec<_> = s
@@ -305,8 +311,14 @@ async fn a_long_session_is_compacted_to_stay_under_its_context_window() {
             .collect();
         assert!(!compacted.is_empty(), "{kind}: a Compacted event is logged");
         for (before, after, removed) in &compacted {
-            assert!(after < before && *before > WINDOW * 8 / 10, "{kind}: {before} → {after}");
-            assert!(removed.iter().all(|r| r.contains("read_file big.rs")), "{kind}: {removed:?}");
+            assert!(
+                after < before && *before > WINDOW * 8 / 10,
+                "{kind}: {before} → {after}"
+            );
+            assert!(
+                removed.iter().all(|r| r.contains("read_file big.rs")),
+                "{kind}: {removed:?}"
+            );
         }
     }
 }

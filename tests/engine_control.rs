@@ -470,11 +470,8 @@ async fn a_dead_primary_costs_a_few_failed_requests_and_the_run_finishes_on_the_
 async fn a_refused_key_fails_the_task_at_once_and_the_run_says_why() {
     let mut s = setup(AutonomyLevel::Full).await;
     std::env::set_var("CONCLAVE_TEST_WRONG_KEY", "sk-wrong-0000");
-    s.config
-        .providers
-        .get_mut("impl")
-        .unwrap()
-        .api_key_env = Some("CONCLAVE_TEST_WRONG_KEY".into());
+    s.config.providers.get_mut("impl").unwrap().api_key_env =
+        Some("CONCLAVE_TEST_WRONG_KEY".into());
     let store = Store::open(&s.data).unwrap();
     let (h, rx) = s.start(&store);
     let (end, events) = drive(h, rx, |_, a| approve(a)).await;
@@ -495,7 +492,10 @@ async fn a_refused_key_fails_the_task_at_once_and_the_run_says_why() {
         reason.contains("t1") && reason.contains("refused the key in CONCLAVE_TEST_WRONG_KEY"),
         "{reason}"
     );
-    assert!(!reason.contains("sk-wrong"), "the key never shows: {reason}");
+    assert!(
+        !reason.contains("sk-wrong"),
+        "the key never shows: {reason}"
+    );
     let state = conclave::model::fold(&events);
     let said: String = state.transcripts[state.agent_index("impl-1").unwrap()]
         .iter()
@@ -528,12 +528,24 @@ async fn the_repos_agents_md_reaches_every_request_and_the_transcript() {
     // OpenAI puts the system prompt in a system message, Anthropic in `system`.
     let plan = &s.planner.server.requests()[0].body;
     let system = plan["messages"][0]["content"].as_str().unwrap_or_default();
-    assert!(system.starts_with("You plan in one task at most. (repo prompt)"), "{system}");
-    assert!(system.contains("# Project instructions (AGENTS.md)") && system.contains(rules), "{system}");
+    assert!(
+        system.starts_with("You plan in one task at most. (repo prompt)"),
+        "{system}"
+    );
+    assert!(
+        system.contains("# Project instructions (AGENTS.md)") && system.contains(rules),
+        "{system}"
+    );
     for req in s.implementer.server.requests() {
         let system = req.body["system"].to_string();
-        assert!(system.contains("Run `make check` before you finish."), "{system}");
-        assert!(!system.contains("(repo prompt)"), "the override is the strategist's only");
+        assert!(
+            system.contains("Run `make check` before you finish."),
+            "{system}"
+        );
+        assert!(
+            !system.contains("(repo prompt)"),
+            "the override is the strategist's only"
+        );
     }
     let state = conclave::model::fold(&events);
     for agent in ["strategist", "impl-1"] {
@@ -542,7 +554,10 @@ async fn the_repos_agents_md_reaches_every_request_and_the_transcript() {
             .find(|t| t.part == TranscriptPart::System)
             .map(|t| t.text.clone())
             .unwrap_or_default();
-        assert!(first.contains("project instructions from AGENTS.md"), "{agent}: {first}");
+        assert!(
+            first.contains("project instructions from AGENTS.md"),
+            "{agent}: {first}"
+        );
         assert!(first.contains("Never touch vendor/."), "{agent}: {first}");
     }
 }

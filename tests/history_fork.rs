@@ -88,7 +88,8 @@ fn check_fork(parent: &[Event], f: &Forked, at: u64, data: &Path) {
     assert!(matches!(
         log.last().unwrap().kind,
         EventKind::RunFinished {
-            status: RunOutcome::Finished
+            status: RunOutcome::Finished,
+            ..
         }
     ));
     let EventKind::RunStarted { parent: origin, .. } = &log[0].kind else {

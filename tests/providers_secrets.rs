@@ -118,6 +118,7 @@ fn events_built_by_providers_have_no_key_field() {
         attempt: 1,
         retry_in_ms: None,
         fallback: None,
+        advice: Some("OPENAI_API_KEY is not set".into()),
     };
     let v = serde_json::to_value(&e).unwrap();
     let keys: Vec<&String> = v.as_object().unwrap().keys().collect();

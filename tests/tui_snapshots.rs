@@ -213,10 +213,16 @@ fn a_failing_provider_is_explained_in_the_status_bar_transcript_and_metrics() {
     let state = state_of(&b.events());
     let screen = screen_text(&ui(), &state, 160, 50);
     let status = screen.lines().last().unwrap_or("");
-    assert!(status.contains("✗ impl-1: cannot reach `local`"), "{status}");
+    assert!(
+        status.contains("✗ impl-1: cannot reach `local`"),
+        "{status}"
+    );
     insta::assert_snapshot!("screen_provider_problem_160x50", screen);
     let p = ui();
     let panes = p.panes();
     let metrics = pane_text(&panes.metrics, &state, &ViewState::default(), 120, 16);
-    assert!(metrics.contains("circuit claude") && metrics.contains("open (opened 1×)"), "{metrics}");
+    assert!(
+        metrics.contains("circuit claude") && metrics.contains("open (opened 1×)"),
+        "{metrics}"
+    );
 }

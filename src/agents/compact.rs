@@ -85,7 +85,11 @@ fn call_label(messages: &[Message], call_id: &str, tool: &str) -> String {
     });
     let arg = args
         .as_ref()
-        .and_then(|a| ["path", "command", "pattern"].iter().find_map(|k| a[*k].as_str()))
+        .and_then(|a| {
+            ["path", "command", "pattern"]
+                .iter()
+                .find_map(|k| a[*k].as_str())
+        })
         .map(|s| s.chars().take(60).collect::<String>());
     match arg {
         Some(a) => format!("{tool} {a}"),
@@ -109,7 +113,12 @@ impl Compactor {
     }
 
     /// Shortens `messages` if the request would come near the window; what it removed.
-    pub fn fit(&mut self, system: &str, messages: &mut Vec<Message>, tools: &[ToolSpec]) -> Option<Fit> {
+    pub fn fit(
+        &mut self,
+        system: &str,
+        messages: &mut Vec<Message>,
+        tools: &[ToolSpec],
+    ) -> Option<Fit> {
         let before = estimate(system, messages, tools);
         if before.saturating_mul(10) <= self.limit().saturating_mul(9) {
             return None;
@@ -231,7 +240,8 @@ impl Compactor {
 
     /// The first message as it was, with a note of everything dropped so far.
     fn rewrite_note(&self, messages: &mut [Message]) {
-        let (Some(first), Some(Message::User { text })) = (&self.first, messages.first_mut()) else {
+        let (Some(first), Some(Message::User { text })) = (&self.first, messages.first_mut())
+        else {
             return;
         };
         let calls: Vec<String> = self

@@ -170,7 +170,10 @@ mod tests {
         write(d.path(), "AGENTS.md", "agents rules");
         let c = compose(Role::Implementer, "BASE", d.path());
         assert!(c.system.contains("agents rules") && !c.system.contains("claude rules"));
-        assert!(c.note.unwrap().contains("project instructions from AGENTS.md"));
+        assert!(c
+            .note
+            .unwrap()
+            .contains("project instructions from AGENTS.md"));
         write(d.path(), "AGENTS.override.md", "override rules");
         let c = compose(Role::Implementer, "BASE", d.path());
         assert!(c.system.contains("override rules") && !c.system.contains("agents rules"));
@@ -191,7 +194,10 @@ mod tests {
         assert!(c.system.contains("only the first 32768 are shown"));
         assert!(c.system.contains("- src/api/AGENTS.md"));
         let note = c.note.unwrap();
-        assert!(note.contains("cut to 32 KiB") && note.contains("more lines"), "{note}");
+        assert!(
+            note.contains("cut to 32 KiB") && note.contains("more lines"),
+            "{note}"
+        );
     }
 
     #[test]

@@ -217,7 +217,11 @@ fn ping_all(r: &mut Report, c: &crate::config::Config) {
             (n, true) if !p.reachable => format!(" (tried {n} times)"),
             (n, _) => format!(
                 " after {n} failed attempt(s): {}",
-                others.iter().map(|e| e.as_str()).collect::<Vec<_>>().join("; ")
+                others
+                    .iter()
+                    .map(|e| e.as_str())
+                    .collect::<Vec<_>>()
+                    .join("; ")
             ),
         };
         let who = format!("{} ({}, {})", p.profile, p.kind, p.model);

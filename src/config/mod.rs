@@ -290,9 +290,8 @@ impl Config {
             .chain(agent.fallback.iter())
             .filter_map(|n| self.providers.get(n))
             .map(|p| {
-                p.context_tokens.unwrap_or_else(|| {
-                    crate::providers::default_context_tokens(p.kind, &p.model)
-                })
+                p.context_tokens
+                    .unwrap_or_else(|| crate::providers::default_context_tokens(p.kind, &p.model))
             })
             .min()
             .unwrap_or(u64::MAX)

@@ -196,7 +196,9 @@ async fn plan(ctx: &Arc<Ctx>) -> Result<(), String> {
             }
         }
     }
-    Err(format!("{strategist} made no plan in 3 rounds; the last: {last_end}"))
+    Err(format!(
+        "{strategist} made no plan in 3 rounds; the last: {last_end}"
+    ))
 }
 
 /// Runs ready tasks, at most `max_parallel` at once, until nothing more can run.

@@ -44,7 +44,11 @@ pub fn missing_keys(config: &Config) -> Option<String> {
             agents.join(", ")
         ));
     }
-    let first = missing.keys().next().map(String::as_str).unwrap_or("THE_KEY");
+    let first = missing
+        .keys()
+        .next()
+        .map(String::as_str)
+        .unwrap_or("THE_KEY");
     msg.push_str(&format!(
         "Set them (e.g. `export {first}=...`), or point the agents at profiles you have keys for \
          (`provider` and `fallback` of [[agents]] in your config.toml; `conclave doctor` shows \

@@ -28,7 +28,9 @@ pub(super) fn provider_error(s: &mut RunState, e: &Event) {
         ag.error_open = true;
         s.kpi_counters.error_episodes += 1;
     }
-    let what = advice.clone().unwrap_or_else(|| format!("{provider}: {error}"));
+    let what = advice
+        .clone()
+        .unwrap_or_else(|| format!("{provider}: {error}"));
     let next = match (retry_in_ms, fallback) {
         (Some(ms), _) => format!("; retrying {provider} in {}", seconds(*ms)),
         (None, Some(f)) => format!("; trying {f} instead"),

@@ -113,7 +113,10 @@ impl Breakers {
             CircuitState::Open if now >= b.until => {
                 b.state = CircuitState::HalfOpen;
                 b.probing = true;
-                (Admit::Probe, Some(event(profile, CircuitState::HalfOpen, "", None)))
+                (
+                    Admit::Probe,
+                    Some(event(profile, CircuitState::HalfOpen, "", None)),
+                )
             }
             CircuitState::HalfOpen if !b.probing => {
                 b.probing = true;
@@ -179,7 +182,8 @@ impl Breakers {
         b.failures += 1;
         b.probing = false;
         b.last = Some(err.clone());
-        let trips = auth || b.failures >= self.config.threshold || b.state == CircuitState::HalfOpen;
+        let trips =
+            auth || b.failures >= self.config.threshold || b.state == CircuitState::HalfOpen;
         if !trips {
             return (false, None);
         }
@@ -198,7 +202,12 @@ impl Breakers {
     }
 }
 
-fn event(profile: &str, state: CircuitState, reason: &str, cooldown: Option<Duration>) -> EventKind {
+fn event(
+    profile: &str,
+    state: CircuitState,
+    reason: &str,
+    cooldown: Option<Duration>,
+) -> EventKind {
     EventKind::Circuit {
         provider: profile.to_string(),
         state,
@@ -229,18 +238,30 @@ mod tests {
         });
         let t0 = Instant::now();
         assert_eq!(b.on_failure("p", &http(503), "down", t0), (false, None));
-        assert_eq!(b.on_failure("p", &http(529), "down", t0).0, false);
+        assert!(!b.on_failure("p", &http(529), "down", t0).0);
         let (open, ev) = b.on_failure("p", &http(500), "down", t0);
         assert!(open);
-        assert!(matches!(ev, Some(EventKind::Circuit { state: CircuitState::Open, .. })));
-        assert!(matches!(b.admit("p", t0).0, Admit::Skip { dead: false, .. }));
+        assert!(matches!(
+            ev,
+            Some(EventKind::Circuit {
+                state: CircuitState::Open,
+                ..
+            })
+        ));
+        assert!(matches!(
+            b.admit("p", t0).0,
+            Admit::Skip { dead: false, .. }
+        ));
         // After the cool-down one call probes; another is still sent elsewhere.
         let later = t0 + Duration::from_secs(11);
         assert_eq!(b.admit("p", later).0, Admit::Probe);
         assert!(matches!(b.admit("p", later).0, Admit::Skip { .. }));
         assert!(matches!(
             b.on_success("p"),
-            Some(EventKind::Circuit { state: CircuitState::Closed, .. })
+            Some(EventKind::Circuit {
+                state: CircuitState::Closed,
+                ..
+            })
         ));
         assert_eq!(b.admit("p", later).0, Admit::Go);
     }

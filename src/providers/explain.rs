@@ -105,7 +105,9 @@ fn http(
         429 if code == "insufficient_quota" => format!(
             "the `{profile}` account is out of quota (HTTP 429: {message}) — add credit {other}"
         ),
-        429 => format!("`{profile}` is rate-limiting (HTTP 429: {message}); conclave waits and retries"),
+        429 => format!(
+            "`{profile}` is rate-limiting (HTTP 429: {message}); conclave waits and retries"
+        ),
         400 | 422 => format!("`{profile}` refused the request (HTTP {status}: {message})"),
         _ if err.is_retryable() => format!(
             "`{profile}` is overloaded or failing (HTTP {status}: {message}); conclave retries \

@@ -41,11 +41,11 @@ pub mod sse;
 pub mod turn;
 pub mod types;
 
+pub use breaker::{BreakerConfig, Breakers};
 pub use cassette::{
     cassette_from_events, cassette_to_jsonl, parse_cassette, read_cassette, write_cassette,
     CassetteTurn,
 };
-pub use breaker::{BreakerConfig, Breakers};
 pub use error::ProviderError;
 pub use explain::advice;
 pub use ping::{ping, PingReport};

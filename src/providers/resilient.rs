@@ -292,7 +292,11 @@ impl Call {
     /// Decides what follows a failed attempt; returns what to yield now, if anything.
     fn on_failure(&mut self, err: ProviderError) -> Option<Result<Delta, ProviderError>> {
         let provider = self.profile_name();
-        let said = advice(&err, &self.agent_words(), self.chain[self.profile].settings());
+        let said = advice(
+            &err,
+            &self.agent_words(),
+            self.chain[self.profile].settings(),
+        );
         let (open, circuit) = self
             .breakers
             .on_failure(&provider, &err, &said, Instant::now());

@@ -70,7 +70,10 @@ fn a_run_without_its_keys_is_refused_before_it_starts_naming_the_variables() {
     for var in ["OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GEMINI_API_KEY"] {
         assert!(err.contains(&format!("{var} is not set")), "{err}");
     }
-    assert!(err.contains("profile `gpt` (openai), used by strategist"), "{err}");
+    assert!(
+        err.contains("profile `gpt` (openai), used by strategist"),
+        "{err}"
+    );
     assert!(text(&out.stdout).is_empty(), "no run started");
     let runs = conclave(&data).args(["runs", "--json"]).output().unwrap();
     assert_eq!(text(&runs.stdout).trim(), "[]", "nothing in the store");
@@ -147,8 +150,11 @@ fn in_a_terminal_a_refused_key_shows_in_the_status_bar_and_the_transcript() {
     let h = rt.block_on(Harness::start(ProviderKind::Openai));
     // Never reached: the key is refused before any answer.
     h.server.push(Reply::sse(
-        h.events(&tool_answer("x", vec![("submit_plan", json!({"tasks": []}))]))
-            .concat(),
+        h.events(&tool_answer(
+            "x",
+            vec![("submit_plan", json!({"tasks": []}))],
+        ))
+        .concat(),
     ));
     let dir = tempfile::tempdir().unwrap();
     let repo = dir.path().join("repo");

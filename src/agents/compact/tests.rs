@@ -13,7 +13,11 @@ fn convo(turns: &[Vec<usize>]) -> Vec<Message> {
             .iter()
             .map(|_| {
                 n += 1;
-                ToolCall::new(format!("c{n}"), "read_file", json!({"path": format!("f{n}.rs")}))
+                ToolCall::new(
+                    format!("c{n}"),
+                    "read_file",
+                    json!({"path": format!("f{n}.rs")}),
+                )
             })
             .collect();
         let ids: Vec<String> = tool_calls.iter().map(|c| c.id.clone()).collect();
@@ -60,7 +64,10 @@ fn nothing_changes_well_under_the_window() {
     let before = m.clone();
     assert_eq!(Compactor::new(100_000, 8_000).fit("sys", &mut m, &[]), None);
     // No window (a scripted provider) never overflows or compacts.
-    assert_eq!(Compactor::new(u64::MAX, 8_192).fit("sys", &mut m, &[]), None);
+    assert_eq!(
+        Compactor::new(u64::MAX, 8_192).fit("sys", &mut m, &[]),
+        None
+    );
     assert_eq!(m, before);
 }
 
@@ -71,16 +78,28 @@ fn old_outputs_become_stubs_first_then_old_turns_go() {
     let mut c = Compactor::new(32_000, 4_000);
     let fit = c.fit("sys", &mut m, &[]).expect("compacted");
     assert!(fit.tokens_after <= 28_000 * 7 / 10, "{fit:?}");
-    assert!(fit.removed[0].starts_with("output of read_file f1.rs (29.3 KB)"), "{fit:?}");
+    assert!(
+        fit.removed[0].starts_with("output of read_file f1.rs (29.3 KB)"),
+        "{fit:?}"
+    );
     assert!(paired(&m));
     // The newest turn's output is whole.
-    let Some(Message::ToolResult { content, .. }) = m.last() else { panic!() };
+    let Some(Message::ToolResult { content, .. }) = m.last() else {
+        panic!()
+    };
     assert_eq!(content.len(), 30_000);
     // Two 30 KB outputs alone pass the target: the older turns went, and the second newest
     // output became a stub that names the call, so the model can make it again.
-    assert_eq!(m.iter().filter(|x| matches!(x, Message::Assistant { .. })).count(), 2);
-    let stubbed = m.iter().any(|x| matches!(x, Message::ToolResult { content, .. }
-        if content.contains("read_file f4.rs gave 29.3 KB; call it again")));
+    assert_eq!(
+        m.iter()
+            .filter(|x| matches!(x, Message::Assistant { .. }))
+            .count(),
+        2
+    );
+    let stubbed = m.iter().any(|x| {
+        matches!(x, Message::ToolResult { content, .. }
+        if content.contains("read_file f4.rs gave 29.3 KB; call it again"))
+    });
     assert!(stubbed, "{m:#?}");
 }
 
@@ -92,13 +111,20 @@ fn turns_are_dropped_with_their_results_and_the_first_message_says_so() {
     let fit = c.fit("sys", &mut m, &[]).expect("compacted");
     assert!(fit.tokens_after <= 14_000 * 7 / 10, "{fit:?}");
     assert!(paired(&m));
-    let Message::User { text } = &m[0] else { panic!() };
-    assert!(text.starts_with("Your task t1: do it\n\n[Context note: "), "{text}");
+    let Message::User { text } = &m[0] else {
+        panic!()
+    };
+    assert!(
+        text.starts_with("Your task t1: do it\n\n[Context note: "),
+        "{text}"
+    );
     assert!(text.contains("read_file ×"), "{text}");
     // Again later: the note counts everything dropped so far, once.
     m.extend(convo(&vec![vec![400, 400]; 100]).into_iter().skip(1));
     c.fit("sys", &mut m, &[]).expect("compacted again");
-    let Message::User { text } = &m[0] else { panic!() };
+    let Message::User { text } = &m[0] else {
+        panic!()
+    };
     assert_eq!(text.matches("[Context note").count(), 1, "{text}");
 }
 
