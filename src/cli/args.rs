@@ -137,6 +137,17 @@ pub struct RunsArgs {
     /// Print JSON instead of a table
     #[arg(long)]
     pub json: bool,
+    #[command(subcommand)]
+    pub show: Option<RunsShow>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RunsShow {
+    /// One run in detail: its tasks, agents, what failed and why
+    Show {
+        /// Run id or a unique prefix of it
+        run: String,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -8,7 +8,11 @@ use std::io::Write;
 
 /// A run another process runs now: its events, asked of that process over its socket (its
 /// database is that process's while it runs). `None` when the store has it all.
-fn live_events(ctx: &Context, store: &Store, run: RunId) -> Result<Option<Vec<Event>>, Failure> {
+pub(super) fn live_events(
+    ctx: &Context,
+    store: &Store,
+    run: RunId,
+) -> Result<Option<Vec<Event>>, Failure> {
     if store.live_elsewhere(run).is_none() {
         return Ok(None);
     }

@@ -17,6 +17,7 @@ mod logging;
 mod metrics;
 mod rules;
 mod runs;
+mod runs_show;
 mod screen;
 
 use crate::config::{self, ConfigError, ConfigSources, Paths};

@@ -6,6 +6,9 @@ use crate::store::RunSummary;
 use crate::util::{format_utc, shorten};
 
 pub fn list(ctx: &Context, a: &RunsArgs) -> Outcome {
+    if let Some(super::args::RunsShow::Show { run }) = &a.show {
+        return super::runs_show::show(ctx, run);
+    }
     let store = ctx.open_store()?;
     let mut runs = store.summaries()?;
     if let Some(repo) = &ctx.repo {

@@ -266,9 +266,10 @@ pub fn start(
         return Err(EngineError::Setup("no agents are configured".into()));
     }
     sandbox_for(&opts.config)?;
-    keys_set(&opts.config)?;
     let run = RunId::new_at(crate::util::now_ms());
+    // Only inspected: nothing is written before the keys are known to be there.
     let rr = RunRepo::inspect(repo, &run.to_string(), &opts.data_dir)?;
+    keys_set(&opts.config)?;
     let adaptations = learning::tune(store, &mut opts.config);
     let writer = store.create_run(run)?;
     let log = Arc::new(RunLog::new(writer));

@@ -137,6 +137,22 @@ pub enum TaskStatus {
 }
 
 impl TaskStatus {
+    /// The status as people and JSON spell it (`awaiting_approval`).
+    pub fn name(self) -> &'static str {
+        match self {
+            TaskStatus::Pending => "pending",
+            TaskStatus::Ready => "ready",
+            TaskStatus::Running => "running",
+            TaskStatus::Gates => "gates",
+            TaskStatus::Review => "review",
+            TaskStatus::AwaitingApproval => "awaiting_approval",
+            TaskStatus::Merging => "merging",
+            TaskStatus::Done => "done",
+            TaskStatus::Failed => "failed",
+            TaskStatus::Cancelled => "cancelled",
+        }
+    }
+
     pub fn is_terminal(self) -> bool {
         matches!(
             self,

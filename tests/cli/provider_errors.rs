@@ -113,6 +113,29 @@ fn a_refused_key_fails_the_run_and_stderr_says_which_profile_and_variable() {
     assert!(!err.contains(WRONG) && !text(&out.stdout).contains(WRONG));
     // Neither retried nor planned again: one request.
     assert_eq!(h.server.requests().len(), 1);
+    // `runs show` says the same, later.
+    let first: serde_json::Value =
+        serde_json::from_str(text(&out.stdout).lines().next().unwrap()).unwrap();
+    let run = first["run"].as_str().unwrap();
+    let shown = conclave(&data)
+        .args(["runs", "show", &run[..10]])
+        .output()
+        .unwrap();
+    let said = text(&shown.stdout);
+    assert_eq!(shown.status.code(), Some(0), "{}", text(&shown.stderr));
+    assert!(
+        said.contains("status  failed: strategist could not plan: `gpt` refused the key"),
+        "{said}"
+    );
+    assert!(
+        said.contains("✗ `gpt` refused the key in CONCLAVE_TEST_REFUSED_KEY"),
+        "{said}"
+    );
+    assert!(
+        said.contains("circuit breakers") && said.contains("gpt"),
+        "{said}"
+    );
+    assert!(!said.contains(WRONG), "{said}");
 }
 
 /// The bash line that runs the binary in tmux and keeps the pane after it exits.
