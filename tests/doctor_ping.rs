@@ -41,7 +41,9 @@ async fn ping_survives_a_first_429_and_529_and_never_prints_the_key() {
         format!(
             "[providers.gpt]\nbase_url = \"{}\"\napi_key_env = \"{KEY_ENV}\"\n\n\
              [providers.claude]\nbase_url = \"{}\"\napi_key_env = \"{KEY_ENV}\"\n\n\
-             [providers.gemini]\nbase_url = \"http://127.0.0.1:1\"\napi_key_env = \"{KEY_ENV}\"\n",
+             [providers.gemini]\nbase_url = \"http://127.0.0.1:1\"\napi_key_env = \"{KEY_ENV}\"\n\n\
+             [providers.spare]\nkind = \"openai\"\nmodel = \"gpt-4o\"\nbase_url = \"http://127.0.0.1:1\"\n\
+             api_key_env = \"{KEY_ENV}\"\n",
             openai.server.base_url(),
             anthropic.server.base_url()
         ),
@@ -73,8 +75,18 @@ async fn ping_survives_a_first_429_and_529_and_never_prints_the_key() {
         line("claude").starts_with("  ok    ping") && line("claude").contains("529"),
         "{stdout}"
     );
-    // The third profile is unreachable: reported, and the exit code says so.
+    // The third profile is unreachable: reported in words, and the exit code says so.
     assert!(line("gemini").starts_with("  FAIL  ping"), "{stdout}");
+    assert!(
+        line("gemini").contains("connection refused: is the server running"),
+        "{stdout}"
+    );
+    // A profile no agent uses is checked but cannot fail a run: a note.
+    assert!(line("spare").starts_with("  note  ping"), "{stdout}");
+    assert!(
+        line("spare").contains("no agent uses this profile"),
+        "{stdout}"
+    );
     assert_eq!(out.status.code(), Some(1));
     for output in [&stdout, &text(&out.stderr)] {
         assert!(!output.contains(KEY), "the key leaked: {output}");
