@@ -50,14 +50,8 @@ fn read_capped(path: &Path, cap: usize) -> Option<(String, usize, bool)> {
 
 /// Instruction files below the root, nearest-wins for the files under them.
 fn nested(root: &Path) -> Vec<String> {
-    let walk = ignore::WalkBuilder::new(root)
-        .hidden(false)
-        .require_git(false)
-        .filter_entry(|e| e.file_name() != ".git")
-        .sort_by_file_path(|a, b| a.cmp(b))
-        .build();
     let mut out: Vec<String> = Vec::new();
-    for e in walk.flatten() {
+    for e in super::prompt::walk(root).flatten() {
         let Some(parent) = e.path().parent() else {
             continue;
         };

@@ -32,15 +32,20 @@ pub struct Brief {
     pub material: Option<String>,
 }
 
-/// A compact listing of the worktree's files (gitignore respected).
-pub fn repo_map(root: &std::path::Path) -> String {
-    let walk = ignore::WalkBuilder::new(root)
+/// The worktree's files in path order, gitignore respected, hidden files included, `.git`
+/// never entered.
+pub fn walk(root: &std::path::Path) -> ignore::Walk {
+    ignore::WalkBuilder::new(root)
         .hidden(false)
         .require_git(false)
         .filter_entry(|e| e.file_name() != ".git")
         .sort_by_file_path(|a, b| a.cmp(b))
-        .build();
-    let files: Vec<String> = walk
+        .build()
+}
+
+/// A compact listing of the worktree's files (gitignore respected).
+pub fn repo_map(root: &std::path::Path) -> String {
+    let files: Vec<String> = walk(root)
         .flatten()
         .filter(|e| e.file_type().is_some_and(|t| t.is_file()))
         .map(|e| {

@@ -37,12 +37,7 @@ impl Wire for AnthropicWire {
             "anthropic-version",
             HeaderValue::from_static(API_VERSION),
         );
-        let body = serde_json::to_vec(&request_body(settings, req)).map_err(|e| {
-            ProviderError::Config {
-                profile: settings.name.clone(),
-                message: format!("cannot encode the request: {e}"),
-            }
-        })?;
+        let body = super::http::encode(settings, &request_body(settings, req))?;
         Ok(Prepared { url, headers, body })
     }
 

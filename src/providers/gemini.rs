@@ -38,10 +38,7 @@ impl Wire for GeminiWire {
         if let Some(k) = key {
             insert(&mut headers, "x-goog-api-key", secret_header(k, "")?);
         }
-        let body = serde_json::to_vec(&request_body(req)).map_err(|e| ProviderError::Config {
-            profile: settings.name.clone(),
-            message: format!("cannot encode the request: {e}"),
-        })?;
+        let body = super::http::encode(settings, &request_body(req))?;
         Ok(Prepared { url, headers, body })
     }
 

@@ -58,6 +58,18 @@ pub(crate) fn secret_header(key: &ApiKey, prefix: &str) -> Result<HeaderValue, P
     Ok(v)
 }
 
+/// A request body as bytes; a value that cannot be encoded is the profile's problem, not a
+/// retryable one.
+pub(crate) fn encode(
+    settings: &ProviderSettings,
+    body: &serde_json::Value,
+) -> Result<Vec<u8>, ProviderError> {
+    serde_json::to_vec(body).map_err(|e| ProviderError::Config {
+        profile: settings.name.clone(),
+        message: format!("cannot encode the request: {e}"),
+    })
+}
+
 pub(crate) fn json_headers() -> HeaderMap {
     let mut h = HeaderMap::new();
     h.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));

@@ -32,12 +32,7 @@ impl Wire for OpenAiWire {
         if let Some(k) = key {
             insert(&mut headers, "authorization", secret_header(k, "Bearer ")?);
         }
-        let body = serde_json::to_vec(&request_body(settings, req)).map_err(|e| {
-            ProviderError::Config {
-                profile: settings.name.clone(),
-                message: format!("cannot encode the request: {e}"),
-            }
-        })?;
+        let body = super::http::encode(settings, &request_body(settings, req))?;
         Ok(Prepared { url, headers, body })
     }
 
