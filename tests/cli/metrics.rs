@@ -60,24 +60,12 @@ fn value(m: &BTreeMap<String, f64>, name: &str, labels: &str) -> Option<f64> {
 }
 
 fn config(h: &Harness, dir: &std::path::Path) -> std::path::PathBuf {
-    let mut cfg = format!(
-        "[providers.gpt]\nkind = \"openai\"\nmodel = \"gpt-4o\"\nbase_url = \"{}\"\n\
-         api_key_env = \"{KEY_ENV}\"\n# The implementer's stalled request keeps the run live.\n\
-         idle_timeout_s = 600\n\n",
-        h.server.base_url()
-    );
-    for (name, role) in [
-        ("strategist", "strategist"),
-        ("impl", "implementer"),
-        ("reviewer", "reviewer"),
-    ] {
-        cfg.push_str(&format!(
-            "[[agents]]\nname = \"{name}\"\nrole = \"{role}\"\nprovider = \"gpt\"\nfallback = []\n\n"
-        ));
-    }
-    let path = dir.join("config.toml");
-    std::fs::write(&path, cfg).unwrap();
-    path
+    crate::support::runs::one_profile_config(
+        dir,
+        &h.server.base_url(),
+        KEY_ENV,
+        "# The implementer's stalled request keeps the run live.\nidle_timeout_s = 600\n",
+    )
 }
 
 #[test]

@@ -19,25 +19,9 @@ use std::path::{Path, PathBuf};
 const WRONG_ENV: &str = "CONCLAVE_TEST_REFUSED_KEY";
 const WRONG: &str = "sk-refused-1234567890";
 
-/// The strategist and implementer on `h`'s profile, whose key variable is `env`.
+/// Every role on `h`'s profile, whose key variable is `env`.
 fn config(h: &Harness, dir: &Path, env: &str) -> PathBuf {
-    let mut cfg = format!(
-        "[providers.gpt]\nkind = \"openai\"\nmodel = \"gpt-4o\"\nbase_url = \"{}\"\n\
-         api_key_env = \"{env}\"\n\n",
-        h.server.base_url()
-    );
-    for (name, role) in [
-        ("strategist", "strategist"),
-        ("impl", "implementer"),
-        ("reviewer", "reviewer"),
-    ] {
-        cfg.push_str(&format!(
-            "[[agents]]\nname = \"{name}\"\nrole = \"{role}\"\nprovider = \"gpt\"\nfallback = []\n\n"
-        ));
-    }
-    let path = dir.join("config.toml");
-    std::fs::write(&path, cfg).unwrap();
-    path
+    crate::support::runs::one_profile_config(dir, &h.server.base_url(), env, "")
 }
 
 fn runtime() -> tokio::runtime::Runtime {

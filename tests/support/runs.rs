@@ -61,3 +61,29 @@ pub fn config_error(dir: &Path, file: &str, toml: &str) -> String {
 pub fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
+
+/// A config.toml in `dir` whose three roles (strategist, impl, reviewer) all use one OpenAI
+/// profile `gpt` at `base_url`, its key in `key_env`, with `extra` lines added to the profile.
+pub fn one_profile_config(
+    dir: &Path,
+    base_url: &str,
+    key_env: &str,
+    extra: &str,
+) -> std::path::PathBuf {
+    let mut cfg = format!(
+        "[providers.gpt]\nkind = \"openai\"\nmodel = \"gpt-4o\"\nbase_url = \"{base_url}\"\n\
+         api_key_env = \"{key_env}\"\n{extra}\n"
+    );
+    for (name, role) in [
+        ("strategist", "strategist"),
+        ("impl", "implementer"),
+        ("reviewer", "reviewer"),
+    ] {
+        cfg.push_str(&format!(
+            "[[agents]]\nname = \"{name}\"\nrole = \"{role}\"\nprovider = \"gpt\"\nfallback = []\n\n"
+        ));
+    }
+    let path = dir.join("config.toml");
+    std::fs::write(&path, cfg).unwrap();
+    path
+}
