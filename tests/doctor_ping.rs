@@ -94,3 +94,49 @@ async fn ping_survives_a_first_429_and_529_and_never_prints_the_key() {
     let log = std::fs::read_to_string(dir.path().join("logs/conclave.log")).unwrap_or_default();
     assert!(!log.contains(KEY));
 }
+
+/// `doctor --ping` also starts each `[[mcp]]` server, lists its tools and stops it; one that
+/// cannot start is named with its command and the error.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ping_starts_each_mcp_server_and_lists_its_tools() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path().join("repo");
+    support::repo::repo_with(&repo, &[("README.md", b"hi\n")]);
+    let server = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/support/mcp_server.py");
+    let cfg = dir.path().join("config.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "[[mcp]]\nname = \"notes\"\ncommand = \"python3\"\nargs = [\"{server}\"]\n\n\
+             [[mcp]]\nname = \"gone\"\ncommand = \"conclave-test-no-such-server\"\n"
+        ),
+    )
+    .unwrap();
+    let mut cmd = conclave(dir.path());
+    cmd.env_remove("OPENAI_API_KEY")
+        .env_remove("ANTHROPIC_API_KEY")
+        .env_remove("GEMINI_API_KEY")
+        .arg("--config")
+        .arg(&cfg)
+        .arg("--repo")
+        .arg(&repo)
+        .args(["doctor", "--ping"]);
+    let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap();
+    let stdout = text(&out.stdout);
+    let line = |name: &str| {
+        stdout
+            .lines()
+            .find(|l| l.contains(" mcp ") && l.contains(&format!(" {name}: ")))
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(line("notes").starts_with("  ok    mcp"), "{stdout}");
+    assert!(line("notes").contains("mcp__notes__note"), "{stdout}");
+    assert!(line("gone").starts_with("  FAIL  mcp"), "{stdout}");
+    assert!(
+        line("gone").contains("conclave-test-no-such-server"),
+        "{stdout}"
+    );
+}

@@ -65,7 +65,10 @@ pub fn run(ctx: &Context, a: &DoctorArgs) -> Outcome {
     terminal(&r);
     if a.ping {
         match &config {
-            Some(c) => ping_all(&mut r, c),
+            Some(c) => {
+                ping_all(&mut r, c);
+                mcp_all(&mut r, c, &ctx.repo_dir());
+            }
             None => r.bad("ping", "not sent: fix the config first"),
         }
     }
@@ -182,6 +185,58 @@ fn terminal(r: &Report) {
 }
 
 /// One tiny request to every profile, all at once; each answers with its own line.
+/// Starts each `[[mcp]]` server as a session would (in the repo, with a command's
+/// environment), lists its tools, and stops it.
+fn mcp_all(r: &mut Report, c: &crate::config::Config, repo: &std::path::Path) {
+    if c.mcp.is_empty() {
+        return;
+    }
+    let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    else {
+        r.bad("mcp", "could not start the async runtime");
+        return;
+    };
+    let withhold = c.secret_vars();
+    for server in &c.mcp {
+        let Some(role) = server.roles.first().copied() else {
+            continue;
+        };
+        let (session, notes) = rt.block_on(crate::mcp::McpSession::start(
+            std::slice::from_ref(server),
+            role,
+            repo,
+            &withhold,
+        ));
+        let tools: Vec<String> = session.tools().map(|t| t.name.clone()).collect();
+        drop(session);
+        if tools.is_empty() {
+            let why = if notes.is_empty() {
+                "it offers no tools".to_string()
+            } else {
+                notes.join("; ")
+            };
+            r.bad("mcp", format!("{}: {why}", server.name));
+        } else {
+            let extra = if notes.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", notes.join("; "))
+            };
+            r.ok(
+                "mcp",
+                format!(
+                    "{}: {} tools: {}{extra}",
+                    server.name,
+                    tools.len(),
+                    tools.join(", ")
+                ),
+            );
+        }
+    }
+}
+
 fn ping_all(r: &mut Report, c: &crate::config::Config) {
     let Ok(rt) = tokio::runtime::Builder::new_current_thread()
         .enable_all()
