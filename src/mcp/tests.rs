@@ -1,4 +1,4 @@
-//! The client against a real server process: the python3 MCP server in tests/support.
+//! The client against a real server process: the python3 MCP server in tests/it/support.
 
 use super::*;
 use crate::config::McpServerConfig;
@@ -6,7 +6,11 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 fn script() -> String {
-    concat!(env!("CARGO_MANIFEST_DIR"), "/tests/support/mcp_server.py").to_string()
+    concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/it/support/mcp_server.py"
+    )
+    .to_string()
 }
 
 fn entry(name: &str, extra: &[&str]) -> McpServerConfig {

@@ -1,5 +1,5 @@
 //! Unit tests of the sandbox policy's pure parts; the confinement itself is tested on real
-//! processes in `tests/runner_sandbox.rs`.
+//! processes in `tests/it/runner_sandbox.rs`.
 
 use super::*;
 
