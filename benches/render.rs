@@ -4,8 +4,11 @@
 //! Each case draws into a reused buffer as the real loop does after `Terminal::draw` resets
 //! it. The cold first frame (every cache empty) is measured once and printed.
 
+// A test: a failed unwrap is a failed test (the product code denies unwrap).
+#![allow(clippy::unwrap_used)]
+
 use conclave::model::{apply, Event, EventKind, RunState, TranscriptPart};
-use conclave::tui::test_support::{big_state, key};
+use conclave::testkit::{big_state, key};
 use conclave::tui::{Keymap, Theme, Ui};
 use criterion::{criterion_group, criterion_main, Criterion};
 use ratatui::buffer::Buffer;

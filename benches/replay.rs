@@ -9,9 +9,12 @@
 //! The synthetic run is written once into a temp store; `CONCLAVE_BENCH_EVENTS` may change
 //! its size (default 1,000,000).
 
-use conclave::model::synthetic::realistic_run;
+// A test: a failed unwrap is a failed test (the product code denies unwrap).
+#![allow(clippy::unwrap_used)]
+
 use conclave::model::{fold, RunId};
 use conclave::store::Store;
+use conclave::testkit::synthetic::realistic_run;
 use criterion::{criterion_group, criterion_main, Criterion};
 use rand::{Rng, SeedableRng};
 use std::path::Path;

@@ -1,6 +1,9 @@
 //! SSE decoding throughput on a realistic OpenAI-style stream, with a baseline in the same
 //! run: splitting the same bytes on blank lines with memchr, the least any decoder must do.
 
+// A test: a failed unwrap is a failed test (the product code denies unwrap).
+#![allow(clippy::unwrap_used)]
+
 use conclave::providers::SseDecoder;
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 

@@ -5,10 +5,13 @@
 //!   directly the same way (what the engine did before the thread);
 //! - reducer: folding a synthetic 1M-event run (events/s).
 
+// A test: a failed unwrap is a failed test (the product code denies unwrap).
+#![allow(clippy::unwrap_used)]
+
 use conclave::engine::run_log::RunLog;
-use conclave::model::synthetic::realistic_run;
 use conclave::model::{fold, RunId};
 use conclave::store::Store;
+use conclave::testkit::synthetic::realistic_run;
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 
 const APPEND_EVENTS: u64 = 20_000;

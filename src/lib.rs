@@ -18,5 +18,7 @@ pub mod runner;
 pub mod secrets;
 pub mod service;
 pub mod store;
+#[cfg(any(test, feature = "testkit"))]
+pub mod testkit;
 pub mod tui;
 pub mod util;

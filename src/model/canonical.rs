@@ -35,8 +35,8 @@ fn sorted(v: Value) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::synthetic::realistic_run;
     use crate::model::{fold, RunId};
+    use crate::testkit::synthetic::realistic_run;
 
     /// Every object's keys, depth first, in printed order.
     fn key_runs(v: &Value, out: &mut Vec<Vec<String>>) {

@@ -14,8 +14,8 @@ pub struct RunId(pub ulid::Ulid);
 impl RunId {
     /// A new id whose time part is `at_ms`, so ids sort by start time.
     pub fn new_at(at_ms: u64) -> Self {
-        let mut rng = rand::thread_rng();
-        RunId(ulid::Ulid::from_parts(at_ms, rand::Rng::gen(&mut rng)))
+        let at = std::time::UNIX_EPOCH + std::time::Duration::from_millis(at_ms);
+        RunId(ulid::Ulid::from_datetime(at))
     }
 
     /// The first characters a person sees and types.

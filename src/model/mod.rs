@@ -16,7 +16,6 @@ pub mod replay;
 pub mod rule;
 pub mod sink;
 pub mod state;
-pub mod synthetic;
 
 #[cfg(test)]
 mod kpi_tests;

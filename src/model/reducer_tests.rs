@@ -1,7 +1,7 @@
 //! Property and example tests of the reducer.
 
-use super::synthetic::{event_from_choice, realistic_run};
 use super::*;
+use crate::testkit::synthetic::{event_from_choice, realistic_run};
 use proptest::prelude::*;
 
 fn run_id() -> RunId {

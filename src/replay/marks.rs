@@ -77,8 +77,8 @@ pub fn jump_scan(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::synthetic::realistic_run;
     use crate::model::EventKind;
+    use crate::testkit::synthetic::realistic_run;
 
     #[test]
     fn names_cover_exactly_the_decision_points() {

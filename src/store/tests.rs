@@ -1,8 +1,8 @@
 //! Store tests on a real sled database in a temp dir.
 
 use super::*;
-use crate::model::synthetic::realistic_run;
 use crate::model::{fold, Event, EventKind};
+use crate::testkit::synthetic::realistic_run;
 use std::io::Write;
 
 fn store() -> (tempfile::TempDir, Store) {

@@ -1,8 +1,8 @@
 //! Store tests of the format-2 layout: migration from format 1, liveness, damage contained.
 
 use super::*;
-use crate::model::synthetic::realistic_run;
 use crate::model::{fold, Event};
+use crate::testkit::synthetic::realistic_run;
 
 fn write_run(s: &Store, at: u64, n: u64) -> (RunId, Vec<Event>) {
     let run = RunId::new_at(at);

@@ -32,9 +32,6 @@ pub mod transcript_layout;
 pub mod ui;
 pub mod view;
 
-#[doc(hidden)]
-pub mod test_support;
-
 pub use action::Action;
 pub use app::{
     run, run_until, run_with, terminal_signal, AppOptions, Ending, EventFeed, FeedMsg, Outbox,

@@ -78,8 +78,11 @@ fn replay_fork_export_and_delete_from_the_home_screen() {
     must(t.wait_for("L3 Strategic  run", 20), "the fork running live");
     must(t.wait_for("running", 20), "agents working in the fork");
     t.keys(&["q"]);
-    std::thread::sleep(Duration::from_millis(500));
-    if t.screen().contains("Quit while agents work?") {
+    let asked = t.wait_for_any(
+        &["Quit while agents work?", "run(s) of this repository"],
+        30,
+    );
+    if matches!(asked, Ok((0, _))) {
         t.keys(&["y"]);
     }
 
@@ -112,8 +115,7 @@ fn replay_fork_export_and_delete_from_the_home_screen() {
     t.keys(&["D"]);
     must(t.wait_for("Delete run", 5), "the delete question");
     t.keys(&["n"]);
-    std::thread::sleep(Duration::from_millis(300));
-    assert!(!t.screen().contains("Delete run"));
+    must(t.wait_gone("Delete run", 10), "the delete question closed");
     t.keys(&["D"]);
     must(t.wait_for("Delete run", 5), "the delete question again");
     t.keys(&["y"]);

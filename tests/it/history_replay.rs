@@ -7,9 +7,9 @@
 use crate::support::engine::{follow, start_demo};
 use crate::support::runs::{conclave, run_ok};
 use conclave::engine::{DriveEnd, Stand};
-use conclave::model::synthetic::realistic_run;
 use conclave::model::{apply, canonical_json, fold, AutonomyLevel, RunId, RunOutcome, RunState};
 use conclave::store::Store;
+use conclave::testkit::synthetic::realistic_run;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use std::path::Path;

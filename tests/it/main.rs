@@ -1,6 +1,9 @@
 //! The integration tests, one binary (so the crate links once): a module per area, and the
 //! shared test support (servers speaking each provider's wire, repos, tmux, runs).
 
+// A test: a failed unwrap is a failed test (the product code denies unwrap).
+#![allow(clippy::unwrap_used)]
+
 mod support;
 
 mod agent_loop;

@@ -45,7 +45,7 @@ fn setup() -> (tempfile::TempDir, Store, RunId, Vec<Event>) {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path()).unwrap();
     let run = RunId::new_at(1_700_000_000_000);
-    let events = conclave::model::synthetic::realistic_run(run, N, 11);
+    let events = conclave::testkit::synthetic::realistic_run(run, N, 11);
     let mut w = store.create_run(run).unwrap();
     for chunk in events.chunks(512) {
         w.append_events(chunk.to_vec()).unwrap();

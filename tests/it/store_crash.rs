@@ -1,13 +1,13 @@
 //! kill -9 at random moments while a child process appends events; the log must reopen with
 //! no gap, no duplicate, and every event the child had reported durable (design §13).
 
-use conclave::model::synthetic::realistic_run;
 use conclave::model::RunId;
 use conclave::store::Store;
+use conclave::testkit::synthetic::realistic_run;
 use rand::{Rng, SeedableRng};
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 const CHILD_DIR: &str = "CONCLAVE_CRASH_CHILD_DIR";
 const CHILD_RUN: &str = "CONCLAVE_CRASH_CHILD_RUN";
@@ -37,9 +37,6 @@ fn crash_child() {
     } else {
         store.create_run(run).unwrap()
     };
-    // Planning the events takes a while on a loaded machine: the parent's random moment
-    // starts from here, not from the spawn.
-    println!("ready");
     loop {
         let from = w.next_seq() as usize;
         let to = (from + rng.gen_range(1..200)).min(events.len());
@@ -72,27 +69,34 @@ fn sigkill_at_random_moments_loses_nothing_acknowledged() {
             .spawn()
             .unwrap();
         let stdout = child.stdout.take().unwrap();
-        let (ready_tx, ready) = std::sync::mpsc::channel();
+        let (durable_tx, durable) = std::sync::mpsc::channel();
         let reader = std::thread::spawn(move || {
             let mut max = None;
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                // libtest may print "test crash_child ... " on the same line first.
-                if line.ends_with("ready") {
-                    let _ = ready_tx.send(());
-                }
                 if let Some(n) = line
                     .strip_prefix("durable ")
                     .and_then(|n| n.parse::<u64>().ok())
                 {
                     max = max.max(Some(n));
+                    let _ = durable_tx.send(n);
                 }
             }
             max
         });
-        ready
-            .recv_timeout(Duration::from_secs(120))
-            .expect("the child never got ready");
-        std::thread::sleep(Duration::from_millis(rng.gen_range(30..250)));
+        // The random moment starts once the child has made this round's first flush: on a
+        // loaded machine the child can take seconds to get going, and a kill before any
+        // progress would test nothing.
+        let deadline = Instant::now() + Duration::from_secs(120);
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let n = durable
+                .recv_timeout(left)
+                .expect("the child reported nothing durable in 120 s");
+            if Some(n) > acknowledged {
+                break;
+            }
+        }
+        std::thread::sleep(Duration::from_millis(rng.gen_range(0..200)));
         child.kill().unwrap(); // SIGKILL
         child.wait().unwrap();
         acknowledged = acknowledged.max(reader.join().unwrap());

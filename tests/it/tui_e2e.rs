@@ -2,7 +2,7 @@
 //! the level, approve the plan with `a`, reject a diff with a reason and see the agent get it,
 //! raise the level, open help, resize, quit; the terminal is restored.
 
-use crate::support::tmux::{must, Tmux};
+use crate::support::tmux::{must, waiting, Tmux};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -35,10 +35,10 @@ fn a_person_drives_the_demo_in_a_terminal() {
             break;
         }
         assert!(Instant::now() < end, "no diff approval came:\n{s}");
-        if s.lines().any(|l| l.starts_with("▶ ")) {
-            t.keys(&["a"]);
+        match waiting(&s) {
+            Some(head) => t.approve(&head),
+            None => std::thread::sleep(Duration::from_millis(300)),
         }
-        std::thread::sleep(Duration::from_millis(300));
     }
     t.keys(&["r"]);
     must(
@@ -84,12 +84,7 @@ fn a_person_drives_the_demo_in_a_terminal() {
     t.cmd(&["resize-window", "-t", "e2e", "-x", "120", "-y", "40"]);
     must(t.wait_for("L2 Semi-autonomous", 5), "the screen back");
     // Quit (confirming, since agents may still work); the terminal is restored.
-    t.keys(&["q"]);
-    std::thread::sleep(Duration::from_millis(500));
-    if t.screen().contains("Quit while agents work?") {
-        t.keys(&["y"]);
-    }
-    must(t.wait_for("EXITED", 10), "the program's exit");
+    t.quit();
     // stty prints right after; its lines may come a moment later than EXITED.
     let s = must(t.wait_for("icanon", 5), "the terminal modes");
     let after: Vec<&str> = s.lines().skip_while(|l| !l.starts_with("EXITED")).collect();
@@ -146,24 +141,22 @@ fn a_hunk_dropped_on_the_screen_never_reaches_main() {
             break;
         }
         assert!(Instant::now() < end, "the run did not finish:\n{s}");
-        let waiting = s.lines().find(|l| l.starts_with("▶ ")).map(str::to_string);
-        match waiting {
+        match waiting(&s) {
             Some(l) if !dropped && l.starts_with("▶ diff") && l.contains("t3") => {
                 t.keys(&["4", "n", "space"]);
                 must(t.wait_for("1 hunk dropped", 5), "the Diff pane counts it");
-                t.keys(&["a"]);
+                t.approve(&l);
                 dropped = true;
             }
             Some(l) if !dropped_at_merge && l.starts_with("▶ merge") && l.contains("t2") => {
                 t.keys(&["4", "n", "space"]);
                 must(t.wait_for("1 hunk dropped", 5), "the Diff pane counts it");
-                t.keys(&["a"]);
+                t.approve(&l);
                 dropped_at_merge = true;
             }
-            Some(_) => t.keys(&["a"]),
-            None => {}
+            Some(l) => t.approve(&l),
+            None => std::thread::sleep(Duration::from_millis(300)),
         }
-        std::thread::sleep(Duration::from_millis(300));
     }
     assert!(
         dropped && dropped_at_merge,
@@ -203,10 +196,10 @@ fn approve_until_finished(t: &Tmux, secs: u64) -> String {
             return s;
         }
         assert!(Instant::now() < end, "the run did not finish:\n{s}");
-        if s.lines().any(|l| l.starts_with("▶ ")) {
-            t.keys(&["a"]);
+        match waiting(&s) {
+            Some(head) => t.approve(&head),
+            None => std::thread::sleep(Duration::from_millis(300)),
         }
-        std::thread::sleep(Duration::from_millis(300));
     }
 }
 

@@ -3,8 +3,8 @@
 
 use conclave::model::{ForkOrigin, RunId};
 use conclave::store::RunSummary;
+use conclave::testkit::{buffer_text, key};
 use conclave::tui::home::{Home, HomeChoice, HomeInput};
-use conclave::tui::test_support::{buffer_text, key};
 use conclave::tui::AppOptions;
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;

@@ -3,7 +3,7 @@
 //! a finished run. Keys go through the real keymap, as a person's would.
 
 use conclave::model::{AutonomyLevel, Command, EventKind, RunState};
-use conclave::tui::test_support::*;
+use conclave::testkit::*;
 use conclave::tui::*;
 
 fn ui() -> Ui {

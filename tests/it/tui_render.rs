@@ -3,8 +3,8 @@
 //! the mouse focuses and scrolls, and the app loop draws only on change.
 
 use conclave::model::{fold, Command, Event, EventKind, RunState, TranscriptPart};
+use conclave::testkit::*;
 use conclave::tui::app::{drive, Change, StateFeed};
-use conclave::tui::test_support::*;
 use conclave::tui::*;
 use crossterm::event::{Event as TermEvent, MouseButton, MouseEvent, MouseEventKind};
 use ratatui::backend::TestBackend;

@@ -4,7 +4,7 @@
 
 use conclave::model::replay::{MarkKind, ReplayControl, ReplayStatus, Speed};
 use conclave::model::{AutonomyLevel, RunState};
-use conclave::tui::test_support::*;
+use conclave::testkit::*;
 use conclave::tui::*;
 use crossterm::event::{KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 use std::sync::Arc;

@@ -3,8 +3,8 @@
 //! and the layers over it. Review changes with `cargo insta review`.
 
 use conclave::model::{AutonomyLevel, RunState};
+use conclave::testkit::*;
 use conclave::tui::panes::Pane;
-use conclave::tui::test_support::*;
 use conclave::tui::*;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;

@@ -257,7 +257,7 @@ fn reorder(h: &[String]) -> Vec<String> {
 mod tests {
     use super::rejection_notice;
     use crate::model::{fold, DecidedBy, Decision, TaskStatus};
-    use crate::tui::test_support::{live_run, LogBuilder};
+    use crate::testkit::{live_run, LogBuilder};
 
     #[test]
     fn the_notice_follows_what_became_of_a_rejected_task() {

@@ -1,8 +1,8 @@
 //! Stores with runs in them, and the `conclave` binary pointed at them.
 
-use conclave::model::synthetic::realistic_run;
 use conclave::model::{Event, RunId};
 use conclave::store::Store;
+use conclave::testkit::synthetic::realistic_run;
 use std::path::Path;
 use std::process::{Command, Output};
 

@@ -57,6 +57,75 @@ impl Tmux {
     }
 }
 
+impl Tmux {
+    /// Waits until the screen shows one of `whats` (30 s at least, as `wait_for`); which one.
+    pub fn wait_for_any(&self, whats: &[&str], secs: u64) -> Result<(usize, String), String> {
+        let end = Instant::now() + Duration::from_secs(secs.max(30));
+        loop {
+            let s = self.screen();
+            if let Some(i) = whats.iter().position(|w| s.contains(w)) {
+                return Ok((i, s));
+            }
+            if Instant::now() > end {
+                return Err(s);
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Waits until the screen no longer shows `what` (30 s at least): a dialog closed.
+    pub fn wait_gone(&self, what: &str, secs: u64) -> Result<String, String> {
+        let end = Instant::now() + Duration::from_secs(secs.max(30));
+        loop {
+            let s = self.screen();
+            if !s.contains(what) {
+                return Ok(s);
+            }
+            if Instant::now() > end {
+                return Err(s);
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// `q`, then `y` if the program asks because agents still work; waits for the exit
+    /// marker the test's script echoes.
+    pub fn quit(&self) -> String {
+        self.keys(&["q"]);
+        let (i, _) = must_any(
+            self.wait_for_any(&["Quit while agents work?", "EXITED"], 30),
+            "the quit question or the exit",
+        );
+        if i == 0 {
+            self.keys(&["y"]);
+        }
+        must(self.wait_for("EXITED", 30), "the program's exit")
+    }
+
+    /// Approves the approval at the head of the queue (the line `head`, as `waiting` found
+    /// it), then waits until the head has moved on, so the next look at the screen never
+    /// sees the old head again and approves something it did not mean to.
+    pub fn approve(&self, head: &str) {
+        self.keys(&["a"]);
+        let end = Instant::now() + Duration::from_secs(30);
+        while waiting(&self.screen()).as_deref() == Some(head) && Instant::now() < end {
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+/// The approval at the head of the Approvals pane (its `▶ ` line), if one waits.
+pub fn waiting(screen: &str) -> Option<String> {
+    screen
+        .lines()
+        .find(|l| l.starts_with("▶ "))
+        .map(str::to_string)
+}
+
+fn must_any(r: Result<(usize, String), String>, what: &str) -> (usize, String) {
+    r.unwrap_or_else(|screen| panic!("never saw {what}; the screen was:\n{screen}"))
+}
+
 impl Drop for Tmux {
     fn drop(&mut self) {
         self.cmd(&["kill-server"]);

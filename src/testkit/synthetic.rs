@@ -4,9 +4,9 @@
 //! benches and store tests) and `event_from_choice` (maps small random numbers to any event,
 //! valid or not, for property tests of the reducer). Deterministic for a given input; no I/O.
 
-use super::event::*;
-use super::ids::RunId;
-use super::level::{AutonomyLevel, DecidedBy};
+use crate::model::event::*;
+use crate::model::ids::RunId;
+use crate::model::level::{AutonomyLevel, DecidedBy};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 

@@ -3,7 +3,7 @@
 //! waiting for approval, sparklines for everyone.
 
 use super::builder::LogBuilder;
-use crate::model::synthetic::AGENTS;
+use super::synthetic::AGENTS;
 use crate::model::*;
 use serde_json::json;
 

@@ -1,23 +1,29 @@
-//! Event logs and helpers for UI tests and benchmarks (not part of the product's API).
+//! Test scaffolding shared by the unit tests, the integration tests and the benches; compiled
+//! only for them (`cfg(test)` or the `testkit` feature), never into the product.
 //!
 //! Owns handwritten logs of a small run (`live_run`, `finished_run`), a big state for the
-//! render benchmark (`big_state`), and helpers to draw a `Ui` into text. States are always
-//! folded from events with `model::fold`, as the real UI would see them.
+//! render benchmark (`big_state`), generated runs (`synthetic`), and helpers to draw a `Ui`
+//! into text. States are always folded from events with `model::fold`, as the real UI would
+//! see them. Must not be used by product code.
+
+// Scaffolding, like a test: a failed unwrap here is a failed test.
+#![allow(clippy::unwrap_used)]
 
 mod big;
 mod builder;
 mod logs;
 mod patches;
 mod rules;
+pub mod synthetic;
 
 pub use big::big_state;
 pub use builder::{LogBuilder, RUN_ID};
 pub use logs::{finished_run, live_run, plan_waiting, with_level};
 pub use rules::{command_waiting, mcp_call_waiting, rule, COMMAND_APPROVAL, MCP_APPROVAL};
 
-use super::keymap::Key;
-use super::ui::Ui;
 use crate::model::{fold, Event, RunState};
+use crate::tui::keymap::Key;
+use crate::tui::ui::Ui;
 use crossterm::event::KeyEvent;
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
