@@ -73,7 +73,9 @@ impl Harness {
             ProviderKind::OpenaiCompatible => UNSET_ENV.into(),
             _ => KEY_ENV.into(),
         });
-        settings.idle_timeout = Duration::from_millis(400);
+        // Short, so the stall tests are quick; not so short that a loaded 2-core machine
+        // starving this process for a moment looks like a stalled stream (an extra retry).
+        settings.idle_timeout = Duration::from_millis(1500);
         settings.connect_timeout = Duration::from_secs(2);
         Harness {
             kind,
