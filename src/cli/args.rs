@@ -6,10 +6,18 @@ use crate::model::Role;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
+/// `0.1.0 (3f2a9c1e07b4)`: the version and the commit it was built from (build.rs).
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (",
+    env!("CONCLAVE_COMMIT"),
+    ")"
+);
+
 #[derive(Debug, Parser)]
 #[command(
     name = "conclave",
-    version,
+    version = VERSION,
     about = "Several AI coding agents plan, implement and review work on a git repository while you supervise",
     after_help = "Run `conclave demo` for an offline tour (no keys, no network)."
 )]
@@ -64,6 +72,16 @@ pub enum Command {
     Doctor(DoctorArgs),
     /// The sticky command rules ("always allow `cargo test` in this repo"): list or remove
     Rules(RulesArgs),
+    /// Print a completion script for SHELL (e.g. `conclave completions bash >
+    /// ~/.local/share/bash-completion/completions/conclave`)
+    Completions(CompletionsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete in
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

@@ -127,8 +127,24 @@ impl Context {
 
 pub use crate::util::now_ms;
 
+/// Writes the completion script of `a.shell` to stdout.
+fn completions(a: &args::CompletionsArgs) -> Outcome {
+    use clap::CommandFactory;
+    clap_complete::generate(
+        a.shell,
+        &mut Cli::command(),
+        "conclave",
+        &mut std::io::stdout(),
+    );
+    Ok(0)
+}
+
 /// Runs the parsed command line; returns the exit code.
 pub fn dispatch(cli: Cli) -> Outcome {
+    // Needs no data dir, config or log: a shell's start-up file may run it.
+    if let Some(Command::Completions(a)) = &cli.command {
+        return completions(a);
+    }
     let ctx = Context::new(&cli);
     let _log = logging::init(&ctx.paths, cli.verbose);
     match cli.command {
@@ -143,6 +159,7 @@ pub fn dispatch(cli: Cli) -> Outcome {
         Some(Command::Fork(a)) => fork::run(&ctx, &a),
         Some(Command::Demo(a)) => demo::run(&ctx, &a),
         Some(Command::Rules(a)) => rules::run(&ctx, &a),
+        Some(Command::Completions(a)) => completions(&a),
         None => screen::home(&ctx, cli.all),
     }
 }

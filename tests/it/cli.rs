@@ -1,5 +1,7 @@
 //! The command-line contract of design §2, through the real binary.
 
+#[path = "cli/completions.rs"]
+mod completions;
 #[path = "cli/metrics.rs"]
 mod metrics;
 #[path = "cli/provider_errors.rs"]
