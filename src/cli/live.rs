@@ -71,9 +71,10 @@ fn overrides(mut c: Config, a: &RunArgs) -> Result<Config, Failure> {
     }
     if let Some(p) = &a.profile {
         if !c.providers.contains_key(p) {
-            let names: Vec<&String> = c.providers.keys().collect();
+            let names: Vec<&str> = c.providers.keys().map(String::as_str).collect();
             return Err(Failure::usage(format!(
-                "--profile {p}: no such provider profile (profiles: {names:?})"
+                "--profile {p}: no such provider profile (profiles: {})",
+                names.join(", ")
             )));
         }
         for agent in &mut c.agents {

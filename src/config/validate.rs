@@ -95,7 +95,7 @@ pub(super) fn check(c: &Config) -> Vec<(String, String)> {
     if !c.agents.is_empty() {
         for role in [Role::Strategist, Role::Implementer, Role::Reviewer] {
             if !c.agents.iter().any(|a| a.role == role) {
-                bad("agents".into(), format!("no agent has the role {role:?}; every run needs a strategist, an implementer and a reviewer").to_lowercase());
+                bad("agents".into(), format!("no agent has the role {}; every run needs a strategist, an implementer and a reviewer", role.name()));
             }
         }
     }

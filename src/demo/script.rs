@@ -6,7 +6,9 @@
 //! a test; t1 and t2 both add a test at the same place, so whichever merges second conflicts
 //! and its implementer resolves it (both have the resolving turns; only one uses them); the
 //! strategist distils two lessons. Turns are keyed by task, so the replay is the same whatever
-//! order the parallel tasks finish in.
+//! order the parallel tasks finish in. A task a person adds in the plan editor gets the
+//! stand-in turns (`"task": "*"`): the implementer leaves a note saying the recording has no
+//! work for it, the reviewer approves, so the run still finishes.
 
 use super::sample::GATE;
 use crate::providers::{CassetteTurn, TokenUsage, ToolCall};
@@ -335,5 +337,38 @@ pub fn turns() -> Vec<CassetteTurn> {
         t.turn = s.turns.iter().filter(|x| x.agent == t.agent).count() as u32;
         s.turns.push(t);
     }
+    stand_ins(&mut s);
     s.turns
+}
+
+/// What any task the recording does not know gets (a person added it to the plan).
+fn stand_ins(s: &mut Script) {
+    const ANY: Option<&str> = Some(crate::providers::ANY_TASK);
+    for agent in ["impl-1", "impl-2"] {
+        s.say(
+            agent,
+            ANY,
+            "This demo's recording has no work for {task}, so I'm leaving a note where a real \
+             agent would have done it.",
+            vec![
+                (
+                    "write_file",
+                    json!({"path": "notes/{task}.md", "content": "# {task}\n\nAdded to the plan by a person. The demo's recorded agents have no work for it;\nwith a real provider an agent would have done it here.\n"}),
+                ),
+                (
+                    "finish",
+                    json!({"summary": "Left a note for {task}: the recording has no work for it."}),
+                ),
+            ],
+        );
+    }
+    s.say(
+        "reviewer",
+        ANY,
+        "A note standing in for the task; nothing else changed.",
+        vec![(
+            "submit_review",
+            json!({"verdict": "approve", "summary": "Stand-in note.", "comments": []}),
+        )],
+    );
 }

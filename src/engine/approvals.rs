@@ -267,7 +267,7 @@ impl Desk {
         };
         if w.what != what {
             waiting.insert(id.to_string(), w);
-            return Err(format!("approval {id} is not a {what:?} approval"));
+            return Err(format!("approval {id} is not a {} approval", what.name()));
         }
         drop(waiting);
         if let Err(e) = first() {

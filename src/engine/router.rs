@@ -43,7 +43,7 @@ pub fn route(
             .then(by_score)
             .then(load(&a.name).cmp(&load(&b.name)))
     })?;
-    let mut why = format!("{} has the skill for {kind:?} tasks", best.name).to_lowercase();
+    let mut why = format!("{} has the skill for {} tasks", best.name, kind.name());
     why.push_str(&format!(" and {} task(s) in hand", load(&best.name)));
     if let Some(s) = score(&best.name) {
         why.push_str(&format!("; outcome score {s:.2}"));

@@ -75,6 +75,22 @@ pub enum TaskKind {
     Conflict,
 }
 
+impl TaskKind {
+    /// The kind as events, plans and people spell it (`bugfix`, `test`, ...).
+    pub fn name(self) -> &'static str {
+        match self {
+            TaskKind::Feature => "feature",
+            TaskKind::Bugfix => "bugfix",
+            TaskKind::Test => "test",
+            TaskKind::Refactor => "refactor",
+            TaskKind::Docs => "docs",
+            TaskKind::Perf => "perf",
+            TaskKind::Security => "security",
+            TaskKind::Conflict => "conflict",
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Risk {
@@ -245,6 +261,21 @@ pub enum ApprovalWhat {
     Retry,
     Merge,
     Land,
+}
+
+impl ApprovalWhat {
+    /// The kind of approval as events spell it (`plan`, `command`, ...).
+    pub fn name(self) -> &'static str {
+        match self {
+            ApprovalWhat::Plan => "plan",
+            ApprovalWhat::Assign => "assign",
+            ApprovalWhat::Command => "command",
+            ApprovalWhat::Diff => "diff",
+            ApprovalWhat::Retry => "retry",
+            ApprovalWhat::Merge => "merge",
+            ApprovalWhat::Land => "land",
+        }
+    }
 }
 
 /// A circuit breaker's state (design §7: sticky fallback).

@@ -52,7 +52,7 @@ pub use ping::{ping, PingReport};
 pub use pricing::{ModelPrice, PriceTable};
 pub use resilient::ResilientClient;
 pub use retry::RetryPolicy;
-pub use scripted::ScriptedProvider;
+pub use scripted::{ScriptedProvider, ANY_TASK};
 pub use settings::{default_context_tokens, ApiKey, ProviderKind, ProviderSettings};
 pub use sse::{SseDecoder, SseEvent};
 pub use turn::Turn;

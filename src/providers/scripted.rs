@@ -2,8 +2,9 @@
 //!
 //! Owns `ScriptedProvider`, what `conclave demo` and most tests talk to. Each call serves the
 //! calling agent's next turn, streaming its thinking and text in small pieces, then its tool
-//! calls, then `Done`. An agent with no turn left gets a clear error. Must not touch the
-//! network.
+//! calls, then `Done`. A task the cassette has no turns for (one a person added to the plan)
+//! gets the agent's stand-in turns (`"task": "*"`), `{task}` filled in. An agent with no turn
+//! left gets a clear error. Must not touch the network.
 
 use super::cassette::{read_cassette, CassetteTurn};
 use super::error::ProviderError;
@@ -28,7 +29,12 @@ pub struct ScriptedProvider {
 struct Queues {
     turns: HashMap<String, VecDeque<CassetteTurn>>,
     served: HashMap<String, usize>,
+    /// Per agent, the turns any task without turns of its own gets a copy of.
+    stand_ins: HashMap<String, Vec<CassetteTurn>>,
 }
+
+/// The `task` of a stand-in turn.
+pub const ANY_TASK: &str = "*";
 
 impl ScriptedProvider {
     /// Loads the cassette named in the profile.
@@ -59,6 +65,10 @@ impl ScriptedProvider {
         turns.sort_by_key(|t| t.turn);
         let mut q = Queues::default();
         for t in turns {
+            if t.task.as_deref() == Some(ANY_TASK) {
+                q.stand_ins.entry(t.agent.clone()).or_default().push(t);
+                continue;
+            }
             q.turns
                 .entry(queue_key(&t.agent, t.task.as_deref()))
                 .or_default()
@@ -74,7 +84,7 @@ impl ScriptedProvider {
     /// Skips an agent's first `n` turns (a resumed run already consumed them).
     pub fn skip(&self, agent: &str, n: usize) {
         let mut q = self.queues.lock().unwrap_or_else(|p| p.into_inner());
-        let Queues { turns, served } = &mut *q;
+        let Queues { turns, served, .. } = &mut *q;
         if let Some(queue) = turns.get_mut(agent) {
             let k = n.min(queue.len());
             queue.drain(..k);
@@ -86,7 +96,8 @@ impl ScriptedProvider {
     /// consumed them).
     pub fn skip_task(&self, agent: &str, task: &str, n: usize) {
         let mut q = self.queues.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(queue) = q.turns.get_mut(&queue_key(agent, Some(task))) {
+        let queue = q.stand_ins_for(agent, task);
+        if let Some(queue) = queue {
             let k = n.min(queue.len());
             queue.drain(..k);
         }
@@ -97,7 +108,10 @@ impl ScriptedProvider {
     /// agent's next turn without a task.
     fn next_turn(&self, agent: &str, task: Option<&str>) -> Result<CassetteTurn, ProviderError> {
         let mut q = self.queues.lock().unwrap_or_else(|p| p.into_inner());
-        let Queues { turns, served } = &mut *q;
+        if let Some(t) = task {
+            q.stand_ins_for(agent, t);
+        }
+        let Queues { turns, served, .. } = &mut *q;
         let count = served.entry(agent.to_string()).or_insert(0);
         let task_key = queue_key(agent, task);
         let key = if task.is_some() && turns.get(&task_key).is_some_and(|q| !q.is_empty()) {
@@ -117,6 +131,40 @@ impl ScriptedProvider {
             }),
         }
     }
+}
+
+impl Queues {
+    /// The queue of `agent`'s turns on `task`; made from its stand-ins the first time a task
+    /// the cassette has no turns for asks.
+    fn stand_ins_for(&mut self, agent: &str, task: &str) -> Option<&mut VecDeque<CassetteTurn>> {
+        let key = queue_key(agent, Some(task));
+        if !self.turns.contains_key(&key) {
+            let stand_ins = self.stand_ins.get(agent)?;
+            let filled = stand_ins.iter().map(|t| fill_task(t, task)).collect();
+            self.turns.insert(key.clone(), filled);
+        }
+        self.turns.get_mut(&key)
+    }
+}
+
+/// A stand-in turn for `task`: `{task}` replaced in its text and its tool calls' strings.
+fn fill_task(t: &CassetteTurn, task: &str) -> CassetteTurn {
+    fn fill(v: &mut serde_json::Value, task: &str) {
+        match v {
+            serde_json::Value::String(s) => *s = s.replace("{task}", task),
+            serde_json::Value::Array(a) => a.iter_mut().for_each(|x| fill(x, task)),
+            serde_json::Value::Object(o) => o.values_mut().for_each(|x| fill(x, task)),
+            _ => {}
+        }
+    }
+    let mut t = t.clone();
+    t.task = Some(task.to_string());
+    t.text = t.text.replace("{task}", task);
+    t.thinking = t.thinking.replace("{task}", task);
+    for call in &mut t.tool_calls {
+        fill(&mut call.args, task);
+    }
+    t
 }
 
 impl Provider for ScriptedProvider {

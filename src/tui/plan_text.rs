@@ -24,13 +24,6 @@ const KINDS: &[(&str, TaskKind)] = &[
     ("security", TaskKind::Security),
 ];
 
-fn kind_name(k: TaskKind) -> &'static str {
-    KINDS
-        .iter()
-        .find(|(_, kind)| *kind == k)
-        .map_or("feature", |(n, _)| n)
-}
-
 /// The tasks a plan approval is about, as the strategist's plan would list them: every task
 /// not yet started (conflict tasks are conclave's own and stay out).
 pub fn planned(state: &RunState) -> Vec<PlannedTask> {
@@ -56,7 +49,7 @@ pub fn to_text(tasks: &[PlannedTask]) -> String {
     let mut out = String::from(HEADER);
     out.push('\n');
     for t in tasks {
-        out.push_str(&format!("{} {} p{}", t.id, kind_name(t.kind), t.priority));
+        out.push_str(&format!("{} {} p{}", t.id, t.kind.name(), t.priority));
         if !t.deps.is_empty() {
             out.push_str(&format!(" after {}", t.deps.join(",")));
         }

@@ -90,3 +90,50 @@ async fn an_edited_plan_is_checked_recorded_approved_and_followed() {
         "the dropped task never ran"
     );
 }
+
+/// Issue 17: a task the person adds in the plan editor is one the demo's recording knows
+/// nothing of; its stand-in turns do it (a note), and the run finishes with it on `main`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_task_added_to_the_demo_plan_is_done_by_the_stand_in_and_lands() {
+    let started = start_demo(AutonomyLevel::Assisted, Stand::Person);
+    let (store, h, mut rx) = (&started.store, started.handle, started.events);
+    wait_for_approval(&mut rx, "plan-1").await;
+    let proposed = plan_text::planned(&h.log.state());
+    let text = plan_text::to_text(&proposed)
+        + "\nt5 docs after t4 Add a CHANGELOG\n    List the changes of this run.\n";
+    let edited = plan_text::parse(&text, &proposed).unwrap();
+    assert_eq!(edited.len(), 5);
+    h.commands
+        .send(Command::EditPlan {
+            approval: "plan-1".into(),
+            tasks: edited,
+        })
+        .unwrap();
+    h.commands
+        .send(Command::SetLevel(AutonomyLevel::Full))
+        .unwrap();
+    let end = tokio::time::timeout(Duration::from_secs(120), h.driver)
+        .await
+        .unwrap()
+        .unwrap();
+    let events = store.all_events(h.run).unwrap();
+    let errors: Vec<&EventKind> = events
+        .iter()
+        .map(|e| &e.kind)
+        .filter(|k| matches!(k, EventKind::ProviderError { .. }))
+        .collect();
+    assert_eq!(
+        end,
+        engine::DriveEnd::Finished(RunOutcome::Finished),
+        "{errors:?}"
+    );
+    assert!(errors.is_empty(), "{errors:?}");
+    let state = store.state_at(h.run, None).unwrap();
+    assert_eq!(
+        state.task("t5").unwrap().status,
+        conclave::model::TaskStatus::Done
+    );
+    let repo = started.dir.path().join("calc");
+    let note = crate::support::repo::git(&repo, &["show", "main:notes/t5.md"]);
+    assert!(note.contains("# t5"), "{note}");
+}

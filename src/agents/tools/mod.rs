@@ -321,7 +321,7 @@ impl ToolBox {
             let names: Vec<String> = self.specs().into_iter().map(|t| t.name).collect();
             return ToolReply::err(format!(
                 "unknown tool `{tool}` for a {}; available: {}",
-                format!("{:?}", self.role).to_lowercase(),
+                self.role.name(),
                 names.join(", ")
             ));
         }

@@ -15,7 +15,7 @@ mod outcomes;
 mod router_score;
 mod tuning;
 
-pub use outcomes::{kind_name, stats_key, Outcome, OutcomeStats};
+pub use outcomes::{stats_key, Outcome, OutcomeStats};
 pub use router_score::{score_agents, score_stats, OPTIMISTIC_PRIOR};
 pub use tuning::{
     tune_parallelism, tune_retry_budget, Tuning, MAX_PARALLELISM, MAX_RETRY_BUDGET,

@@ -44,24 +44,10 @@ pub struct OutcomeStats {
     pub ms: u64,
 }
 
-/// The kind's name as in events and plans (`bugfix`, `test`, ...).
-pub fn kind_name(kind: TaskKind) -> &'static str {
-    match kind {
-        TaskKind::Feature => "feature",
-        TaskKind::Bugfix => "bugfix",
-        TaskKind::Test => "test",
-        TaskKind::Refactor => "refactor",
-        TaskKind::Docs => "docs",
-        TaskKind::Perf => "perf",
-        TaskKind::Security => "security",
-        TaskKind::Conflict => "conflict",
-    }
-}
-
 /// `stats/<agent>/<kind>`; `%` and `/` in the agent's name are escaped so one agent's keys
 /// can never be read as another's (`a/b` would otherwise look like agent `a`, kind `b`).
 pub fn stats_key(agent: &str, kind: TaskKind) -> String {
-    format!("stats/{}/{}", escape(agent), kind_name(kind))
+    format!("stats/{}/{}", escape(agent), kind.name())
 }
 
 fn escape(agent: &str) -> String {
@@ -102,7 +88,7 @@ impl OutcomeStats {
 
     /// The sum of every agent's statistics on `kind` (the retry budget is tuned on these).
     pub fn load_kind_total(memory: &Memory, kind: TaskKind) -> Result<OutcomeStats> {
-        let suffix = format!("/{}", kind_name(kind));
+        let suffix = format!("/{}", kind.name());
         let mut total = OutcomeStats::default();
         for (k, v) in memory.scan::<OutcomeStats>("stats/")? {
             if k.ends_with(&suffix) {
@@ -201,7 +187,7 @@ mod tests {
             TaskKind::Security,
             TaskKind::Conflict,
         ] {
-            assert_eq!(serde_json::to_value(k).unwrap(), kind_name(k));
+            assert_eq!(serde_json::to_value(k).unwrap(), k.name());
         }
     }
 

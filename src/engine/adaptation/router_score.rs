@@ -17,7 +17,7 @@
 //!   candidate in the order given, so a seeded rng gives the same ranking every time and
 //!   little-known agents get most of the exploration.
 
-use super::outcomes::{kind_name, OutcomeStats};
+use super::outcomes::OutcomeStats;
 use crate::model::TaskKind;
 use crate::store::Memory;
 use crate::store::Result;
@@ -112,7 +112,7 @@ pub fn score_stats<R: Rng + ?Sized>(
             let score = q - COST_WEIGHT * cost - TIME_WEIGHT * time + bonus;
             let why = format!(
                 "{agent} on {}: {}; quality {q:.2}, cost −{:.2}, time −{:.2}, exploration +{bonus:.2} = {score:.2}",
-                kind_name(kind),
+                kind.name(),
                 record_text(s),
                 COST_WEIGHT * cost,
                 TIME_WEIGHT * time,

@@ -7,7 +7,6 @@
 //! review text come from events, which the store has already scrubbed of secrets.
 
 use super::MAX_LESSON_CHARS;
-use crate::engine::adaptation::kind_name;
 use crate::engine::detection::text::{cap_chars, compact, tail_chars};
 use crate::model::{ReviewComment, TaskKind, Verdict};
 use std::fmt::Write;
@@ -54,7 +53,7 @@ pub struct DistillInput<'a> {
 
 /// The whole prompt text (the user message; the strategist's role prompt is the system one).
 pub fn distill_prompt(input: &DistillInput<'_>) -> String {
-    let kind = kind_name(input.kind);
+    let kind = input.kind.name();
     let mut p = String::new();
     let _ = write!(
         p,
