@@ -38,7 +38,7 @@ pub mod test_support;
 pub use action::Action;
 pub use app::{
     run, run_until, run_with, terminal_signal, AppOptions, Ending, EventFeed, FeedMsg, Outbox,
-    StateFeed, WatchFeed,
+    StateFeed,
 };
 pub use keymap::{Key, Keymap, Mode};
 pub use problem::{LoadProblem, Loaded};
