@@ -8,7 +8,7 @@
 
 use super::{Key, Keymap, Mode};
 use crate::tui::action::Action;
-use crate::tui::problem::{LoadProblem, Loaded};
+use crate::tui::problem::{did_you_mean, LoadProblem, Loaded};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -119,9 +119,7 @@ fn parse_spanned(path: &Path, text: &str) -> Result<Checked, Vec<LoadProblem>> {
                 continue;
             }
             let Some(action) = Action::from_name(name) else {
-                let hint = Action::closest(name).map_or(String::new(), |c| {
-                    format!(" (did you mean `{}`?)", c.name())
-                });
+                let hint = did_you_mean(Action::closest(name).map(Action::name));
                 problems.push(at(a.span(), format!("unknown action `{name}`{hint}")));
                 continue;
             };

@@ -8,7 +8,7 @@
 use super::color;
 use super::{Theme, STYLE_KEYS};
 use crate::tui::highlight::SYNTAX_THEMES;
-use crate::tui::problem::{LoadProblem, Loaded};
+use crate::tui::problem::{closest, did_you_mean, LoadProblem, Loaded};
 use ratatui::style::{Color, Modifier, Style};
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
@@ -230,8 +230,7 @@ fn resolve(name: &str, layers: &[Layer]) -> Result<Theme, Vec<LoadProblem>> {
         for (k, v) in styles {
             let at = |span, msg| LoadProblem::at(&l.path, &l.text, Some(span), msg);
             if !Theme::is_known_key(k.get_ref()) {
-                let close = closest_key(k.get_ref())
-                    .map_or(String::new(), |c| format!(" (did you mean `{c}`?)"));
+                let close = did_you_mean(closest(k.get_ref(), STYLE_KEYS.iter().map(|(k, _)| *k)));
                 problems.push(at(
                     k.span(),
                     format!("unknown style key `{}`{close}", k.get_ref()),
@@ -266,15 +265,6 @@ fn style_of(v: &StyleValue, palette: &HashMap<String, Color>) -> Result<Style, S
         m |= color::modifier(name)?;
     }
     Ok(s.add_modifier(m))
-}
-
-fn closest_key(key: &str) -> Option<&'static str> {
-    STYLE_KEYS
-        .iter()
-        .map(|(k, _)| (crate::tui::action::edit_distance(key, k), *k))
-        .filter(|(d, _)| *d <= 3)
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, k)| k)
 }
 
 pub(super) fn builtin(name: &str) -> Option<Theme> {
