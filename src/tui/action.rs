@@ -111,29 +111,9 @@ impl Action {
 
     /// The known name closest to a misspelt one, for "did you mean" hints.
     pub fn closest(name: &str) -> Option<Action> {
-        Action::ALL
-            .iter()
-            .copied()
-            .map(|a| (edit_distance(name, a.name()), a))
-            .filter(|(d, _)| *d <= 3)
-            .min_by_key(|(d, _)| *d)
-            .map(|(_, a)| a)
+        let names = Action::ALL.iter().map(|a| a.name());
+        super::problem::closest(name, names).and_then(Action::from_name)
     }
-}
-
-/// Levenshtein distance; names are short, so the quadratic table is fine.
-pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != *cb);
-            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
 }
 
 #[cfg(test)]

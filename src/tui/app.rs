@@ -3,7 +3,7 @@
 //!
 //! Owns the loop and the feeds. The engine (live) or a replay driver plugs in by sending
 //! events (`EventFeed`: the UI folds them with `model::apply`, the same reducer as
-//! everywhere) or whole states (`WatchFeed`). Must not know where events come from.
+//! everywhere), or whole states (`FeedMsg::Reset`). Must not know where events come from.
 
 use super::highlight;
 use super::keymap::Keymap;
@@ -20,8 +20,7 @@ use ratatui::Terminal;
 use std::future::Future;
 use std::io;
 use std::path::Path;
-use std::sync::Arc;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::mpsc;
 
 /// What a feed saw since the last call.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -157,39 +156,6 @@ impl StateFeed for EventFeed {
 
     fn replay(&self) -> Option<&ReplayStatus> {
         self.replay.as_ref()
-    }
-}
-
-/// Shows whole states published by someone else (who folds the events).
-pub struct WatchFeed {
-    rx: watch::Receiver<Arc<RunState>>,
-    current: Arc<RunState>,
-}
-
-impl WatchFeed {
-    pub fn new(mut rx: watch::Receiver<Arc<RunState>>) -> Self {
-        let current = rx.borrow_and_update().clone();
-        WatchFeed { rx, current }
-    }
-}
-
-impl StateFeed for WatchFeed {
-    async fn next(&mut self) -> Change {
-        if self.rx.changed().await.is_err() {
-            return Change::Closed;
-        }
-        let new = self.rx.borrow_and_update().clone();
-        let reset = new.run != self.current.run || new.next_seq < self.current.next_seq;
-        self.current = new;
-        if reset {
-            Change::Reset
-        } else {
-            Change::Updated
-        }
-    }
-
-    fn state(&self) -> &RunState {
-        &self.current
     }
 }
 

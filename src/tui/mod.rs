@@ -8,14 +8,16 @@
 //!
 //! Map: `app` (loop and feeds), `terminal` (raw mode, restore on quit/panic/SIGTERM), `ui`
 //! (routing and global actions), `screen` and `layout` (composition), `panes/` (one file per
-//! pane), `overlays/` (dialogs as layers), `keymap/` and `theme/` (data files), `action`
-//! (named actions), caches (`transcript_layout`, `diff_cache`, `highlight`, `patch`).
+//! pane), `overlays/` (dialogs as layers), `keymap/` and `theme/` (data files; `inherits`
+//! follows their chains), `action` (named actions), caches (`transcript_layout`,
+//! `diff_cache`, `highlight`, `patch`).
 
 pub mod action;
 pub mod app;
 pub mod diff_cache;
 pub mod highlight;
 pub mod home;
+pub mod inherits;
 pub mod keymap;
 pub mod layout;
 pub mod overlays;
@@ -35,7 +37,7 @@ pub mod view;
 pub use action::Action;
 pub use app::{
     run, run_until, run_with, terminal_signal, AppOptions, Ending, EventFeed, FeedMsg, Outbox,
-    StateFeed, WatchFeed,
+    StateFeed,
 };
 pub use keymap::{Key, Keymap, Mode};
 pub use problem::{LoadProblem, Loaded};

@@ -1,8 +1,9 @@
 //! A problem found while loading a user's theme or keymap file: path, line, column and what
 //! is wrong, shown on screen (design §10) before falling back to the default.
 //!
-//! Owns the message shape and turning byte offsets and toml errors into lines and columns.
-//! Must not read files or decide what to fall back to.
+//! Owns the message shape, turning byte offsets and toml errors into lines and columns, and
+//! the "did you mean" hint for a misspelt name. Must not read files or decide what to fall
+//! back to.
 
 use std::fmt;
 use std::ops::Range;
@@ -85,6 +86,22 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     (line, col)
 }
 
+/// The known name nearest a misspelt one, if it is within a few edits: the first of the
+/// nearest in `known`'s order.
+pub fn closest<'a>(word: &str, known: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    known
+        .into_iter()
+        .map(|k| (strsim::levenshtein(word, k), k))
+        .filter(|(d, _)| *d <= 3)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, k)| k)
+}
+
+/// ` (did you mean `x`?)` to end a message with, or nothing without a close name.
+pub fn did_you_mean(close: Option<&str>) -> String {
+    close.map_or(String::new(), |c| format!(" (did you mean `{c}`?)"))
+}
+
 /// The value of a loaded file together with the problems met on the way. When `problems` is
 /// not empty, `value` is the fallback.
 #[derive(Clone, Debug)]
@@ -109,5 +126,15 @@ mod tests {
             LoadProblem::whole_file(Path::new("y"), "gone").to_string(),
             "y: gone"
         );
+    }
+
+    #[test]
+    fn the_closest_name_is_within_three_edits() {
+        let known = ["diff.plus", "diff.minus", "approve"];
+        assert_eq!(closest("diff.plsu", known), Some("diff.plus"));
+        assert_eq!(closest("aprove", known), Some("approve"));
+        assert_eq!(closest("zzzzzzzzzz", known), None);
+        assert_eq!(did_you_mean(Some("x")), " (did you mean `x`?)");
+        assert_eq!(did_you_mean(None), "");
     }
 }

@@ -1,5 +1,6 @@
 //! Reading keymap files: the shipped ones (`keymaps/*.toml`, compiled in) and a user's, by
-//! name from the config dir or by path; `inherits` chains; merging over the default.
+//! name from the config dir or by path; `inherits` chains (found and followed by
+//! `tui::inherits`); merging over the default.
 //!
 //! Owns the file format and its checks: unknown tables or actions, bad key names, an action
 //! in a mode where it does nothing, and a key bound twice in one mode are reported with path,
@@ -8,10 +9,11 @@
 
 use super::{Key, Keymap, Mode};
 use crate::tui::action::Action;
-use crate::tui::problem::{LoadProblem, Loaded};
+use crate::tui::inherits::{self, builtin_path, in_file_order, Inheritable, Layer, Parent};
+use crate::tui::problem::{did_you_mean, LoadProblem, Loaded};
 use serde::Deserialize;
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use toml::Spanned;
 
 /// The keymaps shipped with conclave, by name.
@@ -87,9 +89,7 @@ fn parse_spanned(path: &Path, text: &str) -> Result<Checked, Vec<LoadProblem>> {
         // Normalised key -> where it was first written, to catch `ctrl-c` and `C-c` together.
         let mut seen: BTreeMap<Key, (String, usize)> = BTreeMap::new();
         // In file order, so "bound twice" points at the second one written.
-        let mut entries: Vec<_> = table.iter().collect();
-        entries.sort_by_key(|(k, _)| k.span().start);
-        for (k, a) in entries {
+        for (k, a) in in_file_order(table) {
             let at = |span: std::ops::Range<usize>, msg: String| {
                 LoadProblem::at(path, text, Some(span), msg)
             };
@@ -119,9 +119,7 @@ fn parse_spanned(path: &Path, text: &str) -> Result<Checked, Vec<LoadProblem>> {
                 continue;
             }
             let Some(action) = Action::from_name(name) else {
-                let hint = Action::closest(name).map_or(String::new(), |c| {
-                    format!(" (did you mean `{}`?)", c.name())
-                });
+                let hint = did_you_mean(Action::closest(name).map(Action::name));
                 problems.push(at(a.span(), format!("unknown action `{name}`{hint}")));
                 continue;
             };
@@ -151,132 +149,40 @@ fn parse_spanned(path: &Path, text: &str) -> Result<Checked, Vec<LoadProblem>> {
     }
 }
 
-fn apply(map: &mut Keymap, bindings: &[Binding]) {
-    for (mode, key, action) in bindings {
-        match action {
-            Some(a) => map.bind(*mode, *key, *a),
-            None => map.unbind(*mode, *key),
+impl Inheritable for Keymap {
+    const KIND: &'static str = "keymap";
+    const DIR: &'static str = "keymaps";
+    const BUILTIN: &'static [(&'static str, &'static str)] = BUILTIN_KEYMAPS;
+    const INHERIT_HINTS_PATH: bool = true;
+    const CYCLE_AT_INHERITS: bool = false;
+    type File = Checked;
+
+    /// Each file is checked on its own, before its parent is looked at.
+    fn parse(path: &Path, text: &str) -> Result<Checked, Vec<LoadProblem>> {
+        parse_spanned(path, text)
+    }
+
+    /// The shipped default is the root; everything else goes over `default` by default.
+    fn parent(path: &Path, (inherits, _): &Checked) -> Option<Parent> {
+        match inherits {
+            Some(p) => Some(Parent::named(p)),
+            None if path == builtin_path::<Keymap>("default") => None,
+            None => Some(Parent {
+                name: "default".to_string(),
+                span: None,
+            }),
         }
     }
-}
 
-/// A shipped keymap, merged over its parents. `None` for an unknown name.
-pub(super) fn builtin(name: &str) -> Option<Keymap> {
-    let loaded = resolve_chain(name, None, &mut Vec::new()).ok()?;
-    Some(loaded)
-}
-
-fn builtin_text(name: &str) -> Option<&'static str> {
-    BUILTIN_KEYMAPS
-        .iter()
-        .find(|(n, _)| *n == name)
-        .map(|(_, t)| *t)
-}
-
-/// Where a name is found: a user file in `<dir>/keymaps/<name>.toml` overrides a shipped
-/// one. Files already being resolved are skipped, so a user's `default.toml` that inherits
-/// `default` goes over the shipped default instead of over itself.
-fn find(name: &str, user_dir: Option<&Path>, stack: &[PathBuf]) -> Option<(PathBuf, String)> {
-    if let Some(dir) = user_dir {
-        let p = dir.join("keymaps").join(format!("{name}.toml"));
-        if !stack.contains(&p) {
-            if let Ok(text) = std::fs::read_to_string(&p) {
-                return Some((p, text));
+    fn merge(name: &str, chain: &[Layer<Checked>]) -> Result<Keymap, Vec<LoadProblem>> {
+        let mut map = Keymap::empty(name);
+        for (mode, key, action) in chain.iter().flat_map(|l| &l.file.1) {
+            match action {
+                Some(a) => map.bind(*mode, *key, *a),
+                None => map.unbind(*mode, *key),
             }
         }
-    }
-    let p = builtin_path(name);
-    builtin_text(name)
-        .filter(|_| !stack.contains(&p))
-        .map(|t| (p, t.to_string()))
-}
-
-fn builtin_path(name: &str) -> PathBuf {
-    PathBuf::from(format!("keymaps/{name}.toml (built in)"))
-}
-
-fn resolve_chain(
-    name: &str,
-    user_dir: Option<&Path>,
-    stack: &mut Vec<PathBuf>,
-) -> Result<Keymap, Vec<LoadProblem>> {
-    let Some((path, text)) = find(name, user_dir, stack) else {
-        let msg = if find(name, user_dir, &[]).is_none() {
-            format!("no keymap named `{name}` ({})", known_names(user_dir))
-        } else {
-            let chain: Vec<String> = stack.iter().map(|p| p.display().to_string()).collect();
-            format!(
-                "keymap `{name}` cannot be inherited from here: {} already uses it",
-                chain.join(" -> ")
-            )
-        };
-        let at = stack.last().cloned().unwrap_or_else(|| PathBuf::from(name));
-        return Err(vec![LoadProblem::whole_file(&at, msg)]);
-    };
-    resolve_text(name, &path, &text, user_dir, stack)
-}
-
-fn resolve_text(
-    name: &str,
-    path: &Path,
-    text: &str,
-    user_dir: Option<&Path>,
-    stack: &mut Vec<PathBuf>,
-) -> Result<Keymap, Vec<LoadProblem>> {
-    let (inherits, bindings) = parse_spanned(path, text)?;
-    if let Some(p) = &inherits {
-        if find(p.get_ref(), user_dir, &[]).is_none() {
-            let msg = format!(
-                "no keymap named `{}` to inherit ({})",
-                p.get_ref(),
-                known_names(user_dir)
-            );
-            return Err(vec![LoadProblem::at(path, text, Some(p.span()), msg)]);
-        }
-    }
-    // The shipped default is the root; everything else goes over `default` by default.
-    let is_root = path == builtin_path("default");
-    let parent = inherits
-        .map(|s| s.into_inner())
-        .or_else(|| (!is_root).then(|| "default".to_string()));
-    stack.push(path.to_path_buf());
-    let parent_map = match parent {
-        Some(p) => resolve_chain(&p, user_dir, stack),
-        None => Ok(Keymap::empty(name)),
-    };
-    stack.pop();
-    let mut map = parent_map?;
-    map.name = name.to_string();
-    apply(&mut map, &bindings);
-    Ok(map)
-}
-
-fn known_names(user_dir: Option<&Path>) -> String {
-    let mut names: Vec<String> = BUILTIN_KEYMAPS.iter().map(|(n, _)| n.to_string()).collect();
-    if let Some(dir) = user_dir {
-        if let Ok(rd) = std::fs::read_dir(dir.join("keymaps")) {
-            for e in rd.flatten() {
-                let p = e.path();
-                if p.extension().is_some_and(|x| x == "toml") {
-                    if let Some(stem) = p.file_stem() {
-                        names.push(stem.to_string_lossy().into_owned());
-                    }
-                }
-            }
-        }
-    }
-    names.sort();
-    names.dedup();
-    format!(
-        "known: {}; or give a path to a .toml file",
-        names.join(", ")
-    )
-}
-
-fn fallback(problems: Vec<LoadProblem>) -> Loaded<Keymap> {
-    Loaded {
-        value: Keymap::default(),
-        problems,
+        Ok(map)
     }
 }
 
@@ -284,41 +190,16 @@ impl Keymap {
     /// The keymap a config names: a user keymap in `<user_dir>/keymaps/`, a shipped one, or a
     /// path to a file. Any problem gives the default keymap and the problems to show.
     pub fn load(spec: &str, user_dir: Option<&Path>) -> Loaded<Keymap> {
-        let looks_like_path = spec.contains('/') || spec.ends_with(".toml");
-        if looks_like_path {
-            return Keymap::from_file(Path::new(spec), user_dir);
-        }
-        match resolve_chain(spec, user_dir, &mut Vec::new()) {
-            Ok(value) => Loaded {
-                value,
-                problems: vec![],
-            },
-            Err(p) => fallback(p),
-        }
+        inherits::load(spec, user_dir)
     }
 
     /// A keymap file at a path, merged over what it inherits (the default unless it says).
     pub fn from_file(path: &Path, user_dir: Option<&Path>) -> Loaded<Keymap> {
-        match std::fs::read_to_string(path) {
-            Ok(text) => Keymap::from_text(path, &text, user_dir),
-            Err(e) => fallback(vec![LoadProblem::whole_file(
-                path,
-                format!("cannot read keymap: {e}"),
-            )]),
-        }
+        inherits::from_file(path, user_dir)
     }
 
     /// A keymap from text already read (`path` is only for messages).
     pub fn from_text(path: &Path, text: &str, user_dir: Option<&Path>) -> Loaded<Keymap> {
-        let name = path
-            .file_stem()
-            .map_or("user".into(), |s| s.to_string_lossy().into_owned());
-        match resolve_text(&name, path, text, user_dir, &mut Vec::new()) {
-            Ok(value) => Loaded {
-                value,
-                problems: vec![],
-            },
-            Err(p) => fallback(p),
-        }
+        inherits::from_text(path, text, user_dir)
     }
 }

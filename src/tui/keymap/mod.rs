@@ -155,6 +155,6 @@ impl Keymap {
 impl Default for Keymap {
     /// The shipped default keymap.
     fn default() -> Self {
-        load::builtin("default").unwrap_or_else(|| Keymap::empty("default"))
+        super::inherits::builtin("default").unwrap_or_else(|| Keymap::empty("default"))
     }
 }

@@ -3,13 +3,16 @@
 //!
 //! Owns the drawing only; every number comes from the reducer (style: derived numbers are
 //! computed once, not re-derived in widgets). Adapts to its height: one summary line at
-//! 80×24, a table per agent when taller, a KPI table when zoomed.
+//! 80×24, a table per agent when taller (`metrics_table`), a KPI table when zoomed.
+
+#[path = "metrics_table.rs"]
+mod table;
 
 use super::{framed, Pane};
 use crate::model::kpi::{kpi_rows, Target};
-use crate::model::{AgentState, Role, RunState, TaskStatus};
+use crate::model::{AgentState, Role, RunState};
 use crate::tui::action::Action;
-use crate::tui::text::{dollars, ellipsize, human_count, human_ms, put};
+use crate::tui::text::{dollars, human_ms, put};
 use crate::tui::theme::Theme;
 use crate::tui::view::{PaneId, ViewState};
 use ratatui::buffer::Buffer;
@@ -124,39 +127,6 @@ fn circuit_pairs(state: &RunState, theme: &Theme) -> Vec<(String, String, Style)
 }
 
 impl MetricsPane {
-    fn summary_pairs(state: &RunState, theme: &Theme) -> Vec<(String, String, Style)> {
-        let u = &state.usage;
-        let value = theme.style("metric.value");
-        let mut pairs = vec![
-            (
-                "cost".into(),
-                dollars(u.cost_usd),
-                theme.style("metric.cost"),
-            ),
-            (
-                "tokens".into(),
-                format!(
-                    "{} in {} out",
-                    human_count(u.input_tokens),
-                    human_count(u.output_tokens)
-                ),
-                value,
-            ),
-            (
-                "tasks".into(),
-                format!(
-                    "{} done {} running {} failed",
-                    state.count(TaskStatus::Done),
-                    state.active_tasks(),
-                    state.count(TaskStatus::Failed)
-                ),
-                value,
-            ),
-        ];
-        pairs.extend(circuit_pairs(state, theme));
-        pairs
-    }
-
     fn draw_compact(
         &self,
         area: Rect,
@@ -195,157 +165,6 @@ impl MetricsPane {
         );
         pairs.extend(kpi_pieces(state, theme, false));
         put_pairs(buf, area, area.y, &pairs, theme);
-    }
-
-    fn draw_table(
-        &self,
-        area: Rect,
-        buf: &mut Buffer,
-        state: &RunState,
-        theme: &Theme,
-        kpi_table: bool,
-    ) {
-        let label = theme.style("metric.label");
-        let value = theme.style("metric.value");
-        let wide = area.width >= 120;
-        let spark_w = if wide { 24 } else { 12 };
-        let model_w = if wide { 20 } else { 0 };
-        let header = format!(
-            "{:<12} {:<11} {:<model_w$}{:<spark_w$} {:>7} {:>7} {:>8} {:>4} {:>3} {:>6} {:>6}",
-            "agent",
-            "role",
-            if wide { "model" } else { "" },
-            "tokens/s",
-            "in",
-            "out",
-            "cost",
-            "req",
-            "err",
-            "p50",
-            "p95"
-        );
-        put(buf, area.x, area.y, &header, area.width, label);
-        let mut y = area.y + 1;
-        for a in &state.agents {
-            if y >= area.bottom() {
-                return;
-            }
-            let name = ellipsize(&a.name, 12);
-            let model = if wide {
-                format!("{:<model_w$}", ellipsize(&a.model, model_w - 1))
-            } else {
-                String::new()
-            };
-            let x = put(
-                buf,
-                area.x,
-                y,
-                &format!("{name:<12} {:<11} {model}", role_name(a)),
-                area.width,
-                value,
-            );
-            let spark = sparkline(&a.tokens_per_s, spark_w);
-            put(
-                buf,
-                x,
-                y,
-                &spark,
-                area.right().saturating_sub(x),
-                theme.style("metric.sparkline"),
-            );
-            let x = x + spark_w as u16 + 1;
-            let u = &a.usage;
-            let rest = format!(
-                "{:>7} {:>7} ",
-                human_count(u.input_tokens),
-                human_count(u.output_tokens),
-            );
-            let x = put(buf, x, y, &rest, area.right().saturating_sub(x), value);
-            let x = put(
-                buf,
-                x,
-                y,
-                &format!("{:>8} ", dollars(u.cost_usd)),
-                area.right().saturating_sub(x),
-                theme.style("metric.cost"),
-            );
-            let err_style = if a.errors > 0 {
-                theme.style("metric.bad")
-            } else {
-                value
-            };
-            let x = put(
-                buf,
-                x,
-                y,
-                &format!("{:>4} ", u.requests),
-                area.right().saturating_sub(x),
-                value,
-            );
-            let x = put(
-                buf,
-                x,
-                y,
-                &format!("{:>3} ", a.errors),
-                area.right().saturating_sub(x),
-                err_style,
-            );
-            let lat = format!(
-                "{:>6} {:>6}",
-                human_ms(a.latency_p50_ms),
-                human_ms(a.latency_p95_ms)
-            );
-            put(buf, x, y, &lat, area.right().saturating_sub(x), value);
-            y += 1;
-        }
-        if y >= area.bottom() {
-            return;
-        }
-        y = put_pairs(buf, area, y, &Self::summary_pairs(state, theme), theme);
-        if !kpi_table {
-            put_pairs(buf, area, y, &kpi_pieces(state, theme, true), theme);
-            return;
-        }
-        y += 1;
-        for ((_, label_text, v, target), (_, shown, style)) in kpi_rows(&state.kpis)
-            .iter()
-            .zip(kpi_pieces(state, theme, false))
-        {
-            if y >= area.bottom() {
-                return;
-            }
-            let x = put(
-                buf,
-                area.x,
-                y,
-                &format!("{label_text:<16}"),
-                area.width,
-                label,
-            );
-            let x = put(
-                buf,
-                x,
-                y,
-                &format!("{shown:>6}  "),
-                area.right().saturating_sub(x),
-                style,
-            );
-            let x = put(
-                buf,
-                x,
-                y,
-                &format!("target {:<6} ", target_text(*target)),
-                area.right().saturating_sub(x),
-                label,
-            );
-            let mark = match v {
-                Some(v) if target.met(*v) => "✓ met",
-                Some(_) => "✗ below target",
-                None => "nothing measured yet",
-            };
-            put(buf, x, y, mark, area.right().saturating_sub(x), style);
-            y += 1;
-        }
     }
 }
 

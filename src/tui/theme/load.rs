@@ -1,5 +1,6 @@
 //! Reading theme files: the shipped ones (`themes/*.toml`, compiled in) and a user's, by
-//! name from `<config dir>/themes/` or by path; `inherits` chains merged root first.
+//! name from `<config dir>/themes/` or by path; `inherits` chains (found and followed by
+//! `tui::inherits`) merged root first.
 //!
 //! Owns the file format and its checks (unknown fields, unknown style keys, colours,
 //! modifiers, syntect theme names), each reported with path, line and column. A file with any
@@ -8,11 +9,12 @@
 use super::color;
 use super::{Theme, STYLE_KEYS};
 use crate::tui::highlight::SYNTAX_THEMES;
-use crate::tui::problem::{LoadProblem, Loaded};
+use crate::tui::inherits::{self, in_file_order, Inheritable, Layer, Parent};
+use crate::tui::problem::{closest, did_you_mean, LoadProblem, Loaded};
 use ratatui::style::{Color, Modifier, Style};
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use toml::Spanned;
 
 /// The themes shipped with conclave, by name.
@@ -90,103 +92,30 @@ impl StyleValue {
     }
 }
 
-/// One parsed file of a chain, kept with its text for error positions.
-struct Layer {
-    path: PathBuf,
-    text: String,
-    file: ThemeFile,
-}
+impl Inheritable for Theme {
+    const KIND: &'static str = "theme";
+    const DIR: &'static str = "themes";
+    const BUILTIN: &'static [(&'static str, &'static str)] = BUILTIN_THEMES;
+    const INHERIT_HINTS_PATH: bool = false;
+    const CYCLE_AT_INHERITS: bool = true;
+    type File = ThemeFile;
 
-fn builtin_path(name: &str) -> PathBuf {
-    PathBuf::from(format!("themes/{name}.toml (built in)"))
-}
-
-fn find(name: &str, user_dir: Option<&Path>, stack: &[PathBuf]) -> Option<(PathBuf, String)> {
-    if let Some(dir) = user_dir {
-        let p = dir.join("themes").join(format!("{name}.toml"));
-        if !stack.contains(&p) {
-            if let Ok(text) = std::fs::read_to_string(&p) {
-                return Some((p, text));
-            }
-        }
+    /// The shape only: values are checked once the chain is merged, against its palette.
+    fn parse(path: &Path, text: &str) -> Result<ThemeFile, Vec<LoadProblem>> {
+        toml::from_str(text).map_err(|e| vec![LoadProblem::from_toml(path, text, &e)])
     }
-    let p = builtin_path(name);
-    BUILTIN_THEMES
-        .iter()
-        .find(|(n, _)| *n == name)
-        .filter(|_| !stack.contains(&p))
-        .map(|(_, t)| (p, t.to_string()))
-}
 
-/// Parses `path` and its ancestors; returns the chain root first.
-fn chain(
-    path: PathBuf,
-    text: String,
-    user_dir: Option<&Path>,
-) -> Result<Vec<Layer>, Vec<LoadProblem>> {
-    let mut layers: Vec<Layer> = Vec::new();
-    let mut next = Some((path, text));
-    while let Some((path, text)) = next.take() {
-        let file: ThemeFile =
-            toml::from_str(&text).map_err(|e| vec![LoadProblem::from_toml(&path, &text, &e)])?;
-        if let Some(parent) = &file.inherits {
-            let stack: Vec<PathBuf> = layers
-                .iter()
-                .map(|l| l.path.clone())
-                .chain([path.clone()])
-                .collect();
-            match find(parent.get_ref(), user_dir, &stack) {
-                Some(found) => next = Some(found),
-                None => {
-                    let msg = if find(parent.get_ref(), user_dir, &[]).is_some() {
-                        let chain: Vec<String> =
-                            stack.iter().map(|p| p.display().to_string()).collect();
-                        format!(
-                            "theme `{}` cannot be inherited from here: {} already uses it",
-                            parent.get_ref(),
-                            chain.join(" -> ")
-                        )
-                    } else {
-                        format!(
-                            "no theme named `{}` to inherit ({})",
-                            parent.get_ref(),
-                            known_names(user_dir)
-                        )
-                    };
-                    return Err(vec![LoadProblem::at(
-                        &path,
-                        &text,
-                        Some(parent.span()),
-                        msg,
-                    )]);
-                }
-            }
-        }
-        layers.push(Layer { path, text, file });
+    fn parent(_: &Path, file: &ThemeFile) -> Option<Parent> {
+        file.inherits.as_ref().map(Parent::named)
     }
-    layers.reverse();
-    Ok(layers)
-}
 
-fn known_names(user_dir: Option<&Path>) -> String {
-    let mut names: Vec<String> = BUILTIN_THEMES.iter().map(|(n, _)| n.to_string()).collect();
-    if let Some(rd) = user_dir.and_then(|d| std::fs::read_dir(d.join("themes")).ok()) {
-        for e in rd.flatten() {
-            let p = e.path();
-            if p.extension().is_some_and(|x| x == "toml") {
-                if let Some(stem) = p.file_stem() {
-                    names.push(stem.to_string_lossy().into_owned());
-                }
-            }
-        }
+    fn merge(name: &str, chain: &[Layer<ThemeFile>]) -> Result<Theme, Vec<LoadProblem>> {
+        resolve(name, chain)
     }
-    names.sort();
-    names.dedup();
-    format!("known: {}", names.join(", "))
 }
 
 /// Merges a chain (root first) into a theme, checking every value.
-fn resolve(name: &str, layers: &[Layer]) -> Result<Theme, Vec<LoadProblem>> {
+fn resolve(name: &str, layers: &[Layer<ThemeFile>]) -> Result<Theme, Vec<LoadProblem>> {
     let mut problems = Vec::new();
     let mut palette: HashMap<String, Color> = HashMap::new();
     let mut syntax: Option<String> = None;
@@ -225,13 +154,10 @@ fn resolve(name: &str, layers: &[Layer]) -> Result<Theme, Vec<LoadProblem>> {
     // Styles resolve against the final palette, so a theme can change only the palette.
     let mut set: HashMap<String, Style> = HashMap::new();
     for l in layers {
-        let mut styles: Vec<_> = l.file.styles.iter().collect();
-        styles.sort_by_key(|(k, _)| k.span().start);
-        for (k, v) in styles {
+        for (k, v) in in_file_order(&l.file.styles) {
             let at = |span, msg| LoadProblem::at(&l.path, &l.text, Some(span), msg);
             if !Theme::is_known_key(k.get_ref()) {
-                let close = closest_key(k.get_ref())
-                    .map_or(String::new(), |c| format!(" (did you mean `{c}`?)"));
+                let close = did_you_mean(closest(k.get_ref(), STYLE_KEYS.iter().map(|(k, _)| *k)));
                 problems.push(at(
                     k.span(),
                     format!("unknown style key `{}`{close}", k.get_ref()),
@@ -268,79 +194,19 @@ fn style_of(v: &StyleValue, palette: &HashMap<String, Color>) -> Result<Style, S
     Ok(s.add_modifier(m))
 }
 
-fn closest_key(key: &str) -> Option<&'static str> {
-    STYLE_KEYS
-        .iter()
-        .map(|(k, _)| (crate::tui::action::edit_distance(key, k), *k))
-        .filter(|(d, _)| *d <= 3)
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, k)| k)
-}
-
-pub(super) fn builtin(name: &str) -> Option<Theme> {
-    let (path, text) = find(name, None, &[])?;
-    chain(path, text, None)
-        .and_then(|layers| resolve(name, &layers))
-        .ok()
-}
-
-fn fallback(problems: Vec<LoadProblem>) -> Loaded<Theme> {
-    Loaded {
-        value: Theme::default(),
-        problems,
-    }
-}
-
 impl Theme {
     /// The theme a config names: a user theme in `<user_dir>/themes/`, a shipped one, or a
     /// path to a file. Any problem gives the default theme and the problems to show.
     pub fn load(spec: &str, user_dir: Option<&Path>) -> Loaded<Theme> {
-        if spec.contains('/') || spec.ends_with(".toml") {
-            return Theme::from_file(Path::new(spec), user_dir);
-        }
-        match find(spec, user_dir, &[]) {
-            Some((path, text)) => Theme::from_text_named(spec, &path, &text, user_dir),
-            None => fallback(vec![LoadProblem::whole_file(
-                Path::new(spec),
-                format!(
-                    "no theme named `{spec}` ({}; or give a path to a .toml file)",
-                    known_names(user_dir)
-                ),
-            )]),
-        }
+        inherits::load(spec, user_dir)
     }
 
     pub fn from_file(path: &Path, user_dir: Option<&Path>) -> Loaded<Theme> {
-        match std::fs::read_to_string(path) {
-            Ok(text) => Theme::from_text(path, &text, user_dir),
-            Err(e) => fallback(vec![LoadProblem::whole_file(
-                path,
-                format!("cannot read theme: {e}"),
-            )]),
-        }
+        inherits::from_file(path, user_dir)
     }
 
     /// A theme from text already read (`path` names it and is used in messages).
     pub fn from_text(path: &Path, text: &str, user_dir: Option<&Path>) -> Loaded<Theme> {
-        let name = path
-            .file_stem()
-            .map_or("user".into(), |s| s.to_string_lossy().into_owned());
-        Theme::from_text_named(&name, path, text, user_dir)
-    }
-
-    fn from_text_named(
-        name: &str,
-        path: &Path,
-        text: &str,
-        user_dir: Option<&Path>,
-    ) -> Loaded<Theme> {
-        match chain(path.to_path_buf(), text.to_string(), user_dir).and_then(|l| resolve(name, &l))
-        {
-            Ok(value) => Loaded {
-                value,
-                problems: vec![],
-            },
-            Err(p) => fallback(p),
-        }
+        inherits::from_text(path, text, user_dir)
     }
 }

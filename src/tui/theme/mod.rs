@@ -167,7 +167,7 @@ impl Theme {
 impl Default for Theme {
     /// The shipped dark theme.
     fn default() -> Self {
-        load::builtin("default")
+        super::inherits::builtin("default")
             .unwrap_or_else(|| Theme::new("default".into(), None, HashMap::new()))
     }
 }
