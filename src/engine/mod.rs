@@ -27,6 +27,7 @@ pub mod run_log;
 mod sent_back;
 mod sessions;
 mod task_flow;
+mod task_steps;
 
 pub use approvals::Stand;
 pub use fork::{fork, ForkChanges, ForkError};

@@ -5,10 +5,20 @@
 //! Owns nothing but these folds; like the rest of the reducer it is pure (no I/O, no clock).
 
 use super::event::*;
-use super::reducer::agent_slot;
+use super::reducer::{agent_slot, Folded};
 use super::state::*;
 
-pub(super) fn provider_error(s: &mut RunState, e: &Event) {
+pub(super) fn fold(s: &mut RunState, e: &Event) -> Folded {
+    match &e.kind {
+        EventKind::ProviderError { .. } => provider_error(s, e),
+        EventKind::Circuit { .. } => circuit(s, e),
+        EventKind::Compacted { .. } => compacted(s, e),
+        _ => {}
+    }
+    Some(())
+}
+
+fn provider_error(s: &mut RunState, e: &Event) {
     let EventKind::ProviderError {
         agent,
         provider,
@@ -53,7 +63,7 @@ pub(super) fn provider_error(s: &mut RunState, e: &Event) {
     });
 }
 
-pub(super) fn circuit(s: &mut RunState, e: &Event) {
+fn circuit(s: &mut RunState, e: &Event) {
     let EventKind::Circuit {
         provider,
         state,
@@ -85,7 +95,7 @@ pub(super) fn circuit(s: &mut RunState, e: &Event) {
     rec.seq = e.seq;
 }
 
-pub(super) fn compacted(s: &mut RunState, e: &Event) {
+fn compacted(s: &mut RunState, e: &Event) {
     let EventKind::Compacted {
         agent,
         task,
