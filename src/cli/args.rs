@@ -263,9 +263,13 @@ pub struct DemoArgs {
     /// No TUI: print one JSON event per line on stdout
     #[arg(long)]
     pub headless: bool,
-    /// Where to create the sample repository [default: a new temp dir]
+    /// Where to create the sample repository [default: a new dir in the data dir]
     #[arg(long, value_name = "D")]
     pub dir: Option<PathBuf>,
+    /// How fast the recorded agents type: 1 is about a real model's pace, 2 twice that,
+    /// 0.5 half [default: 1 on the screen; --headless plays as fast as it can]
+    #[arg(long, value_name = "X")]
+    pub speed: Option<f64>,
     #[command(flatten)]
     pub metrics: MetricsArgs,
 }

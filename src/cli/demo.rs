@@ -6,7 +6,12 @@ use crate::config;
 use crate::engine::{self, RunOptions, Stand};
 use tokio::sync::mpsc::unbounded_channel;
 
+/// Milliseconds between streamed pieces (24 characters) at speed 1: about 500 characters a
+/// second, the pace of a fast hosted model.
+const PACE_MS_AT_1X: f64 = 48.0;
+
 pub fn run(ctx: &Context, a: &DemoArgs) -> Outcome {
+    let pace_ms = pace_ms(a)?;
     // Before the sample repo exists: a refused or taken address leaves nothing behind.
     let metrics = super::metrics::listen(&a.metrics)?;
     let stamp = crate::util::now_ms();
@@ -35,7 +40,7 @@ pub fn run(ctx: &Context, a: &DemoArgs) -> Outcome {
     let mut sources = ctx.config_sources();
     sources.repo = Some(dir.clone());
     let base = config::load(&sources)?.config;
-    let config = crate::demo::config(base, &cassette);
+    let config = crate::demo::config(base, &cassette, pace_ms);
     eprintln!("demo repository: {}", dir.display());
     if !a.headless {
         super::screen::needs_terminal("the demo's live screen")?;
@@ -83,4 +88,19 @@ pub fn run(ctx: &Context, a: &DemoArgs) -> Outcome {
             .await
         }
     })
+}
+
+/// The scripted profiles' pace for `--speed` (none when headless without it).
+fn pace_ms(a: &DemoArgs) -> Result<Option<u64>, Failure> {
+    let speed = match a.speed {
+        None if a.headless => return Ok(None),
+        None => 1.0,
+        Some(x) if x > 0.0 && x.is_finite() => x,
+        Some(x) => {
+            return Err(Failure::usage(format!(
+                "--speed {x}: give a positive number (1 is a model's pace, 2 twice as fast)"
+            )))
+        }
+    };
+    Ok(Some((PACE_MS_AT_1X / speed).round() as u64).filter(|&ms| ms > 0))
 }

@@ -163,6 +163,10 @@ pub struct ProviderProfile {
     /// it (default: known from the model's name, 32768 for openai-compatible servers).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub context_tokens: Option<u64>,
+    /// For `scripted`: milliseconds between streamed pieces (and ten times that before a
+    /// turn's first), so a recording plays like a model typing. `demo --speed` sets it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pace_ms: Option<u64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -249,6 +253,7 @@ impl ProviderProfile {
         s.base_url = self.base_url.clone();
         s.api_key_env = self.api_key_env.clone();
         s.cassette = self.cassette.clone();
+        s.pace = std::time::Duration::from_millis(self.pace_ms.unwrap_or(0));
         if let Some(t) = self.idle_timeout_s {
             s.idle_timeout = std::time::Duration::from_secs(t.max(1));
         }

@@ -11,8 +11,9 @@ use crate::model::{Role, TaskKind};
 use crate::providers::ProviderKind;
 use std::path::Path;
 
-/// The demo's agents and profiles over `base` (which brings the repo's gates).
-pub fn config(mut base: Config, cassette: &Path) -> Config {
+/// The demo's agents and profiles over `base` (which brings the repo's gates); `pace_ms`
+/// paces the recorded agents' typing (none: as fast as they can).
+pub fn config(mut base: Config, cassette: &Path, pace_ms: Option<u64>) -> Config {
     let profile = |model: &str| ProviderProfile {
         kind: ProviderKind::Scripted,
         model: model.into(),
@@ -22,6 +23,7 @@ pub fn config(mut base: Config, cassette: &Path) -> Config {
         max_tokens: None,
         idle_timeout_s: None,
         context_tokens: None,
+        pace_ms,
     };
     base.providers.clear();
     base.providers.insert("demo-gpt".into(), profile("gpt-4o"));

@@ -177,7 +177,19 @@ impl Provider for ScriptedProvider {
             Ok(t) => t,
             Err(e) => return stream::once(async move { Err(e) }).boxed(),
         };
-        stream::iter(turn_deltas(turn, &self.settings.model).into_iter().map(Ok)).boxed()
+        let deltas = turn_deltas(turn, &self.settings.model);
+        let pace = self.settings.pace;
+        if pace.is_zero() {
+            return stream::iter(deltas.into_iter().map(Ok)).boxed();
+        }
+        // Paced like a model: a pause to "think" before the first piece, then one piece per
+        // `pace`, so a person can watch the text arrive.
+        stream::iter(deltas.into_iter().enumerate())
+            .then(move |(i, d)| async move {
+                tokio::time::sleep(if i == 0 { pace * 10 } else { pace }).await;
+                Ok(d)
+            })
+            .boxed()
     }
 }
 

@@ -132,6 +132,9 @@ pub struct ProviderSettings {
     pub idle_timeout: Duration,
     #[serde(with = "duration_ms")]
     pub connect_timeout: Duration,
+    /// The scripted provider's pause between streamed pieces (zero: as fast as it can).
+    #[serde(default, with = "duration_ms")]
+    pub pace: Duration,
     /// Whether to send OpenAI's `stream_options.include_usage` (some compatible servers
     /// reject unknown fields). Ignored by the other wires.
     pub stream_usage: bool,
@@ -149,6 +152,7 @@ impl ProviderSettings {
             cassette: None,
             idle_timeout: Duration::from_secs(90),
             connect_timeout: Duration::from_secs(10),
+            pace: Duration::ZERO,
             stream_usage: true,
         }
     }

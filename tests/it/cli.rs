@@ -308,3 +308,22 @@ fn retry_is_only_for_a_failed_run_and_says_what_to_do_otherwise() {
     let store = conclave::store::Store::open(dir.path()).unwrap();
     assert_eq!(store.event_count(run).unwrap(), 40);
 }
+
+#[test]
+fn demo_speed_must_be_a_positive_number() {
+    let dir = tempfile::tempdir().unwrap();
+    for bad in ["0", "-2", "nan", "inf"] {
+        let out = conclave(dir.path())
+            .args(["demo", "--headless", &format!("--speed={bad}"), "--dir"])
+            .arg(dir.path().join("calc"))
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "--speed {bad}");
+        let err = text(&out.stderr).to_lowercase();
+        assert!(err.contains(&format!("--speed {bad}")), "{err}");
+        assert!(
+            !dir.path().join("calc").exists(),
+            "--speed {bad} made the repo"
+        );
+    }
+}

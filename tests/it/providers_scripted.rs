@@ -273,3 +273,27 @@ async fn run_events_become_a_cassette_that_replays_the_same_turns() {
     assert_eq!(again.turn().text, "I will read calc.py — then fix add() ✓");
     assert_eq!(again.turn().tool_calls.len(), 2);
 }
+
+/// `demo --speed` paces the recording: the same turn, the same pieces, each after its pause
+/// (a lower bound only: a loaded machine makes it slower, never faster).
+#[tokio::test]
+async fn a_paced_cassette_streams_the_same_pieces_each_after_its_pause() {
+    let file = cassette_file(CASSETTE);
+    let fast =
+        drain(scripted(file.path()).stream(request(), meta(), Arc::new(CollectingSink::new())))
+            .await;
+    let mut s = ProviderSettings::new("demo", ProviderKind::Scripted, "scripted-model");
+    s.cassette = Some(file.path().to_path_buf());
+    s.pace = std::time::Duration::from_millis(5);
+    let paced_client =
+        ResilientClient::from_settings(vec![s], fast_policy(), Arc::new(PriceTable::builtin()))
+            .unwrap();
+    let started = std::time::Instant::now();
+    let paced =
+        drain(paced_client.stream(request(), meta(), Arc::new(CollectingSink::new()))).await;
+    let took = started.elapsed();
+    assert_eq!(paced.turn().text, fast.turn().text);
+    assert_eq!(paced.deltas.len(), fast.deltas.len());
+    let least = std::time::Duration::from_millis(5 * (10 + paced.deltas.len() as u64 - 1));
+    assert!(took >= least, "{took:?} < {least:?}: not paced");
+}

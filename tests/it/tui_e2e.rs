@@ -12,7 +12,7 @@ fn a_person_drives_the_demo_in_a_terminal() {
     let data = dir.path().join("data");
     let bin = env!("CARGO_BIN_EXE_conclave");
     let script = format!(
-        "env CONCLAVE_DATA_DIR={} XDG_CONFIG_HOME={} {bin} demo --dir {}; echo EXITED; stty -a | tr ' ;' '\\n\\n' | grep -x -e '-*icanon' -e '-*echo'; sleep 60",
+        "env CONCLAVE_DATA_DIR={} XDG_CONFIG_HOME={} {bin} demo --speed 20 --dir {}; echo EXITED; stty -a | tr ' ;' '\\n\\n' | grep -x -e '-*icanon' -e '-*echo'; sleep 60",
         data.display(),
         dir.path().join("cfg").display(),
         dir.path().join("calc").display()
@@ -124,7 +124,7 @@ fn a_hunk_dropped_on_the_screen_never_reaches_main() {
     let repo = dir.path().join("calc");
     let bin = env!("CARGO_BIN_EXE_conclave");
     let script = format!(
-        "env CONCLAVE_DATA_DIR={} XDG_CONFIG_HOME={} {bin} demo --dir {}; echo EXITED; sleep 60",
+        "env CONCLAVE_DATA_DIR={} XDG_CONFIG_HOME={} {bin} demo --speed 20 --dir {}; echo EXITED; sleep 60",
         data.display(),
         dir.path().join("cfg").display(),
         repo.display()

@@ -38,6 +38,7 @@ async fn always_and_never_become_rules_the_engine_applies() {
             max_tokens: None,
             idle_timeout_s: Some(5),
             context_tokens: None,
+            pace_ms: None,
         },
     );
     let agent = |name: &str, role| AgentConfig {

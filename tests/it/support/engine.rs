@@ -22,7 +22,7 @@ pub fn demo_config(repo: &Path, cassette: &Path, level: AutonomyLevel) -> concla
     })
     .expect("config")
     .config;
-    let mut c = conclave::demo::config(base, cassette);
+    let mut c = conclave::demo::config(base, cassette, None);
     c.run.level = level;
     c
 }

@@ -163,6 +163,7 @@ impl Harness {
             max_tokens: None,
             idle_timeout_s: Some(5),
             context_tokens: None,
+            pace_ms: None,
         }
     }
 }
