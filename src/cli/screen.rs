@@ -92,13 +92,45 @@ pub async fn live(
     if let Some(s) = service {
         s.shutdown().await;
     }
-    if !log.state().status.is_over() {
-        eprintln!(
-            "run {run} is not finished; `conclave resume {}` continues it",
-            run.short()
+    eprintln!("{}", after_quit(&log.state()));
+    Ok(0)
+}
+
+/// What the terminal says once the screen is gone: the run, how it ended, what it cost and
+/// the command to see it again (or to go on with it).
+pub fn after_quit(s: &RunState) -> String {
+    let Some(run) = s.run else {
+        return "no run was started".into();
+    };
+    let short = run.short();
+    let done = s.count(crate::model::TaskStatus::Done);
+    let tasks = s.tasks.len();
+    let cost = tui::text::dollars(s.usage.cost_usd);
+    let repo = if s.repo.is_empty() {
+        String::new()
+    } else {
+        format!("\nrepository: {}", s.repo)
+    };
+    if !s.status.is_over() {
+        return format!(
+            "run {run} is not finished ({done} of {tasks} tasks done, {cost}); \
+             `conclave resume {short}` continues it{repo}"
         );
     }
-    Ok(0)
+    let outcome = match (&s.landed, &s.failure) {
+        (Some(l), _) => format!(
+            "{}: landed on {} at {}",
+            s.status.name(),
+            l.branch,
+            l.commit.get(..10).unwrap_or(&l.commit)
+        ),
+        (None, Some(why)) => format!("{}: {why}", s.status.name()),
+        (None, None) => s.status.name().to_string(),
+    };
+    format!(
+        "run {run} {outcome} ({done} of {tasks} tasks done, {cost}); \
+         `conclave replay {short}` watches it again{repo}"
+    )
 }
 
 /// Replays a stored run on the screen, playing from the start at `speed`× its recorded pace
@@ -290,4 +322,26 @@ pub fn delete_run(ctx: &Context, store: &Store, run: RunId) -> Result<(), Failur
     }
     store.delete_run(run)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::after_quit;
+    use crate::testkit::{finished_run, live_run, state_of};
+
+    #[test]
+    fn after_quitting_the_terminal_names_the_run_its_end_its_cost_and_the_next_command() {
+        let done = state_of(&finished_run());
+        let short = done.run.unwrap().short();
+        insta::assert_snapshot!(after_quit(&done)
+            .replace(&done.run.unwrap().to_string(), "RUN")
+            .replace(&short, "SHORT"));
+        let live = state_of(&live_run());
+        let said = after_quit(&live);
+        assert!(said.contains("is not finished"), "{said}");
+        assert!(
+            said.contains(&format!("conclave resume {}", live.run.unwrap().short())),
+            "{said}"
+        );
+    }
 }

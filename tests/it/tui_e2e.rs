@@ -163,7 +163,13 @@ fn a_hunk_dropped_on_the_screen_never_reaches_main() {
         "t3's diff or t2's merge never waited"
     );
     t.keys(&["q"]);
-    must(t.wait_for("EXITED", 10), "the program's exit");
+    let s = must(t.wait_for("EXITED", 10), "the program's exit");
+    // The terminal says how it ended and how to see it again.
+    let said = s.replace('\n', " ");
+    assert!(
+        said.contains("finished: landed on main at") && said.contains("conclave replay"),
+        "{s}"
+    );
     let on_main = |path: &str| {
         std::process::Command::new("git")
             .args(["show", &format!("main:{path}")])
