@@ -85,7 +85,7 @@ pub async fn live(
         return Ok(0);
     }
     result.map_err(|e| Failure::failed(format!("terminal: {e}")))?;
-    let (run, log) = (handle.run, handle.log.clone());
+    let log = handle.log.clone();
     // Nobody watches any more: the engine stops too (the home screen may come back in this
     // same process, and a deleted run must not be written again).
     handle.interrupt().await;
