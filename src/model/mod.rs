@@ -6,6 +6,7 @@
 pub mod canonical;
 pub mod command;
 pub mod event;
+mod event_vocab;
 pub mod ids;
 pub mod kpi;
 pub mod level;

@@ -5,29 +5,22 @@
 //!
 //! Where this kernel cannot confine commands, each test prints why and returns; a test never
 //! passes on an unconfined run (each asserts that something was refused).
+//!
+//! This file holds the helpers and the tests of single commands (paths, git refs, network,
+//! environment, processes, capabilities); `redaction` checks that a token never reaches the
+//! model, `end_to_end` a whole run at level 4 and the binary's `[sandbox]` checks.
 
-use crate::support::AllowAll;
+#[path = "runner_sandbox/end_to_end.rs"]
+mod end_to_end;
+#[path = "runner_sandbox/redaction.rs"]
+mod redaction;
 
-use crate::support::engine::demo_config;
-use crate::support::harness::Harness;
 use crate::support::repo::task_t1;
-use crate::support::wire_scripts::{Answer, Call};
-use conclave::agents::tools::{Confined, ToolBox};
-use conclave::agents::AgentRun;
-use conclave::config::GateConfig;
-use conclave::engine::run_log::RunLog;
 use conclave::git::{RunRepo, TaskWorktree};
-use conclave::model::{Role, RunId};
 use conclave::runner::{CommandOutcome, CommandSpec, LocalRunner, Runner, Sandbox};
-use conclave::store::Store;
-use serde_json::json;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
-
-/// A token shaped like a GitHub personal access token.
-const TOKEN: &str = "ghp_R4nd0mL00k1ngT0kenF0rTheSandb0xTest";
 
 struct Repo {
     tmp: tempfile::TempDir,
@@ -239,114 +232,6 @@ async fn configured_paths_are_writable_and_off_means_unconfined() {
     assert!(o.success() && outside.exists(), "{}", o.output_tail);
 }
 
-fn run_log(dir: &Path) -> (Store, Arc<RunLog>) {
-    let store = Store::open(&dir.join("store")).unwrap();
-    let w = store.create_run(RunId::new_at(1)).unwrap();
-    (store, Arc::new(RunLog::new(w)))
-}
-
-/// A token in the brief, in a file and in a command's output reaches the model only as
-/// `[redacted]`, in the request bodies the provider's test server receives.
-#[tokio::test]
-async fn a_token_never_reaches_the_model() {
-    let Some(sb) = enforcing() else { return };
-    let r = repo();
-    std::fs::write(r.wt.path.join("creds.txt"), format!("token = {TOKEN}\n")).unwrap();
-    let (_store, log) = run_log(r.tmp.path());
-    let h = Harness::start(conclave::providers::ProviderKind::Openai).await;
-    h.push_answer(&Answer {
-        text: vec!["Looking.".into()],
-        calls: vec![
-            Call::new("c1", "read_file", json!({"path": "creds.txt"}), 1),
-            Call::new(
-                "c2",
-                "run_command",
-                json!({"command": "cat creds.txt; env"}),
-                1,
-            ),
-            Call::new("c3", "search", json!({"pattern": "ghp_"}), 1),
-        ],
-        usage: Some((10, 5, 0)),
-        ..Answer::default()
-    });
-    h.push_answer(&Answer {
-        text: vec!["Done.".into()],
-        calls: vec![Call::new("c4", "finish", json!({"summary": "read"}), 1)],
-        usage: Some((10, 5, 0)),
-        ..Answer::default()
-    });
-    let agent = AgentRun {
-        agent: "impl-1".into(),
-        role: Role::Implementer,
-        task: Some("t1".into()),
-        client: h.client(),
-        tools: ToolBox {
-            confined: Confined::new(&r.wt.path).unwrap(),
-            role: Role::Implementer,
-            runner: Arc::new(LocalRunner::new(sb)),
-            gate: Arc::new(AllowAll),
-            command_timeout: Duration::from_secs(30),
-            output_cap: 16 * 1024,
-            env_remove: vec![],
-            redactor: log.redactor(),
-            known_tasks: vec![],
-            mcp: Default::default(),
-        },
-        sink: log.clone(),
-        max_turns: 5,
-        token_budget: 1_000_000,
-        max_tokens: 1024,
-        context_tokens: u64::MAX,
-    };
-    tokio::time::timeout(
-        Duration::from_secs(60),
-        // The brief itself may carry one (a diff for review holding a token).
-        agent.run(
-            "system",
-            format!("Read the creds; the diff adds {TOKEN}"),
-            CancellationToken::new(),
-        ),
-    )
-    .await
-    .expect("the session ends");
-    let reqs = h.server.requests();
-    assert_eq!(reqs.len(), 2);
-    assert!(
-        !reqs[0].body.to_string().contains(TOKEN),
-        "{}",
-        reqs[0].body
-    );
-    let body = reqs[1].body.to_string();
-    assert!(!body.contains(TOKEN), "{body}");
-    assert!(body.matches("[redacted]").count() >= 3, "{body}");
-}
-
-#[tokio::test]
-async fn gate_feedback_is_redacted_before_it_becomes_feedback() {
-    let Some(sb) = enforcing() else { return };
-    let r = repo();
-    let (_store, log) = run_log(r.tmp.path());
-    let gates = [GateConfig {
-        name: "leaky".into(),
-        command: format!("echo 'failing with {TOKEN}'; exit 1"),
-        timeout_s: 30,
-    }];
-    let g = conclave::engine::gates::run_gates(
-        &log,
-        &LocalRunner::new(sb),
-        &gates,
-        "t1",
-        &r.wt.path,
-        &[],
-        &CancellationToken::new(),
-    )
-    .await;
-    assert!(!g.passed);
-    let feedback = g.feedback.join("\n");
-    assert!(feedback.contains("failing with [redacted]"), "{feedback}");
-    assert!(!feedback.contains(TOKEN));
-}
-
 /// Whether `tool` runs here; when not, the test that needs it says so and is skipped.
 fn installed(tool: &str) -> bool {
     let there = std::process::Command::new(tool)
@@ -371,101 +256,6 @@ async fn a_toolchain_found_through_home_still_runs() {
     let o = run(&sb, spec("cargo --version", &r.wt.path)).await;
     assert!(o.success(), "{}", o.output_tail);
     assert!(o.output_tail.contains("cargo "), "{}", o.output_tail);
-}
-
-/// The incident of issue 13 through the real engine at level 4 (Full: no person asked): the
-/// repo's gate tries to create a branch in the user's repository and write outside its
-/// worktree in every task worktree it runs in. The run still finishes and lands; the user's
-/// repository has no new branch and the outside file is unchanged.
-#[test]
-fn at_level_4_a_run_whose_gate_tries_to_escape_lands_without_escaping() {
-    use conclave::engine::{self, DriveEnd, RunOptions, Stand};
-    use conclave::model::{AutonomyLevel, EventKind, RunOutcome};
-    if enforcing().is_none() {
-        return;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let repo = dir.path().join("calc");
-    conclave::demo::sample::create(&repo).unwrap();
-    let cassette = dir.path().join("demo.cassette.jsonl");
-    conclave::demo::write_cassette(&cassette).unwrap();
-    let outside = dir.path().join("outside.txt");
-    std::fs::write(&outside, "original\n").unwrap();
-    let data = dir.path().join("data");
-    let store = Store::open(&data).unwrap();
-    let mut config = demo_config(&repo, &cassette, AutonomyLevel::Full);
-    config.gates = vec![GateConfig {
-        name: "unittest".into(),
-        command: format!(
-            "git update-ref refs/heads/evil HEAD; git branch evil2; echo pwned > {}; \
-             python3 -m unittest -q",
-            outside.display()
-        ),
-        timeout_s: 120,
-    }];
-    let opts = RunOptions {
-        config,
-        data_dir: data.clone(),
-        stand: Stand::Approve,
-        watcher: None,
-    };
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    let (run, end) = rt.block_on(async {
-        let h = engine::start(&store, &repo, conclave::demo::GOAL, opts).expect("start");
-        let end = tokio::time::timeout(Duration::from_secs(300), h.driver)
-            .await
-            .expect("the run hung")
-            .expect("driver");
-        (h.run, end)
-    });
-    assert_eq!(end, DriveEnd::Finished(RunOutcome::Finished));
-    let events = store.all_events(run).unwrap();
-    let gates: Vec<&String> = events
-        .iter()
-        .filter_map(|e| match &e.kind {
-            EventKind::GateResult { output_tail, .. } => Some(output_tail),
-            _ => None,
-        })
-        .collect();
-    assert!(!gates.is_empty());
-    assert!(events
-        .iter()
-        .any(|e| matches!(e.kind, EventKind::Landed { .. })));
-    assert_eq!(std::fs::read_to_string(&outside).unwrap(), "original\n");
-    let user = git2::Repository::open(&repo).unwrap();
-    for name in ["refs/heads/evil", "refs/heads/evil2"] {
-        assert!(
-            user.find_reference(name).is_err(),
-            "{name} exists: {gates:?}"
-        );
-    }
-}
-
-/// Bad `[sandbox]` values, and a repository trying to set its own, stop the binary with
-/// exit 2 and the file, line and key.
-#[test]
-fn bad_sandbox_config_exits_2_naming_file_line_and_key() {
-    use crate::support::runs::{conclave, config_error, usage_error};
-    let dir = tempfile::tempdir().unwrap();
-    let err = config_error(
-        dir.path(),
-        "user.toml",
-        "[sandbox]\nenv = [\"DB_PASSWORD\"]\n",
-    );
-    assert!(err.contains("user.toml:2: sandbox.env[0]"), "{err}");
-    std::fs::write(
-        dir.path().join(".conclave.toml"),
-        "[sandbox]\nmode = \"off\"\n",
-    )
-    .unwrap();
-    let mut runs = conclave(dir.path());
-    runs.arg("runs");
-    let err = usage_error(runs);
-    assert!(err.contains(".conclave.toml:1: sandbox"), "{err}");
 }
 
 /// A process that leaves the command's process group (`setsid`) and keeps the output pipe
