@@ -125,6 +125,9 @@ impl Compactor {
         }
         let target = self.limit() / 10 * 7;
         let over = |m: &[Message]| estimate(system, m, tools) > target;
+        // Kept to put back when compacting would not make the request smaller (the old turns
+        // were shorter than the note that replaces them).
+        let original = (messages.clone(), self.clone());
         let mut removed = Vec::new();
         // Where the last two model turns begin: never dropped.
         let assistants: Vec<usize> = messages
@@ -151,12 +154,14 @@ impl Compactor {
                 .unwrap_or(newest.min(end));
             self.stub_outputs(messages, 1..newest, &mut removed, &over);
         }
-        if removed.is_empty() {
+        let after = estimate(system, messages, tools);
+        if removed.is_empty() || after >= before {
+            (*messages, *self) = original;
             return None;
         }
         Some(Fit {
             tokens_before: before,
-            tokens_after: estimate(system, messages, tools),
+            tokens_after: after,
             removed,
         })
     }
