@@ -41,6 +41,7 @@ pub fn run(ctx: &Context, a: &DoctorArgs) -> Outcome {
             );
             keys(&mut r, &l.config);
             sandbox(&mut r, &l.config);
+            super::doctor_screen::check(&mut r, ctx, &l.config);
             let prices = l.config.price_table();
             r.ok(
                 "prices",

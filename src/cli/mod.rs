@@ -9,6 +9,7 @@ mod attach;
 mod demo;
 mod detach;
 mod doctor;
+mod doctor_screen;
 mod doctor_store;
 mod fork;
 mod history;

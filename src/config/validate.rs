@@ -114,16 +114,7 @@ pub(super) fn check(c: &Config) -> Vec<(String, String)> {
         }
     }
     check_sandbox(c, &mut bad);
-    let provider_keys: Vec<String> = c
-        .providers
-        .values()
-        .filter_map(|p| p.api_key_env.clone())
-        .chain(
-            crate::secrets::DEFAULT_SECRET_VARS
-                .iter()
-                .map(|s| s.to_string()),
-        )
-        .collect();
+    let provider_keys = c.provider_key_vars();
     for (key, message) in super::mcp::check(&c.mcp, &provider_keys) {
         bad(key, message);
     }

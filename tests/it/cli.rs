@@ -327,3 +327,44 @@ fn demo_speed_must_be_a_positive_number() {
         );
     }
 }
+
+/// Issue 17: a theme or keymap the config names that does not exist is said by doctor,
+/// naming what there is, rather than ignored.
+#[test]
+fn doctor_names_a_theme_or_keymap_that_does_not_exist() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("conclave.toml");
+    std::fs::write(&cfg, "[ui]\ntheme = \"solarised\"\nkeymap = \"vim\"\n").unwrap();
+    let out = conclave(dir.path())
+        .arg("--config")
+        .arg(&cfg)
+        .arg("doctor")
+        .output()
+        .unwrap();
+    let said = text(&out.stdout);
+    let line = said
+        .lines()
+        .find(|l| l.contains("screen"))
+        .unwrap_or_else(|| panic!("no screen line:\n{said}"));
+    assert!(line.contains("FAIL"), "{said}");
+    assert!(line.contains("no theme named `solarised`"), "{line}");
+    assert!(
+        line.contains("high-contrast"),
+        "names the themes there are: {line}"
+    );
+    assert_eq!(out.status.code(), Some(1));
+    // A name that exists is fine.
+    std::fs::write(&cfg, "[ui]\ntheme = \"light\"\nkeymap = \"vim\"\n").unwrap();
+    let out = conclave(dir.path())
+        .arg("--config")
+        .arg(&cfg)
+        .arg("doctor")
+        .output()
+        .unwrap();
+    let said = text(&out.stdout);
+    assert!(
+        said.lines()
+            .any(|l| l.contains("ok") && l.contains("theme `light`, keymap `vim`")),
+        "{said}"
+    );
+}
