@@ -247,6 +247,8 @@ pub async fn run_until<F: StateFeed>(
     let (mut term, guard) = terminal::enter()?;
     let mut ui = Ui::new(opts.theme, opts.keymap);
     ui.view.attached = opts.attached;
+    // A person watches: the run's clock counts between events (`ViewState::now_ms`).
+    ui.view.now_ms = Some(crate::util::now_ms());
     ui.show_problems(&opts.problems);
     let mut feed = feed;
     let result = drive(
@@ -325,10 +327,14 @@ where
     tokio::pin!(shutdown);
     loop {
         if dirty {
+            if ui.view.now_ms.is_some() {
+                ui.view.now_ms = Some(crate::util::now_ms());
+            }
             term.draw(|f| ui.draw(f, feed.state()))?;
             stats.frames += 1;
             dirty = false;
         }
+        let tick = clock_tick(ui, feed.state());
         tokio::select! {
             change = feed.next(), if feed_open => {
                 match change {
@@ -366,9 +372,26 @@ where
                 None => break,
             },
             _ = &mut shutdown => break,
+            _ = tick => dirty = true,
         }
     }
     Ok(stats)
+}
+
+/// Waits until the run's clock next shows another second, while it runs (a live run on a
+/// screen with a clock); forever otherwise. The one redraw not caused by a change: the
+/// clock is what changes.
+fn clock_tick(ui: &Ui, state: &RunState) -> impl Future<Output = ()> {
+    let wait = ui.view.clock_runs(state).then(|| {
+        let elapsed = ui.view.run_elapsed_ms(state);
+        std::time::Duration::from_millis(1000 - elapsed % 1000 + 5)
+    });
+    async move {
+        match wait {
+            Some(d) => tokio::time::sleep(d).await,
+            None => std::future::pending().await,
+        }
+    }
 }
 
 #[derive(PartialEq)]
