@@ -334,7 +334,8 @@ where
             stats.frames += 1;
             dirty = false;
         }
-        let tick = clock_tick(ui, feed.state());
+        // The one redraw no change causes: a live run's clock showing another second.
+        let tick = ui.view.clock_wait(feed.state());
         tokio::select! {
             change = feed.next(), if feed_open => {
                 match change {
@@ -372,26 +373,10 @@ where
                 None => break,
             },
             _ = &mut shutdown => break,
-            _ = tick => dirty = true,
+            _ = tokio::time::sleep(tick.unwrap_or_default()), if tick.is_some() => dirty = true,
         }
     }
     Ok(stats)
-}
-
-/// Waits until the run's clock next shows another second, while it runs (a live run on a
-/// screen with a clock); forever otherwise. The one redraw not caused by a change: the
-/// clock is what changes.
-fn clock_tick(ui: &Ui, state: &RunState) -> impl Future<Output = ()> {
-    let wait = ui.view.clock_runs(state).then(|| {
-        let elapsed = ui.view.run_elapsed_ms(state);
-        std::time::Duration::from_millis(1000 - elapsed % 1000 + 5)
-    });
-    async move {
-        match wait {
-            Some(d) => tokio::time::sleep(d).await,
-            None => std::future::pending().await,
-        }
-    }
 }
 
 #[derive(PartialEq)]

@@ -256,6 +256,16 @@ impl ViewState {
         }
     }
 
+    /// How long until the run's clock shows another second, while it runs; `None` when it
+    /// stands (nothing to redraw for).
+    pub fn clock_wait(&self, s: &RunState) -> Option<std::time::Duration> {
+        self.clock_runs(s).then(|| {
+            let into_second = self.run_elapsed_ms(s) % 1000;
+            // A few ms late rather than early, so the frame shows the new second.
+            std::time::Duration::from_millis(1000 - into_second + 5)
+        })
+    }
+
     /// The top layer's keymap mode, or the focused pane's.
     pub fn mode(&self) -> Mode {
         match self.layers.last() {

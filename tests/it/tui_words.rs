@@ -52,8 +52,11 @@ fn the_metrics_clock_counts_while_the_run_waits_and_replays_show_the_replayed_ti
     assert_eq!(shown, format!("Metrics {recorded}"));
     // A live screen's clock 2 minutes 5 seconds after the start, long after the last event
     // (a person deciding): it says so.
-    u.view.now_ms = Some(live.started_at_ms + 125_000);
+    u.view.now_ms = Some(live.started_at_ms + 125_400);
     assert!(u.view.clock_runs(&live));
+    // The next frame comes when the clock shows 2:06, not before.
+    let wait = u.view.clock_wait(&live).unwrap().as_millis();
+    assert!((600..=610).contains(&wait), "{wait}");
     assert_eq!(
         metrics_title(&screen_text(&u, &live, 160, 50)),
         "Metrics 2:05"
@@ -61,6 +64,7 @@ fn the_metrics_clock_counts_while_the_run_waits_and_replays_show_the_replayed_ti
     // A finished run's clock stopped at its end.
     let done = state_of(&finished_run());
     assert!(!u.view.clock_runs(&done));
+    assert_eq!(u.view.clock_wait(&done), None, "nothing to redraw for");
     let end = conclave::util::format_duration_ms(done.last_at_ms - done.started_at_ms);
     assert_eq!(
         metrics_title(&screen_text(&u, &done, 160, 50)),
