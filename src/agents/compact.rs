@@ -255,8 +255,9 @@ impl Compactor {
             .map(|(n, k)| format!("{n} ×{k}"))
             .collect();
         *text = format!(
-            "{first}\n\n[Context note: {} earlier turn(s) of yours were removed to fit the context window{}. The files may have changed since; read them again before relying on them.]",
-            self.dropped_turns,
+            "{first}\n\n[Context note: {} of yours {} removed to fit the context window{}. The files may have changed since; read them again before relying on them.]",
+            crate::util::words::count(self.dropped_turns as u64, "earlier turn"),
+            if self.dropped_turns == 1 { "was" } else { "were" },
             if calls.is_empty() {
                 String::new()
             } else {

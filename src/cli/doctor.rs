@@ -77,7 +77,10 @@ pub fn run(ctx: &Context, a: &DoctorArgs) -> Outcome {
         println!("all good");
         Ok(0)
     } else {
-        println!("{} problem(s)", r.problems);
+        println!(
+            "{}",
+            crate::util::words::count(r.problems as u64, "problem")
+        );
         Ok(1)
     }
 }
@@ -228,9 +231,9 @@ fn mcp_all(r: &mut Report, c: &crate::config::Config, repo: &std::path::Path) {
             r.ok(
                 "mcp",
                 format!(
-                    "{}: {} tools: {}{extra}",
+                    "{}: {}: {}{extra}",
                     server.name,
-                    tools.len(),
+                    crate::util::words::count(tools.len() as u64, "tool"),
                     tools.join(", ")
                 ),
             );
@@ -272,7 +275,8 @@ fn ping_all(r: &mut Report, c: &crate::config::Config) {
             (0, _) | (1, true) => String::new(),
             (n, true) if !p.reachable => format!(" (tried {n} times)"),
             (n, _) => format!(
-                " after {n} failed attempt(s): {}",
+                " after {}: {}",
+                crate::util::words::count(n as u64, "failed attempt"),
                 others
                     .iter()
                     .map(|e| e.as_str())

@@ -5,6 +5,7 @@
 
 use super::doctor::Report;
 use crate::store::{RunHealth, Store};
+use crate::util::words::count;
 
 pub(super) fn check(r: &mut Report, store: &Store, repair: bool) {
     let ids = match store.run_ids() {
@@ -24,16 +25,20 @@ pub(super) fn check(r: &mut Report, store: &Store, repair: bool) {
     r.ok(
         "store",
         format!(
-            "{} ({} runs, {live} live now)",
+            "{} ({}, {live} live now)",
             store.path().display(),
-            ids.len()
+            count(ids.len() as u64, "run")
         ),
     );
     for (run, readable, reason) in damaged {
         if !repair {
             r.bad(
                 "run",
-                format!("{run} is damaged: {reason}; {readable} events from the start are readable; `conclave doctor --repair` keeps those in a fresh log"),
+                format!(
+                    "{run} is damaged: {reason}; {} from the start {} readable; `conclave doctor --repair` keeps those in a fresh log",
+                    count(readable, "event"),
+                    if readable == 1 { "is" } else { "are" }
+                ),
             );
             continue;
         }
@@ -55,8 +60,8 @@ pub(super) fn check(r: &mut Report, store: &Store, repair: bool) {
                     r.ok(
                         "repaired",
                         format!(
-                            "{run}: kept {} events{of} (everything before the damage); the damaged files are in {}",
-                            done.kept,
+                            "{run}: kept {}{of} (everything before the damage); the damaged files are in {}",
+                            count(done.kept, "event"),
                             done.moved_to.display()
                         ),
                     );

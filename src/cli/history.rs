@@ -85,7 +85,10 @@ pub fn export(ctx: &Context, a: &ExportArgs) -> Outcome {
         return write_out(
             a.output.as_deref(),
             text.as_bytes(),
-            &format!("cassette of run {run} ({} turns)", turns.len()),
+            &format!(
+                "cassette of run {run} ({})",
+                crate::util::words::count(turns.len() as u64, "turn")
+            ),
         );
     }
     let Some(path) = &a.output else {
@@ -98,7 +101,8 @@ pub fn export(ctx: &Context, a: &ExportArgs) -> Outcome {
         return Ok(0);
     };
     let n = export_to(&store, run, path, live.as_deref())?;
-    eprintln!("exported run {run} ({n} events) to {}", path.display());
+    let n = crate::util::words::count(n, "event");
+    eprintln!("exported run {run} ({n}) to {}", path.display());
     Ok(0)
 }
 
@@ -133,7 +137,10 @@ pub fn import(ctx: &Context, a: &ImportArgs) -> Outcome {
     let store = ctx.open_store()?;
     let run = import_file(&store, &a.file)?;
     let n = store.event_count(run)?;
-    println!("imported run {run} ({n} events)");
+    println!(
+        "imported run {run} ({})",
+        crate::util::words::count(n, "event")
+    );
     Ok(0)
 }
 

@@ -55,7 +55,7 @@ pub fn table(runs: &[RunSummary]) -> String {
             r.status_shown(),
             format!("{}/{}", r.tasks_done, r.tasks_total),
             r.input_tokens + r.output_tokens,
-            format!("${:.2}", r.cost_usd),
+            crate::util::cost_short(r.cost_usd, r.unpriced),
         ));
     }
     out

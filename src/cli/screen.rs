@@ -290,7 +290,8 @@ pub fn home(ctx: &Context, all: bool) -> Outcome {
                 };
                 note = match super::history::export_to(&store, run, &path, None) {
                     Ok(n) => format!(
-                        "{n} events of {} written to {}",
+                        "{} of {} written to {}",
+                        crate::util::words::count(n, "event"),
                         run.short(),
                         path.display()
                     ),

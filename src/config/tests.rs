@@ -195,7 +195,7 @@ fn an_openai_responses_profile_loads_with_openai_defaults() {
     assert_eq!(s.effective_base_url().unwrap(), "https://api.openai.com/v1");
     let e = err("[providers.codex]\nkind = \"openai-responses\"\nmodel = \"gpt-5\"\n");
     assert!(
-        e.contains("providers.codex.api_key_env: a openai-responses profile needs api_key_env"),
+        e.contains("providers.codex.api_key_env: an openai-responses profile needs api_key_env"),
         "{e}"
     );
 }

@@ -45,8 +45,8 @@ pub(super) fn check(c: &Config) -> Vec<(String, String)> {
             bad(
                 key("api_key_env"),
                 format!(
-                    "a {} profile needs api_key_env, the name of the variable holding the key",
-                    p.kind.as_str()
+                    "{} profile needs api_key_env, the name of the variable holding the key",
+                    crate::util::words::with_article(p.kind.as_str())
                 ),
             );
         }

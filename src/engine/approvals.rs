@@ -267,7 +267,10 @@ impl Desk {
         };
         if w.what != what {
             waiting.insert(id.to_string(), w);
-            return Err(format!("approval {id} is not a {} approval", what.name()));
+            return Err(format!(
+                "approval {id} is not {} approval",
+                crate::util::words::with_article(what.name())
+            ));
         }
         drop(waiting);
         if let Err(e) = first() {

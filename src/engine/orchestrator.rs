@@ -177,7 +177,11 @@ async fn plan(ctx: &Arc<Ctx>) -> Result<(), String> {
                 .iter()
                 .map(|t| format!("{} {}", t.id, t.title))
                 .collect();
-            format!("plan of {} tasks: {}", tasks.len(), titles.join("; "))
+            format!(
+                "plan of {}: {}",
+                crate::util::words::count(tasks.len() as u64, "task"),
+                titles.join("; ")
+            )
         });
         let req = Request {
             id: format!("plan-{round}"),

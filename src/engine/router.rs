@@ -44,7 +44,8 @@ pub fn route(
             .then(load(&a.name).cmp(&load(&b.name)))
     })?;
     let mut why = format!("{} has the skill for {} tasks", best.name, kind.name());
-    why.push_str(&format!(" and {} task(s) in hand", load(&best.name)));
+    let in_hand = crate::util::words::count(load(&best.name) as u64, "task");
+    why.push_str(&format!(" and {in_hand} in hand"));
     if let Some(s) = score(&best.name) {
         why.push_str(&format!("; outcome score {s:.2}"));
     }

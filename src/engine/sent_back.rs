@@ -2,7 +2,8 @@
 //! implementer with the reason, within the retry budget, or fails once that is spent; and
 //! the transcript says which. Also what it means when approved hunks cannot be kept.
 //!
-//! Owns the wording the agent and the person read and the budget check. Must not ask
+//! Owns the wording the agent and the person read and the budget check (the retry question's
+//! attempt count too). Must not ask
 //! anything: the decision was the person's, and asking again is what this replaces.
 
 use super::context::Ctx;
@@ -77,6 +78,21 @@ pub(super) fn send_back(
     true
 }
 
+/// The retry question for attempt `next` of a task allowed `max_retries` retries (so
+/// `max_retries + 1` attempts): past the budget it says so instead of "attempt 4 of 3".
+pub(super) fn retry_subject(task: &str, next: u32, max_retries: u32, why: &str) -> String {
+    let allowed = max_retries + 1;
+    let attempt = if next <= allowed {
+        format!("attempt {next} of {allowed}")
+    } else {
+        format!(
+            "attempt {next}, over its budget of {}",
+            crate::util::words::count(max_retries, "retry")
+        )
+    };
+    format!("retry task {task} ({attempt}): {why}")
+}
+
 /// The approved hunks could not be kept: nothing of the task is merged.
 pub(super) fn keeping_failed(ctx: &Ctx, agent: &str, task: &str, e: &str) -> TaskEnd {
     note(
@@ -88,4 +104,24 @@ pub(super) fn keeping_failed(ctx: &Ctx, agent: &str, task: &str, e: &str) -> Tas
     status(ctx, task, TaskStatus::Failed);
     super::learning::record_outcome(ctx, task, false);
     TaskEnd::Failed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_retry_question_counts_attempts_truthfully() {
+        let why = "gates failed: test";
+        let asked: Vec<String> = [(2, 2), (3, 2), (4, 2), (5, 2), (2, 0), (3, 1)]
+            .iter()
+            .map(|&(next, budget)| {
+                format!(
+                    "budget {budget}, next {next}: {}",
+                    retry_subject("t5", next, budget, why)
+                )
+            })
+            .collect();
+        insta::assert_snapshot!("retry_question_wording", asked.join("\n"));
+    }
 }

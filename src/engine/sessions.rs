@@ -127,6 +127,7 @@ mod tests {
             output_tokens: 1,
             cached_tokens: 0,
             cost_usd: 0.0,
+            unpriced: false,
             ms: 1,
         }
     }

@@ -11,7 +11,7 @@
 
 use super::approvals::Request;
 use super::context::Ctx;
-use super::sent_back::{rejected_because, rejection_feedback, send_back};
+use super::sent_back::{rejected_because, rejection_feedback, retry_subject, send_back};
 use crate::git::{TaskDiff, TaskWorktree};
 use crate::model::EventSink;
 use crate::model::{ApprovalWhat, AssignReason, EventKind, TaskKind, TaskStatus};
@@ -113,11 +113,7 @@ async fn retry(ctx: &Arc<Ctx>, task: &str, attempt: u32, changed: u32, why: &str
         id: format!("retry-{task}-{attempt}"),
         what: ApprovalWhat::Retry,
         task: Some(task.to_string()),
-        subject: format!(
-            "retry task {task} (attempt {} of {}): {why}",
-            attempt + 1,
-            ctx.config.run.max_retries + 1
-        ),
+        subject: retry_subject(task, attempt + 1, ctx.config.run.max_retries, why),
         diff: None,
         facts,
     };

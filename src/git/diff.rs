@@ -259,9 +259,9 @@ pub fn keep_only_hunks(wt: &super::TaskWorktree, keep: &[String]) -> Result<Oid>
     }
     let sig = super::worktree::signature("person")?;
     let msg = format!(
-        "keep {} of {} hunks of the task's change, as approved",
+        "keep {} of {} of the task's change, as approved",
         keep.len(),
-        hunks.len()
+        crate::util::words::count(hunks.len() as u64, "hunk")
     );
     let id = repo.commit(Some("HEAD"), &sig, &sig, &msg, &tree, &[&tip])?;
     let commit = repo.find_commit(id)?;

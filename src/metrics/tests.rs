@@ -37,6 +37,7 @@ fn usage(agent: &str, model: &str, input: u64, output: u64, cost: f64, ms: u64) 
         output_tokens: output,
         cached_tokens: 100,
         cost_usd: cost,
+        unpriced: false,
         ms,
     }
 }

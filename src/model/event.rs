@@ -172,6 +172,10 @@ pub enum EventKind {
         #[serde(default)]
         cached_tokens: u64,
         cost_usd: f64,
+        /// The model has no known price: `cost_usd` is 0 for want of one, not because the
+        /// call was free (a model priced at zero is `false`). Absent in older logs.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        unpriced: bool,
         ms: u64,
     },
     ProviderError {

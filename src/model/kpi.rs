@@ -123,6 +123,16 @@ impl Target {
             Target::Below(t) => v < t,
         }
     }
+
+    /// How `v` stands against the target, in words: a "lower is better" metric that misses
+    /// is above its target, not below.
+    pub fn verdict(self, v: f64) -> &'static str {
+        match self {
+            _ if self.met(v) => "✓ met",
+            Target::AtLeast(_) => "✗ below target",
+            Target::Below(_) => "✗ above target",
+        }
+    }
 }
 
 fn ratio(num: u64, den: u64) -> Option<f64> {
@@ -167,5 +177,13 @@ mod tests {
         assert!(!Target::AtLeast(0.8).met(0.79));
         assert!(Target::Below(0.1).met(0.05));
         assert!(!Target::Below(0.1).met(0.1));
+    }
+
+    #[test]
+    fn a_missed_lower_is_better_target_is_above_it() {
+        assert_eq!(Target::Below(0.10).verdict(0.94), "✗ above target");
+        assert_eq!(Target::Below(0.10).verdict(0.05), "✓ met");
+        assert_eq!(Target::AtLeast(0.80).verdict(0.50), "✗ below target");
+        assert_eq!(Target::AtLeast(0.80).verdict(0.90), "✓ met");
     }
 }

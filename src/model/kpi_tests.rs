@@ -54,6 +54,7 @@ fn log() -> Vec<Event> {
         output_tokens: 5,
         cached_tokens: 0,
         cost_usd: 0.01,
+        unpriced: false,
         ms: 100,
     };
     let kinds = vec![

@@ -18,16 +18,18 @@ pub(super) fn fold(s: &mut RunState, e: &Event) -> Folded {
         output_tokens,
         cached_tokens,
         cost_usd,
+        unpriced,
         ms,
         ..
     } = &e.kind
     else {
         return Some(());
     };
+    let cost = (!unpriced).then_some(*cost_usd);
     let a = agent_slot(s, agent);
     let ag = &mut s.agents[a];
     ag.usage
-        .add(*input_tokens, *output_tokens, *cached_tokens, *cost_usd);
+        .add(*input_tokens, *output_tokens, *cached_tokens, cost);
     push_window(&mut ag.latencies_ms, *ms);
     push_window(
         &mut ag.tokens_per_s,
@@ -42,11 +44,11 @@ pub(super) fn fold(s: &mut RunState, e: &Event) -> Folded {
         s.kpi_counters.recovered_episodes += 1;
     }
     s.usage
-        .add(*input_tokens, *output_tokens, *cached_tokens, *cost_usd);
+        .add(*input_tokens, *output_tokens, *cached_tokens, cost);
     if let Some(t) = task.as_deref().and_then(|t| s.index.tasks.get(t).copied()) {
         s.tasks[t]
             .usage
-            .add(*input_tokens, *output_tokens, *cached_tokens, *cost_usd);
+            .add(*input_tokens, *output_tokens, *cached_tokens, cost);
     }
     Some(())
 }

@@ -122,6 +122,18 @@ impl ReplayStatus {
         }
     }
 
+    /// The `seq` of the last event a fork from here copies: the last one shown, or the one
+    /// before it when that is the run's `RunFinished` (never copied). What the fork's
+    /// question says ("after event N"), the home list (`@N`) and `conclave fork --at N` use.
+    pub fn fork_seq(&self) -> u64 {
+        let last = self.position.clamp(1, self.total.max(1)) - 1;
+        if self.last_kind == "RunFinished" {
+            last.saturating_sub(1)
+        } else {
+            last
+        }
+    }
+
     /// The position a fraction (0..=1) of the timeline stands for.
     pub fn position_at(&self, fraction: f64) -> u64 {
         (fraction.clamp(0.0, 1.0) * self.total as f64).round() as u64

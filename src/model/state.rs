@@ -58,16 +58,28 @@ pub struct UsageTotals {
     pub input_tokens: u64,
     pub output_tokens: u64,
     pub cached_tokens: u64,
+    /// What the calls of known price cost; `unpriced` says how many had none.
     pub cost_usd: f64,
     pub requests: u64,
+    /// Calls of a model the price table does not know: their cost is unknown, not zero.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub unpriced: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl UsageTotals {
-    pub fn add(&mut self, input: u64, output: u64, cached: u64, cost: f64) {
+    /// One call; `cost` is `None` when its model has no known price.
+    pub fn add(&mut self, input: u64, output: u64, cached: u64, cost: Option<f64>) {
         self.input_tokens += input;
         self.output_tokens += output;
         self.cached_tokens += cached;
-        self.cost_usd += cost;
+        match cost {
+            Some(c) => self.cost_usd += c,
+            None => self.unpriced += 1,
+        }
         self.requests += 1;
     }
 }

@@ -357,11 +357,11 @@ impl Call {
         c.ms = self.attempt_began.elapsed().as_millis() as u64;
         // Price by the model that answered, else by the configured name (a dated snapshot
         // like gpt-4o-2024-08-06 still finds gpt-4o by prefix).
+        // A model the table does not know is recorded as unpriced, never as free.
         let cost = self
             .prices
             .cost(&c.model, &c.usage)
-            .or_else(|| self.prices.cost(&settings.model, &c.usage))
-            .unwrap_or(0.0);
+            .or_else(|| self.prices.cost(&settings.model, &c.usage));
         self.pending_usage = Some(EventKind::Usage {
             agent: self.meta.agent.clone(),
             task: self.meta.task.clone(),
@@ -370,7 +370,8 @@ impl Call {
             input_tokens: c.usage.input_tokens.unwrap_or(0),
             output_tokens: c.usage.output_tokens.unwrap_or(0),
             cached_tokens: c.usage.cached_tokens.unwrap_or(0),
-            cost_usd: cost,
+            cost_usd: cost.unwrap_or(0.0),
+            unpriced: cost.is_none(),
             ms: c.ms,
         });
         c

@@ -166,8 +166,8 @@ impl ProviderSettings {
                 return Err(ProviderError::Config {
                     profile: self.name.clone(),
                     message: format!(
-                        "a {} profile needs base_url (e.g. http://127.0.0.1:11434/v1)",
-                        self.kind
+                        "{} profile needs base_url (e.g. http://127.0.0.1:11434/v1)",
+                        crate::util::words::with_article(&self.kind.to_string())
                     ),
                 })
             }

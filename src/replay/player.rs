@@ -170,6 +170,8 @@ impl Player {
     }
 
     fn fork_of(&self, at: u64, level: AutonomyLevel) -> ForkRequest {
+        // The fork copies 0..=at_seq; a RunFinished among them is dropped (`ReplayStatus::
+        // fork_seq` is what the question and the home list say).
         let at_seq = at.clamp(1, self.status.total.max(1)) - 1;
         ForkRequest { at_seq, level }
     }

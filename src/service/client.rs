@@ -54,8 +54,8 @@ pub fn fetch_events(data_dir: &Path, run: RunId) -> Result<Vec<Event>, ServiceEr
             return Err(protocol(
                 run,
                 format!(
-                    "the connection ended after {} events, before the end",
-                    events.len()
+                    "the connection ended after {}, before the end",
+                    crate::util::words::count(events.len() as u64, "event")
                 ),
             ));
         }
@@ -67,7 +67,10 @@ pub fn fetch_events(data_dir: &Path, run: RunId) -> Result<Vec<Event>, ServiceEr
             Ok(ServerMsg::End { next_seq }) => {
                 return Err(protocol(
                     run,
-                    format!("{} events sent but the end says {next_seq}", events.len()),
+                    format!(
+                        "{} sent but the end says {next_seq}",
+                        crate::util::words::count(events.len() as u64, "event")
+                    ),
                 ))
             }
             Ok(ServerMsg::Error(e)) => return Err(protocol(run, e)),

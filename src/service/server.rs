@@ -371,7 +371,8 @@ fn read_stored(
     }
     if next < upto {
         let _ = tx.blocking_send(ServerMsg::Error(format!(
-            "only {next} of the run's {upto} events could be read"
+            "only {next} of the run's {} could be read",
+            crate::util::words::count(upto, "event")
         )));
     }
     next

@@ -172,8 +172,8 @@ fn walk(path: &Path, mut each: impl FnMut(Event) -> Result<()>) -> Result<Export
             path,
             seq + 2,
             format!(
-                "truncated: the header promises {} events, the file has {seq}",
-                header.events
+                "truncated: the header promises {}, the file has {seq}",
+                crate::util::words::count(header.events, "event")
             ),
         ));
     }

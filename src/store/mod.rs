@@ -30,7 +30,7 @@ pub use export::{
 pub use memory::Memory;
 pub use reader::EventHead;
 pub use salvage::{Repaired, RunHealth};
-pub use summary::RunSummary;
+pub use summary::{shown_status, RunSummary};
 pub use writer::{prepare_event, RunWriter, SNAPSHOT_BYTES_PER_EVENT, SNAPSHOT_EVERY};
 
 use crate::model::{match_prefix, PrefixMatch, RunId};

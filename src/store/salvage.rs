@@ -107,7 +107,11 @@ impl Store {
             return Ok(RunHealth::Damaged {
                 readable,
                 reason: format!(
-                    "its index says {expected} events were stored, the log holds {readable}"
+                    "its index says {} stored, the log holds {readable}",
+                    match expected {
+                        1 => "1 event was".to_string(),
+                        n => format!("{n} events were"),
+                    }
                 ),
             });
         }

@@ -19,6 +19,9 @@ pub struct RunSummary {
     pub input_tokens: u64,
     pub output_tokens: u64,
     pub cost_usd: f64,
+    /// Calls whose model had no known price: `cost_usd` leaves them out.
+    #[serde(default)]
+    pub unpriced: u64,
     pub events: u64,
     #[serde(default)]
     pub parent: Option<ForkOrigin>,
@@ -34,15 +37,22 @@ pub struct RunSummary {
     pub live: bool,
 }
 
+/// The status a person is shown for a run whose log says `status`, `live` when a process runs
+/// it now: one that never ended and that nobody runs was interrupted. Every listing (the home
+/// screen, `conclave runs` and its JSON, `runs show`) says it through this.
+pub fn shown_status(status: &str, live: bool) -> &str {
+    match status {
+        "running" | "paused" | "empty" if !live => "interrupted",
+        s => s,
+    }
+}
+
 impl RunSummary {
     /// The status a person is shown: a run whose log says running or paused but that no
     /// process runs was interrupted (killed, or its terminal closed) and waits for
     /// `conclave resume`.
     pub fn status_shown(&self) -> &str {
-        match self.status.as_str() {
-            "running" | "paused" | "empty" if !self.live => "interrupted",
-            s => s,
-        }
+        shown_status(&self.status, self.live)
     }
 
     pub fn of(id: RunId, s: &RunState) -> RunSummary {
@@ -59,6 +69,7 @@ impl RunSummary {
             input_tokens: s.usage.input_tokens,
             output_tokens: s.usage.output_tokens,
             cost_usd: s.usage.cost_usd,
+            unpriced: s.usage.unpriced,
             events: s.next_seq,
             parent: s.parent.clone(),
             kpis: s.kpis,

@@ -132,6 +132,7 @@ impl LogBuilder {
             output_tokens: output,
             cached_tokens: 0,
             cost_usd: cost,
+            unpriced: false,
             ms,
         })
     }

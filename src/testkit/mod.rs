@@ -28,6 +28,26 @@ use crossterm::event::KeyEvent;
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 
+/// `events` with every call `agent` made priced as unknown (its model is in no price
+/// table): recorded as $0 *and* unpriced, as the engine records such a call.
+pub fn with_unpriced(mut events: Vec<Event>, agent: &str) -> Vec<Event> {
+    for e in &mut events {
+        if let crate::model::EventKind::Usage {
+            agent: a,
+            cost_usd,
+            unpriced,
+            ..
+        } = &mut e.kind
+        {
+            if a == agent {
+                *cost_usd = 0.0;
+                *unpriced = true;
+            }
+        }
+    }
+    events
+}
+
 /// The state a log folds to.
 pub fn state_of(events: &[Event]) -> RunState {
     fold(events)

@@ -156,6 +156,7 @@ pub fn realistic_run(run: RunId, n: u64, seed: u64) -> Vec<Event> {
                 output_tokens: 120,
                 cached_tokens: 0,
                 cost_usd: 0.0021,
+                unpriced: false,
                 ms: rng.gen_range(200..3000),
             },
             85..=88 => EventKind::TaskStatus {
@@ -397,6 +398,7 @@ pub fn event_from_choice(run: RunId, seq: u64, c: (u8, u8, u8, u16)) -> Event {
             output_tokens: a as u64,
             cached_tokens: 0,
             cost_usd: n as f64 / 1000.0,
+            unpriced: false,
             ms: b as u64,
         },
         17 => EventKind::ProviderError {

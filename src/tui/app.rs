@@ -247,6 +247,8 @@ pub async fn run_until<F: StateFeed>(
     let (mut term, guard) = terminal::enter()?;
     let mut ui = Ui::new(opts.theme, opts.keymap);
     ui.view.attached = opts.attached;
+    // A person watches: the run's clock counts between events (`ViewState::now_ms`).
+    ui.view.now_ms = Some(crate::util::now_ms());
     ui.show_problems(&opts.problems);
     let mut feed = feed;
     let result = drive(
@@ -325,10 +327,15 @@ where
     tokio::pin!(shutdown);
     loop {
         if dirty {
+            if ui.view.now_ms.is_some() {
+                ui.view.now_ms = Some(crate::util::now_ms());
+            }
             term.draw(|f| ui.draw(f, feed.state()))?;
             stats.frames += 1;
             dirty = false;
         }
+        // The one redraw no change causes: a live run's clock showing another second.
+        let tick = ui.view.clock_wait(feed.state());
         tokio::select! {
             change = feed.next(), if feed_open => {
                 match change {
@@ -366,6 +373,7 @@ where
                 None => break,
             },
             _ = &mut shutdown => break,
+            _ = tokio::time::sleep(tick.unwrap_or_default()), if tick.is_some() => dirty = true,
         }
     }
     Ok(stats)

@@ -56,6 +56,42 @@ enum Prompt {
     Goal(TextArea<'static>),
     ExportPath(RunId, TextArea<'static>),
     Delete(RunId),
+    /// The home screen's keys, each with what it does.
+    Help,
+}
+
+/// What the home screen takes a key for and what it does here, in the order its help lists
+/// them (the keys come from the keymap); `AllRuns` only inside a repository (outside one
+/// every run is shown already).
+pub(crate) fn home_actions(has_repo: bool) -> Vec<(Action, &'static str)> {
+    let mut v = vec![
+        (Action::OpenRun, "Replay the selected run"),
+        (
+            Action::ResumeRun,
+            "Resume the selected run (an unfinished one)",
+        ),
+        (Action::NewRun, "Start a new run on this repository"),
+        (
+            Action::ExportRun,
+            "Export the selected run as JSONL (asks where)",
+        ),
+        (Action::DeleteRun, "Delete the selected run (asks first)"),
+    ];
+    if has_repo {
+        v.push((
+            Action::AllRuns,
+            "Show every repository's runs, or this one's again",
+        ));
+    }
+    v.extend([
+        (Action::Up, "Select the run above"),
+        (Action::Down, "Select the run below"),
+        (Action::Top, "Select the newest run"),
+        (Action::Bottom, "Select the oldest run"),
+        (Action::Help, "Show these keys"),
+        (Action::Quit, "Leave conclave"),
+    ]);
+    v
 }
 
 pub struct Home {
@@ -116,10 +152,24 @@ impl Home {
         self.shown().get(self.selected).copied()
     }
 
+    /// Whether the home help is open.
+    pub fn help_open(&self) -> bool {
+        matches!(self.prompt, Some(Prompt::Help))
+    }
+
     /// A key; `Some` when the person chose something.
     pub fn handle_key(&mut self, k: KeyEvent, opts: &AppOptions) -> Option<HomeChoice> {
         let key = Key::from_event(&k);
         let in_mode = |m: Mode| key.and_then(|k| opts.keymap.lookup(m, k));
+        if matches!(self.prompt, Some(Prompt::Help)) {
+            // Its own keys close it, and so does the key that opened it.
+            if matches!(in_mode(Mode::Help), Some(Action::Cancel))
+                || matches!(in_mode(Mode::Global), Some(Action::Help))
+            {
+                self.prompt = None;
+            }
+            return None;
+        }
         if self.prompt.is_some() {
             return self.prompt_key(k, in_mode(Mode::Dialog), in_mode(Mode::Confirm));
         }
@@ -128,6 +178,7 @@ impl Home {
         self.note.clear();
         match in_mode(Mode::Global) {
             Some(Action::Quit) => return Some(HomeChoice::Quit),
+            Some(Action::Help) => self.prompt = Some(Prompt::Help),
             Some(Action::Up) => self.selected = self.selected.saturating_sub(1),
             Some(Action::Down) => self.selected = (self.selected + 1).min(n.saturating_sub(1)),
             Some(Action::Top) => self.selected = 0,
@@ -138,7 +189,8 @@ impl Home {
                     return Some(HomeChoice::Resume(r.id))
                 }
                 Some(r) => {
-                    self.note = format!("run {} is {}: nothing to resume", r.id.short(), r.status)
+                    let status = r.status_shown();
+                    self.note = format!("run {} is {status}: nothing to resume", r.id.short())
                 }
                 None => {}
             },
@@ -191,7 +243,7 @@ impl Home {
                 return None;
             }
             Prompt::ExportPath(run, _) => Some(*run),
-            Prompt::Goal(_) => None,
+            Prompt::Goal(_) | Prompt::Help => None,
         };
         let (Prompt::Goal(ta) | Prompt::ExportPath(_, ta)) = p else {
             return None;

@@ -8,6 +8,7 @@ use crate::model::RunId;
 use crate::store::RunSummary;
 use crate::tui::keymap::Mode;
 use crate::tui::{Action, AppOptions};
+use crate::util::words::count;
 use crate::util::{format_duration_ms, format_utc, shorten};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -46,7 +47,7 @@ impl Home {
         } else {
             "this repository"
         };
-        let mut sub = format!(" {} run(s) of {whose}", self.shown().len());
+        let mut sub = format!(" {} of {whose}", count(self.shown().len() as u64, "run"));
         if self.has_repo {
             let other = if self.show_all {
                 "this one's"
@@ -121,23 +122,14 @@ impl Home {
         }
     }
 
-    /// The key hints, or what just happened (it replaces them until the next key).
+    /// The key hints, or what just happened (it replaces them until the next key). Every
+    /// choice the home screen takes is hinted (moving aside, which the help lists); when the
+    /// line is too narrow, the later hints give way, the help's last.
     fn draw_footer(&self, f: &mut Frame, area: Rect, opts: &AppOptions) {
         let t = &opts.theme;
-        let keys = [
-            (Action::OpenRun, "replay"),
-            (Action::ResumeRun, "resume"),
-            (Action::NewRun, "new run"),
-            (Action::ExportRun, "export"),
-            (Action::DeleteRun, "delete"),
-            (Action::Quit, "quit"),
-        ];
         let (help, style) = if self.note.is_empty() {
-            let help: Vec<String> = keys
-                .iter()
-                .map(|(a, l)| format!("{} {l}", hint(opts, Mode::Global, *a)))
-                .collect();
-            (help.join(" · "), t.style("ui.statusline"))
+            let shown = footer_hints(opts, self.has_repo, self.show_all, area.width as usize);
+            (shown, t.style("ui.statusline"))
         } else {
             (self.note.clone(), t.style("ui.statusline.flash"))
         };
@@ -168,7 +160,54 @@ impl Home {
                 text_popup(f, ta, title, 3);
             }
             Some(Prompt::Delete(id)) => self.draw_delete(f, *id, opts),
+            Some(Prompt::Help) => self.draw_help(f, opts),
         }
+    }
+
+    /// The home screen's keys over the list.
+    fn draw_help(&self, f: &mut Frame, opts: &AppOptions) {
+        let t = &opts.theme;
+        let rows = help_lines(opts, self.has_repo);
+        let key_w = rows
+            .iter()
+            .map(|(k, _)| k.chars().count())
+            .max()
+            .unwrap_or(0)
+            + 2;
+        let mut lines: Vec<Line> = rows
+            .iter()
+            .map(|(k, doc)| {
+                Line::from(vec![
+                    Span::styled(format!(" {k:<key_w$}"), t.style("ui.help.key")),
+                    Span::raw(*doc),
+                ])
+            })
+            .collect();
+        let close = opts
+            .keymap
+            .hint_key(Mode::Help, Action::Cancel)
+            .map_or(String::new(), |k| format!("{k} close"));
+        lines.push(Line::from(""));
+        lines.push(Line::from(Span::styled(
+            format!(" {close}"),
+            t.style("ui.text.dim"),
+        )));
+        let mut area = popup(f.area(), 80, lines.len() as u16 + 2);
+        // Tall: centred, so it never runs off the bottom of a short terminal.
+        area.y = f.area().y + f.area().height.saturating_sub(area.height) / 2;
+        f.render_widget(Clear, area);
+        f.render_widget(
+            Paragraph::new(lines)
+                .wrap(Wrap { trim: false })
+                .style(t.style("ui.dialog"))
+                .block(
+                    Block::default()
+                        .borders(Borders::ALL)
+                        .border_style(t.style("ui.dialog.border"))
+                        .title(" Keys on the home screen "),
+                ),
+            area,
+        );
     }
 
     /// The question before deleting a run.
@@ -176,7 +215,7 @@ impl Home {
         let t = &opts.theme;
         let r = self.runs.iter().find(|r| r.id == id);
         let what = r.map_or(String::new(), |r| {
-            format!(" “{}” ({} events)", shorten(&r.goal, 40), r.events)
+            format!(" “{}” ({})", shorten(&r.goal, 40), count(r.events, "event"))
         });
         let text = format!(
             "Delete run {}{what}?\n\nIts log leaves the store and its worktrees are removed; \
@@ -202,6 +241,54 @@ impl Home {
     }
 }
 
+/// The footer's hints within `width` columns: in order, dropping from the end but keeping
+/// help and quit for as long as anything fits.
+fn footer_hints(opts: &AppOptions, has_repo: bool, show_all: bool, width: usize) -> String {
+    let all_runs = if show_all { "this repo" } else { "every repo" };
+    let mut keys = vec![
+        (Action::OpenRun, "replay"),
+        (Action::ResumeRun, "resume"),
+        (Action::NewRun, "new run"),
+        (Action::ExportRun, "export"),
+        (Action::DeleteRun, "delete"),
+    ];
+    if has_repo {
+        keys.push((Action::AllRuns, all_runs));
+    }
+    let last = [(Action::Help, "help"), (Action::Quit, "quit")];
+    let text = |keys: &[(Action, &str)]| {
+        keys.iter()
+            .chain(&last)
+            .filter_map(|(a, l)| {
+                opts.keymap
+                    .hint_key(Mode::Global, *a)
+                    .map(|k| format!("{k} {l}"))
+            })
+            .collect::<Vec<_>>()
+            .join(" · ")
+    };
+    while keys.len() > 1 && text(&keys).chars().count() + 1 > width {
+        keys.pop();
+    }
+    text(&keys)
+}
+
+/// The home screen's keys with what each does, generated from the keymap like the run
+/// screen's help.
+pub(super) fn help_lines(opts: &AppOptions, has_repo: bool) -> Vec<(String, &'static str)> {
+    super::home_actions(has_repo)
+        .into_iter()
+        .filter_map(|(a, doc)| {
+            let keys = opts.keymap.keys_for(Mode::Global, a);
+            if keys.is_empty() {
+                return None;
+            }
+            let keys: Vec<String> = keys.iter().map(|k| k.to_string()).collect();
+            Some((keys.join(", "), doc))
+        })
+        .collect()
+}
+
 fn row(r: &RunSummary, with_repo: bool) -> Row<'static> {
     let goal = match &r.parent {
         Some(p) => format!("↳{}@{} {}", &p.run.to_string()[..5], p.seq, r.goal),
@@ -216,7 +303,7 @@ fn row(r: &RunSummary, with_repo: bool) -> Row<'static> {
         r.status_shown().to_string(),
         took,
         format!("{}/{}", r.tasks_done, r.tasks_total),
-        format!("${:.2}", r.cost_usd),
+        crate::util::cost_short(r.cost_usd, r.unpriced),
     ];
     if with_repo {
         let name = Path::new(&r.repo)

@@ -373,6 +373,7 @@ impl Ui {
                 }
                 let ask = Ask::Fork {
                     at: r.position,
+                    after: r.fork_seq(),
                     level: state.level_or_default(),
                 };
                 return Some(self.open(Layer::Confirm(ConfirmDialog::new(ask))));

@@ -9,7 +9,7 @@
 use super::keymap::Mode;
 use super::overlays::Layer;
 use crate::model::replay::ReplayStatus;
-use crate::model::{ApprovalState, ApprovalWhat, DiffState, RunState, TaskState};
+use crate::model::{ApprovalState, ApprovalWhat, DiffState, RunState, RunStatus, TaskState};
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -175,6 +175,11 @@ pub struct ViewState {
     pub replay: Option<ReplayStatus>,
     /// The live run belongs to another process (`conclave attach`): quitting leaves it going.
     pub attached: bool,
+    /// The wall clock (ms since the epoch) as of this frame, for a live screen: the app loop
+    /// sets it before each draw, so the run's clock counts while nothing happens (a person
+    /// deciding). `None` (tests, snapshots): the clock stands at the last event. The reducer
+    /// never reads a clock; only the view does, here.
+    pub now_ms: Option<u64>,
 }
 
 impl ViewState {
@@ -230,6 +235,35 @@ impl ViewState {
     /// Hunks dropped from a diff.
     pub fn dropped(&self, diff: &str) -> Option<&BTreeSet<usize>> {
         self.diff.dropped.get(diff).filter(|d| !d.is_empty())
+    }
+
+    /// Whether the run's clock counts on its own: a live run (started, not over) on a live
+    /// screen that has a clock. A replay shows the replayed time instead.
+    pub fn clock_runs(&self, s: &RunState) -> bool {
+        self.now_ms.is_some()
+            && self.replay.is_none()
+            && s.status != RunStatus::Empty
+            && !s.status.is_over()
+    }
+
+    /// How long the run has gone: up to now while its clock runs, else up to its last event
+    /// shown (the replayed time in a replay, the end of a finished run).
+    pub fn run_elapsed_ms(&self, s: &RunState) -> u64 {
+        let recorded = s.last_at_ms.saturating_sub(s.started_at_ms);
+        match self.now_ms {
+            Some(now) if self.clock_runs(s) => now.saturating_sub(s.started_at_ms).max(recorded),
+            _ => recorded,
+        }
+    }
+
+    /// How long until the run's clock shows another second, while it runs; `None` when it
+    /// stands (nothing to redraw for).
+    pub fn clock_wait(&self, s: &RunState) -> Option<std::time::Duration> {
+        self.clock_runs(s).then(|| {
+            let into_second = self.run_elapsed_ms(s) % 1000;
+            // A few ms late rather than early, so the frame shows the new second.
+            std::time::Duration::from_millis(1000 - into_second + 5)
+        })
     }
 
     /// The top layer's keymap mode, or the focused pane's.

@@ -48,7 +48,7 @@ fn replay_fork_export_and_delete_from_the_home_screen() {
     );
     let t = Tmux::start("history", &script, 120, 36);
     must(
-        t.wait_for("1 run(s) of this repository", 20),
+        t.wait_for("1 run of this repository", 20),
         "the home screen",
     );
     must(t.wait_for(&parent[..10], 5), "the demo run listed");
@@ -71,27 +71,31 @@ fn replay_fork_export_and_delete_from_the_home_screen() {
 
     // Fork here at level 3: the fork goes on live from the approved plan.
     t.keys(&["F"]);
-    must(t.wait_for("Fork run", 5), "the fork question");
+    let s = must(t.wait_for("Fork run", 5), "the fork question");
+    // The question and the home list number events alike (their seq).
+    let after: u64 = s
+        .split("after event ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("the question names the event:\n{s}"));
     t.keys(&["+"]);
     must(t.wait_for("at L3 Strategic?", 5), "the fork's level raised");
     t.keys(&["y"]);
     must(t.wait_for("L3 Strategic  run", 20), "the fork running live");
     must(t.wait_for("running", 20), "agents working in the fork");
     t.keys(&["q"]);
-    let asked = t.wait_for_any(
-        &["Quit while agents work?", "run(s) of this repository"],
-        30,
-    );
+    let asked = t.wait_for_any(&["Quit while agents work?", "of this repository"], 30);
     if matches!(asked, Ok((0, _))) {
         t.keys(&["y"]);
     }
 
     // Home again: two runs, the fork naming its parent.
     let s = must(
-        t.wait_for("2 run(s) of this repository", 20),
+        t.wait_for("2 runs of this repository", 20),
         "home with the fork",
     );
-    assert!(s.contains(&format!("↳{}@", &parent[..5])), "{s}");
+    assert!(s.contains(&format!("↳{}@{after} ", &parent[..5])), "{s}");
     // The store is the running program's now: the fork's id comes off the screen.
     let fork_short = s
         .lines()
@@ -120,7 +124,7 @@ fn replay_fork_export_and_delete_from_the_home_screen() {
     must(t.wait_for("Delete run", 5), "the delete question again");
     t.keys(&["y"]);
     must(t.wait_for("deleted", 10), "the run deleted");
-    must(t.wait_for("1 run(s) of this repository", 5), "one run left");
+    must(t.wait_for("1 run of this repository", 5), "one run left");
     t.keys(&["q"]);
     must(t.wait_for("EXITED", 10), "the program's exit");
 
@@ -156,14 +160,14 @@ fn closing_the_terminal_ends_the_home_screen_after_a_replay() {
     );
     let t = Tmux::start("hangup", &script, 100, 30);
     must(
-        t.wait_for("1 run(s) of this repository", 20),
+        t.wait_for("1 run of this repository", 20),
         "the home screen",
     );
     // A replay and back: the screens listen for SIGHUP from then on, home included.
     t.keys(&["Enter"]);
     must(t.wait_for("replay ·", 20), "the replay");
     t.keys(&["q"]);
-    must(t.wait_for("1 run(s) of this repository", 20), "home again");
+    must(t.wait_for("1 run of this repository", 20), "home again");
     let pid: i32 = t
         .cmd(&["display-message", "-p", "-t", "e2e", "#{pane_pid}"])
         .trim()

@@ -213,7 +213,7 @@ fn retry_budget_rules_at_their_boundaries() {
     let t = tune_retry_budget(&stats(10, 6, 10), 2);
     assert_eq!((t.value, t.changed()), (2, false));
     assert!(
-        t.reason.contains("only 4 task(s) needed a retry"),
+        t.reason.contains("only 4 tasks needed a retry"),
         "{}",
         t.reason
     );

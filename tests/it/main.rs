@@ -44,3 +44,4 @@ mod tui_keys;
 mod tui_render;
 mod tui_replay;
 mod tui_snapshots;
+mod tui_words;

@@ -26,6 +26,7 @@ fn summary(n: u64, repo: &str, goal: &str, status: &str) -> RunSummary {
         input_tokens: 52_000,
         output_tokens: 7_000,
         cost_usd: 0.19,
+        unpriced: 0,
         events: 228,
         parent: None,
         kpis: Default::default(),
@@ -48,11 +49,11 @@ fn make_runs() -> Vec<RunSummary> {
         run: parent.id,
         seq: 17,
     });
-    vec![
-        parent,
-        summary(2, "/home/ana/blog", "fix the feed", "failed"),
-        fork,
-    ]
+    // The blog's run used a model of no known price: its cost is unknown, not $0.00.
+    let mut blog = summary(2, "/home/ana/blog", "fix the feed", "failed");
+    blog.cost_usd = 0.0;
+    blog.unpriced = 12;
+    vec![parent, blog, fork]
 }
 
 fn home(show_all: bool) -> Home {
@@ -67,7 +68,11 @@ fn home(show_all: bool) -> Home {
 }
 
 fn screen(h: &Home, opts: &AppOptions) -> String {
-    let mut t = Terminal::new(TestBackend::new(110, 12)).unwrap();
+    screen_sized(h, opts, 110, 12)
+}
+
+fn screen_sized(h: &Home, opts: &AppOptions, w: u16, height: u16) -> String {
+    let mut t = Terminal::new(TestBackend::new(w, height)).unwrap();
     t.draw(|f| h.draw(f, opts)).unwrap();
     buffer_text(t.backend().buffer())
 }
@@ -167,5 +172,48 @@ fn delete_only_after_a_yes() {
         h.handle_key(key("enter"), &opts),
         Some(HomeChoice::Replay(r[2].id)),
         "the question is gone"
+    );
+}
+
+#[test]
+fn question_mark_lists_the_home_keys_and_the_footer_hints_every_choice() {
+    let opts = AppOptions::default();
+    let mut h = home(false);
+    let s = screen(&h, &opts);
+    let footer = s.lines().last().unwrap();
+    for hint in [
+        "enter replay",
+        "R resume",
+        "n new run",
+        "e export",
+        "D delete",
+        "A every repo",
+        "? help",
+        "q quit",
+    ] {
+        assert!(
+            footer.contains(hint),
+            "{hint} missing from the footer: {footer}"
+        );
+    }
+    // Narrow, the later hints give way but help and quit stay.
+    let narrow = screen_sized(&h, &opts, 60, 12);
+    let footer = narrow.lines().last().unwrap();
+    assert!(footer.contains("? help · q quit"), "{footer}");
+    assert!(footer.contains("enter replay"), "{footer}");
+
+    assert_eq!(h.handle_key(key("?"), &opts), None);
+    assert!(h.help_open());
+    insta::assert_snapshot!("home_help", screen_sized(&h, &opts, 110, 24));
+    // While it shows, keys choose nothing; `?` (or esc) closes it.
+    assert_eq!(h.handle_key(key("enter"), &opts), None);
+    assert_eq!(h.handle_key(key("?"), &opts), None);
+    assert!(!h.help_open());
+    h.handle_key(key("?"), &opts);
+    h.handle_key(key("esc"), &opts);
+    assert!(!h.help_open());
+    assert_eq!(
+        h.handle_key(key("enter"), &opts),
+        Some(HomeChoice::Replay(runs()[2].id))
     );
 }

@@ -320,8 +320,8 @@ impl ToolBox {
         if !mcp && !tools_for(self.role).iter().any(|t| t.name == tool) {
             let names: Vec<String> = self.specs().into_iter().map(|t| t.name).collect();
             return ToolReply::err(format!(
-                "unknown tool `{tool}` for a {}; available: {}",
-                self.role.name(),
+                "unknown tool `{tool}` for {}; available: {}",
+                crate::util::words::with_article(self.role.name()),
                 names.join(", ")
             ));
         }
@@ -385,7 +385,10 @@ impl ToolBox {
                 match validate_plan(&a.tasks, &self.known_tasks) {
                     Ok(()) => ToolReply {
                         ok: true,
-                        output: format!("plan accepted ({} tasks)", a.tasks.len()),
+                        output: format!(
+                            "plan accepted ({})",
+                            crate::util::words::count(a.tasks.len() as u64, "task")
+                        ),
                         effect: ToolEffect::Plan { tasks: a.tasks },
                     },
                     Err(why) => ToolReply::err(format!(

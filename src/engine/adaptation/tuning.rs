@@ -19,6 +19,7 @@
 //! - otherwise, or when a rate is not a number: keep.
 
 use super::outcomes::OutcomeStats;
+use crate::util::words::count;
 
 pub const MIN_RETRY_BUDGET: u32 = 1;
 pub const MAX_RETRY_BUDGET: u32 = 5;
@@ -48,6 +49,11 @@ impl<T: PartialEq> Tuning<T> {
     }
 }
 
+/// `1 task needed`, `3 tasks needed`.
+fn tasks_needed(n: u64) -> String {
+    format!("{} needed", count(n, "task"))
+}
+
 fn pct(x: f64) -> String {
     format!("{:.0}%", x * 100.0)
 }
@@ -69,14 +75,16 @@ pub fn tune_retry_budget(stats: &OutcomeStats, current: u32) -> Tuning<u32> {
     let needed = stats.attempts.saturating_sub(stats.first_pass);
     if needed < MIN_RETRY_SAMPLES {
         return keep(format!(
-            "only {needed} task(s) needed a retry so far; {MIN_RETRY_SAMPLES} are needed to judge"
+            "only {} a retry so far; {MIN_RETRY_SAMPLES} are needed to judge",
+            tasks_needed(needed)
         ));
     }
     let rescued = stats.done.saturating_sub(stats.first_pass).min(needed);
     let rescue = rescued as f64 / needed as f64;
     let failed = stats.attempts.saturating_sub(stats.done);
     let evidence = format!(
-        "retries rescued {rescued} of {needed} tasks that failed their first round ({})",
+        "retries rescued {rescued} of {} that failed their first round ({})",
+        count(needed, "task"),
         pct(rescue)
     );
     if rescue >= RAISE_RESCUE && failed > 0 {
@@ -89,9 +97,10 @@ pub fn tune_retry_budget(stats: &OutcomeStats, current: u32) -> Tuning<u32> {
             value: start + 1,
             previous: current,
             reason: format!(
-                "retry budget {current} → {}: {evidence}, at least {}, and {failed} task(s) still failed, so one more retry is likely to rescue more",
+                "retry budget {current} → {}: {evidence}, at least {}, and {} still failed, so one more retry is likely to rescue more",
                 start + 1,
-                pct(RAISE_RESCUE)
+                pct(RAISE_RESCUE),
+                count(failed, "task")
             ),
         };
     }

@@ -54,10 +54,11 @@ pub struct DistillInput<'a> {
 /// The whole prompt text (the user message; the strategist's role prompt is the system one).
 pub fn distill_prompt(input: &DistillInput<'_>) -> String {
     let kind = input.kind.name();
+    let a_kind = crate::util::words::with_article(kind);
     let mut p = String::new();
     let _ = write!(
         p,
-        "You keep this team's lessons. Agent `{agent}` worked on a {kind} task; below are its \
+        "You keep this team's lessons. Agent `{agent}` worked on {a_kind} task; below are its \
          gate results and review comments. Write ONE short lesson that would have let an agent \
          get a task like this right the first time.\n\n\
          Rules:\n\

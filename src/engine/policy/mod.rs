@@ -279,7 +279,10 @@ pub fn decide(what: ApprovalWhat, level: AutonomyLevel, f: &Facts) -> Answer {
     let ok = |why: String| Answer::Approve { why };
     match rule(what, level) {
         Person => ask(format!("{l}: a person approves every {}", name(what))),
-        Auto => ok(format!("{l} decides {}s itself", name(what))),
+        Auto => ok(format!(
+            "{l} decides {} itself",
+            crate::util::words::plural(name(what))
+        )),
         ByGrade { writes, beyond } => {
             let a = graded.unwrap_or_else(|| assess_in(c, &f.gate_commands, None));
             let risk = risk_name(f.task_risk);

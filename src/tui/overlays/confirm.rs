@@ -21,9 +21,11 @@ pub enum Ask {
     Quit,
     CancelTask(String),
     CancelRun,
-    /// A new live run from the state after `at` events of the replayed run.
+    /// A new live run from the state after `at` events of the replayed run; `after` is the
+    /// seq of the last event it copies, as the home list shows the fork (`@after`).
     Fork {
         at: u64,
+        after: u64,
         level: AutonomyLevel,
     },
 }
@@ -45,7 +47,7 @@ impl ConfirmDialog {
             Ask::Quit => Effect::Quit,
             Ask::CancelTask(t) => Effect::Command(Command::CancelTask(t.clone())),
             Ask::CancelRun => Effect::Command(Command::CancelRun),
-            Ask::Fork { at, level } => Effect::Replay(ReplayControl::Fork {
+            Ask::Fork { at, level, .. } => Effect::Replay(ReplayControl::Fork {
                 at: *at,
                 level: *level,
             }),
@@ -115,7 +117,7 @@ impl ConfirmDialog {
                 "Cancel the whole run?".to_string(),
                 "Every agent stops and the run ends as cancelled.".to_string(),
             ),
-            Ask::Fork { at, level } => {
+            Ask::Fork { after, level, .. } => {
                 let run = s.run.map_or(String::new(), |r| r.short());
                 let keys = key_hints(
                     ctx.keymap,
@@ -123,7 +125,7 @@ impl ConfirmDialog {
                     &[(Action::LevelUp, "raise"), (Action::LevelDown, "lower")],
                 );
                 (
-                    format!("Fork run {run} after event {at} at {}?", level.label()),
+                    format!("Fork run {run} after event {after} at {}?", level.label()),
                     format!(
                         "A new run starts from this point and goes on live; agents work on \
                          new branches and run {run} stays as it is. Level: {keys}."

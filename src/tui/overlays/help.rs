@@ -6,6 +6,7 @@
 use super::{dialog_box, key_hints, LayerCtx, LayerOutcome};
 use crate::tui::action::Action;
 use crate::tui::keymap::{Keymap, Mode};
+use crate::tui::text::wrap::str_width;
 use crate::tui::text::{ellipsize, put};
 use crate::tui::ui::Effect;
 use crate::tui::view::PaneId;
@@ -75,6 +76,32 @@ pub fn help_rows(keymap: &Keymap, focus: PaneId, replay: bool) -> Vec<HelpRow> {
     rows
 }
 
+/// Widths of the keys and the action-name columns for a listing `width` wide. Each fits its
+/// longest entry (a name is never cut: it is what a keymap file is written with); keys are
+/// cut only past a generous cap. The names show only when the docs keep room to read (a
+/// doc that still does not fit is shortened, not the name); at 80 columns they give way.
+fn columns(rows: &[HelpRow], width: u16) -> (u16, u16) {
+    /// Keys longer than this (many bindings for one action) are cut with `…`.
+    const KEYS_CAP: usize = 24;
+    /// What the docs keep at least, or the names are left out.
+    const DOC_MIN: u16 = 50;
+    let (mut keys, mut name) = (0, 0);
+    for r in rows {
+        if let HelpRow::Binding { keys: k, action } = r {
+            keys = keys.max(str_width(k));
+            name = name.max(action.name().len());
+        }
+    }
+    // One column of margin before the keys and one space after each column.
+    let key_w = (keys.min(KEYS_CAP) + 2) as u16;
+    let name_w = (name + 1) as u16;
+    if width >= key_w + name_w + DOC_MIN {
+        (key_w, name_w)
+    } else {
+        (key_w, 0)
+    }
+}
+
 impl HelpOverlay {
     pub(super) fn handle(&mut self, action: Option<Action>) -> LayerOutcome {
         match action {
@@ -106,8 +133,7 @@ impl HelpOverlay {
         let rows = help_rows(ctx.keymap, ctx.focus, ctx.replay.is_some());
         let list_h = (inner.height - 1) as usize;
         let top = self.scroll.min(rows.len().saturating_sub(list_h));
-        let key_w: u16 = 16;
-        let name_w: u16 = if inner.width >= 90 { 17 } else { 0 };
+        let (key_w, name_w) = columns(&rows, inner.width);
         let body = ctx.theme.style("ui.dialog");
         let dim = super::text_dialog::dim_on(ctx.theme, body);
         for (i, row) in rows.iter().skip(top).take(list_h).enumerate() {

@@ -12,9 +12,10 @@ use super::{framed, Pane};
 use crate::model::kpi::{kpi_rows, Target};
 use crate::model::{AgentState, Role, RunState};
 use crate::tui::action::Action;
-use crate::tui::text::{dollars, human_ms, put};
+use crate::tui::text::put;
 use crate::tui::theme::Theme;
 use crate::tui::view::{PaneId, ViewState};
+use crate::util::{cost_long, format_duration_ms};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
@@ -155,7 +156,7 @@ impl MetricsPane {
         }
         pairs.push((
             "cost".into(),
-            dollars(state.usage.cost_usd),
+            cost_long(state.usage.cost_usd, state.usage.unpriced),
             theme.style("metric.cost"),
         ));
         pairs.extend(
@@ -181,10 +182,11 @@ impl Pane for MetricsPane {
         view: &ViewState,
         theme: &Theme,
     ) {
-        let elapsed = state.last_at_ms.saturating_sub(state.started_at_ms);
+        // The run's clock: whole seconds, as the timeline and the home screen show time, so
+        // a live clock redraws once a second and no more.
         let extra = if state.run.is_some() {
             vec![Span::styled(
-                format!(" {}", human_ms(elapsed)),
+                format!(" {}", format_duration_ms(view.run_elapsed_ms(state))),
                 theme.style("ui.text.dim"),
             )]
         } else {
@@ -196,7 +198,12 @@ impl Pane for MetricsPane {
         }
         let table_rows = state.agents.len() as u16 + 3;
         if inner.height >= table_rows && inner.width >= 80 {
-            self.draw_table(inner, buf, state, theme, inner.height >= table_rows + 9);
+            let kpi_table = inner.height >= table_rows + 9;
+            // Focused, the agent `next_tab` picks (the transcript's tab too) stands out.
+            let picked = (view.focus == PaneId::Metrics)
+                .then(|| view.transcript.shown_agent(state))
+                .flatten();
+            self.draw_table(inner, buf, state, theme, kpi_table, picked);
         } else {
             self.draw_compact(inner, buf, state, view, theme);
         }

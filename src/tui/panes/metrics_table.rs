@@ -1,13 +1,14 @@
-//! The metrics table, drawn when the pane is tall and wide enough: a header, a row per agent,
-//! the run's totals, then the KPIs: as pairs, or (when there is room) a row each against
-//! its target.
+//! The metrics table, drawn when the pane is tall and wide enough: a header, a row per agent
+//! (the picked one highlighted while the pane has focus), the run's totals, then the KPIs: as
+//! pairs, or (when there is room) a row each against its target.
 
 use super::MetricsPane;
 use super::{circuit_pairs, kpi_pieces, put_pairs, role_name, sparkline, target_text};
 use crate::model::kpi::kpi_rows;
 use crate::model::{AgentState, RunState, TaskStatus};
-use crate::tui::text::{dollars, ellipsize, human_count, human_ms, put};
+use crate::tui::text::{ellipsize, human_count, human_ms, paint, put};
 use crate::tui::theme::Theme;
+use crate::util::{cost_long, cost_short};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
@@ -54,7 +55,8 @@ fn cell(buf: &mut Buffer, area: Rect, x: u16, y: u16, text: &str, style: Style) 
 }
 
 impl MetricsPane {
-    /// The table in `area`; the KPIs a row each when `kpi_table`.
+    /// The table in `area`; the KPIs a row each when `kpi_table`; the agent at index
+    /// `picked` highlighted.
     pub(super) fn draw_table(
         &self,
         area: Rect,
@@ -62,14 +64,22 @@ impl MetricsPane {
         state: &RunState,
         theme: &Theme,
         kpi_table: bool,
+        picked: Option<usize>,
     ) {
         let cols = Columns::for_width(area.width);
         let label = theme.style("metric.label");
         cell(buf, area, area.x, area.y, &cols.header(), label);
         let mut y = area.y + 1;
-        for a in &state.agents {
+        for (i, a) in state.agents.iter().enumerate() {
             if y >= area.bottom() {
                 return;
+            }
+            if picked == Some(i) {
+                paint(
+                    buf,
+                    Rect::new(area.x, y, area.width, 1),
+                    theme.style("ui.selection"),
+                );
             }
             draw_agent_row(buf, area, y, a, &cols, theme);
             y += 1;
@@ -115,7 +125,7 @@ fn draw_agent_row(
         human_count(u.output_tokens),
     );
     let x = cell(buf, area, x, y, &tokens, value);
-    let cost = format!("{:>8} ", dollars(u.cost_usd));
+    let cost = format!("{:>8} ", cost_short(u.cost_usd, u.unpriced));
     let x = cell(buf, area, x, y, &cost, theme.style("metric.cost"));
     let x = cell(buf, area, x, y, &format!("{:>4} ", u.requests), value);
     let err_style = if a.errors > 0 {
@@ -139,7 +149,7 @@ fn summary_pairs(state: &RunState, theme: &Theme) -> Vec<(String, String, Style)
     let mut pairs = vec![
         (
             "cost".into(),
-            dollars(u.cost_usd),
+            cost_long(u.cost_usd, u.unpriced),
             theme.style("metric.cost"),
         ),
         (
@@ -181,8 +191,7 @@ fn draw_kpi_rows(buf: &mut Buffer, area: Rect, mut y: u16, state: &RunState, the
         let goal = format!("target {:<6} ", target_text(*target));
         let x = cell(buf, area, x, y, &goal, label);
         let mark = match v {
-            Some(v) if target.met(*v) => "✓ met",
-            Some(_) => "✗ below target",
+            Some(v) => target.verdict(*v),
             None => "nothing measured yet",
         };
         cell(buf, area, x, y, mark, style);

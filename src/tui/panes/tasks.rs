@@ -187,7 +187,9 @@ impl TasksPane {
             second.push(format!("+{} −{}", d.added, d.removed));
         }
         if t.usage.cost_usd > 0.0 {
-            second.push(crate::tui::text::dollars(t.usage.cost_usd));
+            second.push(crate::util::cost_short(t.usage.cost_usd, t.usage.unpriced));
+        } else if t.usage.unpriced > 0 {
+            second.push(crate::util::cost_long(0.0, t.usage.unpriced));
         }
         if second.is_empty() {
             second.push(ellipsize(&t.description, 200).into_owned());

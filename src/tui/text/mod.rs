@@ -117,14 +117,9 @@ pub fn human_ms(ms: u64) -> String {
     }
 }
 
-/// `$0.42`; small costs keep enough digits to not read as zero.
-pub fn dollars(x: f64) -> String {
-    if x > 0.0 && x < 0.01 {
-        format!("${x:.4}")
-    } else {
-        format!("${x:.2}")
-    }
-}
+/// `$0.42`; small costs keep enough digits to not read as zero. An unknown price is not
+/// zero: `util::cost_short` and `cost_long` say so.
+pub use crate::util::dollars;
 
 /// Width of one character (re-exported for panes that place glyphs).
 pub fn glyph_width(c: char) -> usize {
