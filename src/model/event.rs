@@ -103,6 +103,10 @@ pub enum Risk {
 /// (config validation reserves it).
 pub const PERSON: &str = "person";
 
+/// The `task` of the gates run on the integration branch before the land: the run's own
+/// gates, not a task's (`validate_plan` keeps ids starting with `_` for conclave).
+pub const LAND_TASK: &str = "_land";
+
 /// A task as the strategist's `submit_plan` describes it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PlannedTask {
@@ -414,6 +418,8 @@ pub enum EventKind {
         task: String,
         commit: String,
     },
+    /// One gate's outcome. `task` is the task whose worktree it ran in, or `LAND_TASK` for
+    /// the gates run on the integration branch before the land.
     GateResult {
         task: String,
         gate: String,
@@ -439,6 +445,11 @@ pub enum EventKind {
         /// For a diff approval: the diff's id, so the exact diff asked about is known.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         diff: Option<String>,
+        /// A person is asked: the run waits for their answer. False when the policy (or a
+        /// headless stand-in) answers at once and the decision follows; logs written before
+        /// this was recorded said nothing, and then a person was asked as far as anyone knows.
+        #[serde(default = "yes")]
+        waits: bool,
     },
     ApprovalDecided {
         approval: String,

@@ -152,6 +152,7 @@ impl LogBuilder {
             subject: subject.into(),
             why: why.into(),
             diff: diff.map(Into::into),
+            waits: true,
         })
     }
 
