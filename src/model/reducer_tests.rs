@@ -330,7 +330,11 @@ fn only_approvals_a_person_is_asked_count_as_waiting_for_one() {
     done.push(mk(3, decide("p2", DecidedBy::Person)));
     assert_eq!(fold(&done).waiting_for_person, 0);
     // A log from before requests said whether they wait: a person was asked.
-    let old = r#"{"kind":"ApprovalRequested","approval":"a","what":"plan","subject":"s","why":"w"}"#;
+    let old =
+        r#"{"kind":"ApprovalRequested","approval":"a","what":"plan","subject":"s","why":"w"}"#;
     let kind: EventKind = serde_json::from_str(old).unwrap();
-    assert!(matches!(kind, EventKind::ApprovalRequested { waits: true, .. }));
+    assert!(matches!(
+        kind,
+        EventKind::ApprovalRequested { waits: true, .. }
+    ));
 }

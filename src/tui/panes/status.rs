@@ -93,6 +93,11 @@ pub fn hints(keymap: &Keymap, state: &RunState, view: &ViewState) -> Vec<String>
             _ => {}
         }
     }
+    if state.anomaly_count > 0 {
+        if let Some(k) = key(Action::ShowAnomalies) {
+            out.push(format!("{k} anomalies"));
+        }
+    }
     for (a, label) in pane_hints(view.focus) {
         if *a == Action::CancelTask && !live {
             continue;
@@ -160,7 +165,10 @@ impl StatusBar {
         facts.push(format!("{} running", state.active_tasks()));
         facts.push(format!("{} waiting", state.pending_approvals));
         if state.anomaly_count > 0 {
-            facts.push(format!("⚠ {} anomalies", state.anomaly_count));
+            facts.push(format!(
+                "⚠ {}",
+                crate::tui::overlays::anomaly_count(state.anomaly_count)
+            ));
         }
         if let Some(n) = rejection_notice(state) {
             facts.push(n);
