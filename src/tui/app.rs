@@ -167,6 +167,8 @@ pub struct AppOptions {
     pub problems: Vec<LoadProblem>,
     /// The run belongs to another process (`conclave attach`): quitting leaves it going.
     pub attached: bool,
+    /// `ViewState::run_id_len`: characters of an id that tell the store's runs apart.
+    pub run_id_len: usize,
 }
 
 impl AppOptions {
@@ -182,6 +184,7 @@ impl AppOptions {
             keymap: k.value,
             problems,
             attached: false,
+            run_id_len: 0,
         }
     }
 }
@@ -247,6 +250,7 @@ pub async fn run_until<F: StateFeed>(
     let (mut term, guard) = terminal::enter()?;
     let mut ui = Ui::new(opts.theme, opts.keymap);
     ui.view.attached = opts.attached;
+    ui.view.run_id_len = opts.run_id_len;
     ui.show_problems(&opts.problems);
     let mut feed = feed;
     let result = drive(

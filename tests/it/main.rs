@@ -45,4 +45,5 @@ mod tui_home;
 mod tui_keys;
 mod tui_render;
 mod tui_replay;
+mod tui_run_ids;
 mod tui_snapshots;

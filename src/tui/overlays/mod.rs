@@ -62,6 +62,17 @@ pub struct LayerCtx<'a> {
     pub theme: &'a Theme,
     pub focus: PaneId,
     pub replay: Option<&'a crate::model::replay::ReplayStatus>,
+    /// `ViewState::run_id_len`.
+    pub run_id_len: usize,
+}
+
+impl LayerCtx<'_> {
+    /// The run's id as short as the store's runs allow, `min` characters at least.
+    pub fn run_prefix(&self, min: usize) -> String {
+        self.state
+            .run
+            .map_or(String::new(), |r| r.prefix(self.run_id_len.max(min)))
+    }
 }
 
 impl Layer {

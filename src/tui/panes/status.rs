@@ -3,7 +3,7 @@
 //!
 //! Owns the bottom row. Must not hold key names: they come from the keymap.
 
-use crate::model::{AutonomyLevel, RunState, RunStatus};
+use crate::model::{AutonomyLevel, RunState, RunStatus, TIGHT_LEN};
 use crate::tui::action::Action;
 use crate::tui::keymap::{Keymap, Mode};
 use crate::tui::text::wrap::str_width;
@@ -148,7 +148,7 @@ impl StatusBar {
         );
         let mut facts: Vec<String> = Vec::new();
         if let Some(run) = state.run {
-            facts.push(format!("run {}…", &run.to_string()[..5]));
+            facts.push(format!("run {}…", view.run_prefix(run, TIGHT_LEN)));
         }
         if view.replay.is_some() {
             facts.push("replay".into());
