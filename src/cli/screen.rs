@@ -25,11 +25,18 @@ pub fn needs_terminal(what: &str) -> Result<(), Failure> {
 }
 
 pub(super) fn options(ctx: &Context, config: &Config) -> AppOptions {
-    AppOptions::load(
+    let loaded = AppOptions::load(
         &config.ui.theme,
         &config.ui.keymap,
         ctx.paths.config_dir.as_deref(),
-    )
+    );
+    AppOptions {
+        attention: tui::attention::AttentionConfig {
+            bell: config.ui.bell,
+            title: config.ui.title,
+        },
+        ..loaded
+    }
 }
 
 /// Set once a live screen's terminal went away while its run went on (`live`): the process
