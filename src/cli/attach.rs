@@ -8,7 +8,7 @@
 
 use super::args::AttachArgs;
 use super::{Context, Failure, Outcome};
-use crate::model::{EventKind, RunId};
+use crate::model::{EventKind, RunId, SHORT_LEN, TIGHT_LEN};
 use crate::service;
 use crate::tui::{self, AppOptions, EventFeed, FeedMsg, Outbox};
 use std::io::IsTerminal;
@@ -25,8 +25,13 @@ pub fn run(ctx: &Context, a: &AttachArgs) -> Outcome {
         )));
     }
     let config = ctx.load_config()?.config;
+    // The runs' index is anyone's to read, whoever owns this run: how much of an id tells
+    // them apart.
+    let store = crate::store::Store::open(data).ok();
+    let id_len = |min| store.as_ref().map_or(min, |s| s.unique_prefix_len(min));
     let opts = AppOptions {
         attached: true,
+        run_id_len: id_len(TIGHT_LEN),
         ..super::screen::options(ctx, &config)
     };
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -34,7 +39,7 @@ pub fn run(ctx: &Context, a: &AttachArgs) -> Outcome {
         .enable_all()
         .build()
         .map_err(|e| Failure::failed(format!("cannot start the async runtime: {e}")))?;
-    let short = run.short();
+    let short = run.prefix(id_len(SHORT_LEN));
     let ended = rt.block_on(screen(data, run, opts))?;
     match ended {
         Ended::Quit { over: false } => {

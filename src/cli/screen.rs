@@ -5,7 +5,7 @@ use super::{Context, Failure, Outcome};
 use crate::config::Config;
 use crate::engine::RunHandle;
 use crate::model::replay::{ReplayControl, Speed};
-use crate::model::{Event, RunId, RunState};
+use crate::model::{Event, RunId, RunState, SHORT_LEN, TIGHT_LEN};
 use crate::replay::{ForkRequest, Player};
 use crate::store::Store;
 use crate::tui::{self, AppOptions, Ending, EventFeed, FeedMsg, Outbox};
@@ -25,11 +25,18 @@ pub fn needs_terminal(what: &str) -> Result<(), Failure> {
 }
 
 pub(super) fn options(ctx: &Context, config: &Config) -> AppOptions {
-    AppOptions::load(
+    let loaded = AppOptions::load(
         &config.ui.theme,
         &config.ui.keymap,
         ctx.paths.config_dir.as_deref(),
-    )
+    );
+    AppOptions {
+        attention: tui::attention::AttentionConfig {
+            bell: config.ui.bell,
+            title: config.ui.title,
+        },
+        ..loaded
+    }
 }
 
 /// Set once a live screen's terminal went away while its run went on (`live`): the process
@@ -60,10 +67,14 @@ pub async fn live(
             heard.store(true, Ordering::SeqCst);
         }
     };
+    let opts = AppOptions {
+        run_id_len: store.unique_prefix_len(TIGHT_LEN),
+        ..options(ctx, config)
+    };
     let result = tui::run_until(
         EventFeed::of_log(events, initial),
         Outbox::live(handle.commands.clone()),
-        options(ctx, config),
+        opts,
         stop,
     )
     .await;
@@ -151,7 +162,11 @@ pub async fn replay(
     let playing = tokio::spawn(player.run(ctl_rx));
     let mut feed = EventFeed::new(rx, RunState::default());
     feed.set_replay(initial);
-    let shown = tui::run_with(feed, tui::Outbox::replay(ctl_tx), options(ctx, config)).await;
+    let opts = AppOptions {
+        run_id_len: store.unique_prefix_len(TIGHT_LEN),
+        ..options(ctx, config)
+    };
+    let shown = tui::run_with(feed, tui::Outbox::replay(ctl_tx), opts).await;
     let fork = playing
         .await
         .map_err(|e| Failure::failed(format!("replay: {e}")))?
@@ -278,7 +293,11 @@ pub fn home(ctx: &Context, all: bool) -> Outcome {
                 selected = None;
                 note = match delete_run(ctx, &store, id) {
                     Ok(()) => format!("run {} deleted", id.short()),
-                    Err(e) => format!("run {} not deleted: {}", id.short(), e.message),
+                    Err(e) => format!(
+                        "run {} not deleted: {}",
+                        id.prefix(store.unique_prefix_len(SHORT_LEN)),
+                        e.message
+                    ),
                 };
             }
             tui::home::HomeChoice::Export { run, path } => {
@@ -292,7 +311,7 @@ pub fn home(ctx: &Context, all: bool) -> Outcome {
                     Ok(n) => format!(
                         "{} of {} written to {}",
                         crate::util::words::count(n, "event"),
-                        run.short(),
+                        run.prefix(store.unique_prefix_len(SHORT_LEN)),
                         path.display()
                     ),
                     Err(e) => format!("export failed: {}", e.message),

@@ -36,11 +36,26 @@ pub struct Config {
     pub mcp: Vec<McpServerConfig>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct UiConfig {
     pub theme: String,
     pub keymap: String,
+    /// Ring the terminal bell when an approval starts waiting for a person.
+    pub bell: bool,
+    /// Set the terminal's title to how many approvals wait (`conclave · 2 waiting`).
+    pub title: bool,
+}
+
+impl Default for UiConfig {
+    fn default() -> Self {
+        UiConfig {
+            theme: "default".into(),
+            keymap: "default".into(),
+            bell: true,
+            title: true,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -280,3 +280,16 @@ fn a_repository_cannot_name_mcp_servers() {
     let c = load_text("[[mcp]]\nname = \"x\"\ncommand = \"sh\"\n", Some("")).unwrap();
     assert_eq!(c.config.mcp.len(), 1);
 }
+
+#[test]
+fn bell_and_title_are_on_unless_turned_off_and_a_bad_value_says_where() {
+    let ui = load_text("", None).unwrap().config.ui;
+    assert!(ui.bell && ui.title);
+    let ui = load_text("[ui]\nbell = false\n", None).unwrap().config.ui;
+    assert!(!ui.bell && ui.title);
+    let e = err("[ui]\ntheme = \"light\"\ntitle = \"no\"\n");
+    assert!(e.contains("config.toml:3: ui.title:"), "{e}");
+    assert!(e.contains("boolean"), "{e}");
+    let e = err("[ui]\nbel = true\n");
+    assert!(e.contains("config.toml:2") && e.contains("bel"), "{e}");
+}

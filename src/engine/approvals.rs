@@ -141,8 +141,9 @@ impl Desk {
         req.facts.rules = self.rules();
         let answer = decide(req.what, self.level(), &req.facts);
         // A person may answer the moment the request shows: be listening before it does.
+        let waits = matches!(answer, Answer::AskPerson { .. }) && self.stand == Stand::Person;
         let mut rx = None;
-        if !answer.is_auto() && self.stand == Stand::Person {
+        if waits {
             let (tx, r) = oneshot::channel();
             self.waiting
                 .lock()
@@ -165,6 +166,7 @@ impl Desk {
                 subject: req.subject.clone(),
                 why: answer.why().to_string(),
                 diff: req.diff.clone(),
+                waits,
             });
         }
         if let Answer::Approve { why } = &answer {

@@ -8,7 +8,7 @@ use super::gates::run_gates;
 use super::task_flow::{run_task, TaskEnd};
 use crate::agents::{prompt, AgentEnd};
 use crate::model::EventSink;
-use crate::model::{ApprovalWhat, EventKind, Role, RunOutcome, RunStatus, TaskStatus};
+use crate::model::{ApprovalWhat, EventKind, Role, RunOutcome, RunStatus, TaskStatus, LAND_TASK};
 use std::collections::HashSet;
 use std::sync::Arc;
 use tokio::task::JoinSet;
@@ -292,16 +292,16 @@ async fn land(ctx: &Arc<Ctx>) -> Option<()> {
     if ctx.log.with_state(|s| s.landed.is_some()) {
         return Some(());
     }
-    let dir = ctx.repo.task_worktree("_land").map(|w| w.path).ok();
+    let dir = ctx.repo.task_worktree(LAND_TASK).map(|w| w.path).ok();
     let gates_ok = match &dir {
         Some(d) => {
             // The land worktree follows the integration branch's tip.
-            let _ = ctx.repo.refresh_to_integration("_land");
+            let _ = ctx.repo.refresh_to_integration(LAND_TASK);
             run_gates(
                 &ctx.log,
                 ctx.runner.as_ref(),
                 &ctx.config.gates,
-                "_land",
+                LAND_TASK,
                 d,
                 &ctx.env_remove,
                 &ctx.cancel,

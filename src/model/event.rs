@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 pub use super::event_vocab::{
     AgentSpec, ApprovalWhat, AssignReason, CircuitState, Decision, DiffFile, DiffHunk, FileChange,
     Finding, FindingKind, ForkOrigin, GoalSource, PlannedTask, ReviewComment, Risk, Role,
-    RunOutcome, TaskKind, TaskStatus, TranscriptPart, Verdict, PERSON,
+    RunOutcome, TaskKind, TaskStatus, TranscriptPart, Verdict, LAND_TASK, PERSON,
 };
 
 /// One entry of a run's log: `{run, seq, at_ms, kind, ...fields}` in JSON.
@@ -114,6 +114,8 @@ pub enum EventKind {
         task: String,
         commit: String,
     },
+    /// One gate's outcome. `task` is the task whose worktree it ran in, or `LAND_TASK` for
+    /// the gates run on the integration branch before the land.
     GateResult {
         task: String,
         gate: String,
@@ -139,6 +141,11 @@ pub enum EventKind {
         /// For a diff approval: the diff's id, so the exact diff asked about is known.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         diff: Option<String>,
+        /// A person is asked: the run waits for their answer. False when the policy (or a
+        /// headless stand-in) answers at once and the decision follows; logs written before
+        /// this was recorded said nothing, and then a person was asked as far as anyone knows.
+        #[serde(default = "yes")]
+        waits: bool,
     },
     ApprovalDecided {
         approval: String,

@@ -94,6 +94,10 @@ pub enum Risk {
 /// (config validation reserves it).
 pub const PERSON: &str = "person";
 
+/// The `task` of the gates run on the integration branch before the land: the run's own
+/// gates, not a task's (`validate_plan` keeps ids starting with `_` for conclave).
+pub const LAND_TASK: &str = "_land";
+
 /// A task as the strategist's `submit_plan` describes it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PlannedTask {

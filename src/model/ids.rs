@@ -18,9 +18,16 @@ impl RunId {
         RunId(ulid::Ulid::from_datetime(at))
     }
 
-    /// The first characters a person sees and types.
+    /// The first characters a person sees and types, where the other runs are not known
+    /// (`prefix` with `unique_prefix_len` where they are).
     pub fn short(&self) -> String {
-        self.to_string()[..10].to_string()
+        self.prefix(SHORT_LEN)
+    }
+
+    /// The first `len` characters (the whole id at most).
+    pub fn prefix(&self, len: usize) -> String {
+        let s = self.to_string();
+        s[..len.min(s.len())].to_string()
     }
 
     /// Milliseconds since the epoch encoded in the id.
@@ -61,6 +68,32 @@ impl<'de> Deserialize<'de> for RunId {
         let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
         s.parse().map_err(serde::de::Error::custom)
     }
+}
+
+/// Characters of `RunId::short`: the id's time part, to the millisecond.
+pub const SHORT_LEN: usize = 10;
+
+/// Fewest characters of an id shown where room is short (status bar, dialogs). Five cover a
+/// couple of hours of start times, so runs started close together need more.
+pub const TIGHT_LEN: usize = 5;
+
+/// The fewest characters, at least `min`, that tell each of `ids` from all the others, like
+/// git's abbreviated hashes: what a person can type back to find the run.
+pub fn unique_prefix_len(ids: impl IntoIterator<Item = RunId>, min: usize) -> usize {
+    let mut texts: Vec<String> = ids.into_iter().map(|id| id.to_string()).collect();
+    texts.sort();
+    texts.dedup();
+    let shared = texts
+        .windows(2)
+        .map(|w| {
+            w[0].bytes()
+                .zip(w[1].bytes())
+                .take_while(|(a, b)| a == b)
+                .count()
+        })
+        .max()
+        .unwrap_or(0);
+    (shared + 1).max(min).min(26)
 }
 
 /// What a prefix lookup found.
@@ -111,5 +144,32 @@ mod tests {
         assert_eq!(match_prefix("01JD7", [a, b]), PrefixMatch::Many(vec![a, b]));
         assert_eq!(match_prefix("01JD8", [a, b]), PrefixMatch::None);
         assert_eq!(match_prefix("", [a, b]), PrefixMatch::None);
+    }
+
+    #[test]
+    fn the_unique_prefix_is_as_long_as_the_closest_pair_needs() {
+        let a: RunId = "01M8WAAAAAAAAAAAAAAAAAAAAA".parse().unwrap();
+        let b: RunId = "01M8WAAAAAAABBBBBBBBBBBBBB".parse().unwrap();
+        let c: RunId = "01M9XCCCCCCCCCCCCCCCCCCCCC".parse().unwrap();
+        // a and b share 12 characters: 13 tell them apart, and each prefix finds one run.
+        assert_eq!(unique_prefix_len([a, b, c], TIGHT_LEN), 13);
+        for id in [a, b, c] {
+            assert_eq!(
+                match_prefix(&id.prefix(13), [a, b, c]),
+                PrefixMatch::One(id)
+            );
+        }
+        assert_eq!(
+            match_prefix(&a.prefix(TIGHT_LEN), [a, b, c]),
+            PrefixMatch::Many(vec![a, b])
+        );
+        // Never under the minimum; one run (or none) needs only that.
+        assert_eq!(unique_prefix_len([a, c], TIGHT_LEN), TIGHT_LEN);
+        assert_eq!(unique_prefix_len([a, c], SHORT_LEN), SHORT_LEN);
+        assert_eq!(unique_prefix_len([a], TIGHT_LEN), TIGHT_LEN);
+        assert_eq!(unique_prefix_len([a, a], TIGHT_LEN), TIGHT_LEN);
+        assert_eq!(unique_prefix_len([], TIGHT_LEN), TIGHT_LEN);
+        assert_eq!(a.prefix(40), a.to_string());
+        assert_eq!(a.short(), "01M8WAAAAA");
     }
 }

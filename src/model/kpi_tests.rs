@@ -169,6 +169,7 @@ fn a_conflict_a_person_decided_does_not_count_as_autonomous() {
             subject: String::new(),
             why: String::new(),
             diff: None,
+            waits: true,
         },
         EventKind::ApprovalDecided {
             approval: "merge-t1".into(),

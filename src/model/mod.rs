@@ -33,7 +33,7 @@ mod reducer_tests;
 pub use canonical::canonical_json;
 pub use command::Command;
 pub use event::*;
-pub use ids::{match_prefix, PrefixMatch, RunId};
+pub use ids::{match_prefix, unique_prefix_len, PrefixMatch, RunId, SHORT_LEN, TIGHT_LEN};
 pub use kpi::{KpiCounters, Kpis};
 pub use level::{AutonomyLevel, DecidedBy};
 pub use plan::{valid_task_id, validate_plan};

@@ -1,10 +1,10 @@
 //! The reducer's part for what waits on a decision: diffs proposed, approvals asked and
 //! their decisions.
 //!
-//! Owns `diffs`, `approvals` (and their indexes), `pending_approvals` and `last_rejection`;
-//! of a task only its list of diffs and whether a person decided in its open conflict. Must
-//! not change a task's status: the engine says that with its own events. Pure, like the
-//! rest of the reducer.
+//! Owns `diffs`, `approvals` (and their indexes), `pending_approvals`, `waiting_for_person`
+//! and `last_rejection`; of a task only its list of diffs and whether a person decided in its
+//! open conflict. Must not change a task's status: the engine says that with its own events.
+//! Pure, like the rest of the reducer.
 
 use super::event::*;
 use super::level::DecidedBy;
@@ -46,6 +46,7 @@ pub(super) fn fold(s: &mut RunState, e: &Event) -> Folded {
             subject,
             why,
             diff,
+            waits,
         } => {
             if s.index.approvals.contains_key(approval) {
                 return refuse(s, format!("seq {}: approval {approval} asked twice", e.seq));
@@ -63,8 +64,12 @@ pub(super) fn fold(s: &mut RunState, e: &Event) -> Folded {
                 requested_seq: e.seq,
                 requested_at_ms: e.at_ms,
                 decision: None,
+                waits: *waits,
             });
             s.pending_approvals += 1;
+            if *waits {
+                s.waiting_for_person += 1;
+            }
         }
         EventKind::ApprovalDecided {
             approval,
@@ -130,6 +135,9 @@ fn decide(s: &mut RunState, e: &Event, approval: &str, d: Decided<'_>) {
         seq: e.seq,
     });
     s.pending_approvals -= 1;
+    if a.waits {
+        s.waiting_for_person = s.waiting_for_person.saturating_sub(1);
+    }
     let rejected_work = by == DecidedBy::Person
         && decision == Decision::Rejected
         && matches!(a.what, ApprovalWhat::Diff | ApprovalWhat::Merge);

@@ -1,8 +1,8 @@
 //! The reducer's part for the checks a task's work passes on its way into the branch: gate
 //! results, reviews, merges, and the run's landing on the person's branch.
 //!
-//! Owns a task's `gates`, `reviews`, `merge` and conflict flags, the run's `landed`, and the
-//! gate and conflict counters of the KPIs. Must not change a task's status: the engine says
+//! Owns a task's `gates`, `reviews`, `merge` and conflict flags, the run's `run_gates` (the
+//! land's) and `landed`, and the gate and conflict counters of the KPIs. Must not change a task's status: the engine says
 //! that with its own events. Pure, like the rest of the reducer.
 
 use super::event::*;
@@ -57,6 +57,10 @@ fn gate(s: &mut RunState, e: &Event) -> Folded {
     else {
         return Some(());
     };
+    if task == LAND_TASK {
+        land_gate(s, gate, *passed, output_tail, *ms);
+        return Some(());
+    }
     let t = task_mut(s, task, e.seq)?;
     let round = t.gate_round.max(1);
     let first_result = t.gates.is_empty();
@@ -80,6 +84,23 @@ fn gate(s: &mut RunState, e: &Event) -> Folded {
         k.first_pass_tasks -= 1;
     }
     Some(())
+}
+
+/// A gate of the land: the run's own, not a task's, so no KPI counts it. A gate already run
+/// in the latest round starts the next one (the land is tried again after a resume).
+fn land_gate(s: &mut RunState, gate: &str, passed: bool, output_tail: &str, ms: u64) {
+    let latest = s.run_gates.iter().map(|g| g.round).max().unwrap_or(1);
+    let again = s
+        .run_gates
+        .iter()
+        .any(|g| g.round == latest && g.gate == gate);
+    s.run_gates.push(GateOutcome {
+        gate: gate.to_string(),
+        passed,
+        output_tail: output_tail.to_string(),
+        ms,
+        round: if again { latest + 1 } else { latest },
+    });
 }
 
 /// A merge's outcome; a conflict stays open until a clean merge of the task closes it.

@@ -247,3 +247,94 @@ fn a_retried_run_runs_again_with_its_failed_tasks_pending_and_nothing_else_chang
         serde_json::to_value(&s).unwrap()
     );
 }
+
+#[test]
+fn the_lands_gates_are_the_runs_own_not_an_unknown_tasks() {
+    let run = run_id();
+    let mk = |seq, kind| Event {
+        run,
+        seq,
+        at_ms: seq,
+        kind,
+    };
+    let gate = |passed| EventKind::GateResult {
+        task: LAND_TASK.into(),
+        gate: "unittest".into(),
+        passed,
+        output_tail: "Ran 4 tests".into(),
+        ms: 157,
+    };
+    // A land tried twice (a resume runs its gates again): two rounds, no anomaly.
+    let log = vec![mk(0, gate(false)), mk(1, gate(true))];
+    let s = fold(&log);
+    assert_eq!(s.anomaly_count, 0, "{:?}", s.anomalies);
+    assert!(s.tasks.is_empty());
+    let rounds: Vec<(u32, bool)> = s.run_gates.iter().map(|g| (g.round, g.passed)).collect();
+    assert_eq!(rounds, [(1, false), (2, true)]);
+    let latest: Vec<&str> = s.latest_run_gates().map(|g| g.gate.as_str()).collect();
+    assert_eq!(latest, ["unittest"]);
+    // Nothing of the first-pass KPI counts them: they are no task's gates.
+    assert_eq!(s.kpi_counters.gated_tasks, 0);
+    // Any other unknown task is still an anomaly.
+    let mut other = log.clone();
+    other.push(mk(
+        2,
+        EventKind::GateResult {
+            task: "t9".into(),
+            gate: "unittest".into(),
+            passed: true,
+            output_tail: String::new(),
+            ms: 1,
+        },
+    ));
+    assert_eq!(fold(&other).anomaly_count, 1);
+}
+
+#[test]
+fn only_approvals_a_person_is_asked_count_as_waiting_for_one() {
+    let run = run_id();
+    let mk = |seq, kind| Event {
+        run,
+        seq,
+        at_ms: seq,
+        kind,
+    };
+    let ask = |id: &str, waits| EventKind::ApprovalRequested {
+        approval: id.into(),
+        what: ApprovalWhat::Plan,
+        task: None,
+        subject: "plan".into(),
+        why: "why".into(),
+        diff: None,
+        waits,
+    };
+    let decide = |id: &str, by| EventKind::ApprovalDecided {
+        approval: id.into(),
+        decision: Decision::Approved,
+        reason: String::new(),
+        by,
+        level: None,
+        keep_hunks: None,
+    };
+    let log = vec![
+        mk(0, ask("p1", false)),
+        mk(1, ask("p2", true)),
+        mk(2, decide("p1", DecidedBy::Policy)),
+    ];
+    let s = fold(&log[..2]);
+    assert_eq!((s.pending_approvals, s.waiting_for_person), (2, 1));
+    let s = fold(&log);
+    assert_eq!((s.pending_approvals, s.waiting_for_person), (1, 1));
+    assert_eq!(through_snapshot(&s).waiting_for_person, 1);
+    let mut done = log.clone();
+    done.push(mk(3, decide("p2", DecidedBy::Person)));
+    assert_eq!(fold(&done).waiting_for_person, 0);
+    // A log from before requests said whether they wait: a person was asked.
+    let old =
+        r#"{"kind":"ApprovalRequested","approval":"a","what":"plan","subject":"s","why":"w"}"#;
+    let kind: EventKind = serde_json::from_str(old).unwrap();
+    assert!(matches!(
+        kind,
+        EventKind::ApprovalRequested { waits: true, .. }
+    ));
+}

@@ -250,6 +250,14 @@ pub struct ApprovalState {
     pub requested_seq: u64,
     pub requested_at_ms: u64,
     pub decision: Option<DecisionRecord>,
+    /// A person is asked (the request's `waits`): false for what the policy or a headless
+    /// stand-in answers at once.
+    #[serde(default = "asked")]
+    pub waits: bool,
+}
+
+fn asked() -> bool {
+    true
 }
 
 impl ApprovalState {
@@ -330,6 +338,10 @@ pub struct RunState {
     pub diffs: Vec<DiffState>,
     pub approvals: Vec<ApprovalState>,
     pub pending_approvals: u32,
+    /// Of the pending approvals, those waiting for a person (the rest are being answered by
+    /// the policy or a stand-in).
+    #[serde(default)]
+    pub waiting_for_person: u32,
     /// The approval id of a person's rejection of a diff or merge, while it is the latest
     /// decision: the status bar says what became of the task (sent back, or failed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -345,7 +357,8 @@ pub struct RunState {
     pub lessons: Vec<LessonRecord>,
     /// What level 5 changed, and why.
     pub adaptations: Vec<AdaptationRecord>,
-    /// Gates run on the integration branch itself (before a land).
+    /// Gates run on the integration branch itself before the land (`GateResult`s of
+    /// `LAND_TASK`), every round; `round` counts the land's attempts.
     pub run_gates: Vec<GateOutcome>,
     /// Where and how the run landed, once it did.
     pub landed: Option<LandRecord>,
@@ -379,7 +392,8 @@ pub fn status_index(s: TaskStatus) -> usize {
 }
 
 impl RunState {
-    /// Restores the lookup tables after deserialising a snapshot.
+    /// Restores the lookup tables (and the count of approvals waiting for a person) after
+    /// deserialising a snapshot.
     pub fn rebuild_index(&mut self) {
         let mut ix = Index::default();
         for (i, a) in self.agents.iter().enumerate() {
@@ -402,6 +416,8 @@ impl RunState {
             }
         }
         self.index = ix;
+        // A snapshot stored before the count was kept has none.
+        self.waiting_for_person = self.pending().filter(|a| a.waits).count() as u32;
     }
 
     pub fn task(&self, id: &str) -> Option<&TaskState> {
@@ -433,6 +449,12 @@ impl RunState {
 
     pub fn pending(&self) -> impl Iterator<Item = &ApprovalState> {
         self.approvals.iter().filter(|a| a.is_pending())
+    }
+
+    /// The land's gates of its latest round.
+    pub fn latest_run_gates(&self) -> impl Iterator<Item = &GateOutcome> {
+        let round = self.run_gates.iter().map(|g| g.round).max().unwrap_or(0);
+        self.run_gates.iter().filter(move |g| g.round == round)
     }
 
     pub fn count(&self, s: TaskStatus) -> u32 {

@@ -238,6 +238,13 @@ impl Store {
         Ok(ids)
     }
 
+    /// How many characters of an id (at least `min`) tell every run here apart: what a
+    /// person can type back to `resolve`. `min` when the runs cannot be listed.
+    pub fn unique_prefix_len(&self, min: usize) -> usize {
+        self.run_ids()
+            .map_or(min, |ids| crate::model::unique_prefix_len(ids, min))
+    }
+
     pub fn has_run(&self, run: RunId) -> Result<bool> {
         Ok(self.layout.summary_file(run).exists())
     }

@@ -153,6 +153,7 @@ impl LogBuilder {
             subject: subject.into(),
             why: why.into(),
             diff: diff.map(Into::into),
+            waits: true,
         })
     }
 

@@ -213,6 +213,7 @@ pub fn realistic_run(run: RunId, n: u64, seed: u64) -> Vec<Event> {
                         subject: "diff".into(),
                         why: "L2 asks for diffs over 50 lines".into(),
                         diff: None,
+                        waits: true,
                     }
                 }
             },
@@ -342,7 +343,8 @@ pub fn event_from_choice(run: RunId, seq: u64, c: (u8, u8, u8, u16)) -> Event {
             hunks: vec![],
         },
         11 => EventKind::GateResult {
-            task,
+            // Now and then the land's, which belongs to no task.
+            task: if n % 7 == 0 { LAND_TASK.into() } else { task },
             gate: "g".into(),
             passed: n % 3 != 0,
             output_tail: String::new(),
@@ -366,6 +368,7 @@ pub fn event_from_choice(run: RunId, seq: u64, c: (u8, u8, u8, u16)) -> Event {
             subject: "s".into(),
             why: "w".into(),
             diff: None,
+            waits: a % 2 == 0,
         },
         14 => EventKind::ApprovalDecided {
             approval: id,

@@ -55,6 +55,7 @@ actions! {
     RejectNever = "reject_never", [Global], "Reject the waiting command and never allow its prefix in this repo";
     ShowRules = "show_rules", [Global, Rules], "List this repo's sticky command rules (revoke one there), or close the list";
     RevokeRule = "revoke_rule", [Rules], "Revoke the selected sticky rule";
+    ShowAnomalies = "show_anomalies", [Global], "List the anomalies: events that did not fit the run (⚠)";
     LevelUp = "level_up", [Global, Confirm], "Raise the autonomy level (L4 and L5 ask first), or a fork's";
     LevelDown = "level_down", [Global, Confirm], "Lower the autonomy level, or a fork's";
     AddGoal = "add_goal", [Global], "Add a goal to the run";

@@ -5,6 +5,7 @@
 //! events (`EventFeed`: the UI folds them with `model::apply`, the same reducer as
 //! everywhere), or whole states (`FeedMsg::Reset`). Must not know where events come from.
 
+use super::attention::{Attention, AttentionConfig};
 use super::highlight;
 use super::keymap::Keymap;
 use super::problem::LoadProblem;
@@ -167,6 +168,10 @@ pub struct AppOptions {
     pub problems: Vec<LoadProblem>,
     /// The run belongs to another process (`conclave attach`): quitting leaves it going.
     pub attached: bool,
+    /// `ViewState::run_id_len`: characters of an id that tell the store's runs apart.
+    pub run_id_len: usize,
+    /// Whether the bell rings and the title counts what waits (`[ui] bell`, `title`).
+    pub attention: AttentionConfig,
 }
 
 impl AppOptions {
@@ -182,6 +187,8 @@ impl AppOptions {
             keymap: k.value,
             problems,
             attached: false,
+            run_id_len: 0,
+            attention: AttentionConfig::default(),
         }
     }
 }
@@ -249,17 +256,21 @@ pub async fn run_until<F: StateFeed>(
     ui.view.attached = opts.attached;
     // A person watches: the run's clock counts between events (`ViewState::now_ms`).
     ui.view.now_ms = Some(crate::util::now_ms());
+    ui.view.run_id_len = opts.run_id_len;
     ui.show_problems(&opts.problems);
     let mut feed = feed;
+    let mut attention = Attention::new(opts.attention, Box::new(io::stdout()));
     let result = drive(
         &mut term,
         &mut ui,
         &mut feed,
         EventStream::new(),
         &out,
+        &mut attention,
         stop,
     )
     .await;
+    let _ = attention.finish();
     drop(guard);
     result.map(|_| ())
 }
@@ -305,14 +316,16 @@ pub(crate) async fn shutdown_signal() {
 }
 
 /// The loop itself, on any backend and input stream (tests use `TestBackend` and a stream of
-/// crossterm events). Draws once at start, then only after a change. A fork asked of a
-/// replay ends the loop: the caller starts the fork.
+/// crossterm events). Draws once at start, then only after a change; after each frame,
+/// `attention` tells the terminal what waits. A fork asked of a replay ends the loop: the
+/// caller starts the fork.
 pub async fn drive<B, S, F>(
     term: &mut Terminal<B>,
     ui: &mut Ui,
     feed: &mut F,
     mut input: S,
     out: &Outbox,
+    attention: &mut Attention,
     shutdown: impl Future<Output = ()>,
 ) -> io::Result<LoopStats>
 where
@@ -333,6 +346,8 @@ where
             term.draw(|f| ui.draw(f, feed.state()))?;
             stats.frames += 1;
             dirty = false;
+            // A title or a bell the terminal missed is no reason to stop the screen.
+            let _ = attention.tell(feed.state(), &ui.view);
         }
         // The one redraw no change causes: a live run's clock showing another second.
         let tick = ui.view.clock_wait(feed.state());

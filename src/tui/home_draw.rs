@@ -4,7 +4,7 @@
 //! Owns the look only; what a key does is `Home::handle_key`'s.
 
 use super::{Home, Prompt};
-use crate::model::RunId;
+use crate::model::{unique_prefix_len, RunId, SHORT_LEN, TIGHT_LEN};
 use crate::store::RunSummary;
 use crate::tui::keymap::Mode;
 use crate::tui::{Action, AppOptions};
@@ -71,15 +71,21 @@ impl Home {
         );
     }
 
+    /// Characters of an id, at least `min`, that tell every run in the store apart.
+    fn id_len(&self, min: usize) -> usize {
+        unique_prefix_len(self.runs.iter().map(|r| r.id), min)
+    }
+
     /// The runs, newest first, with the selected one highlighted; a line on how to start one
     /// when there is none.
     fn draw_runs(&self, f: &mut Frame, area: Rect, opts: &AppOptions) {
         let t = &opts.theme;
         let shown = self.shown();
         let with_repo = self.show_all || !self.has_repo;
-        let rows: Vec<Row> = shown.iter().map(|r| row(r, with_repo)).collect();
+        let lens = (self.id_len(SHORT_LEN), self.id_len(TIGHT_LEN));
+        let rows: Vec<Row> = shown.iter().map(|r| row(r, with_repo, lens)).collect();
         let mut widths = vec![
-            Constraint::Length(10),
+            Constraint::Length(lens.0 as u16),
             Constraint::Length(16),
             Constraint::Min(20),
             Constraint::Length(2),
@@ -153,7 +159,7 @@ impl Home {
             Some(Prompt::ExportPath(run, ta)) => {
                 let title = format!(
                     " Export run {} to ({} write · {} cancel) ",
-                    run.short(),
+                    run.prefix(self.id_len(SHORT_LEN)),
                     dialog(Action::Submit),
                     dialog(Action::Cancel)
                 );
@@ -220,7 +226,7 @@ impl Home {
         let text = format!(
             "Delete run {}{what}?\n\nIts log leaves the store and its worktrees are removed; \
              its git branches stay.\n\n{} yes · {} no",
-            id.short(),
+            id.prefix(self.id_len(SHORT_LEN)),
             hint(opts, Mode::Confirm, Action::Confirm),
             hint(opts, Mode::Confirm, Action::Cancel)
         );
@@ -289,14 +295,15 @@ pub(super) fn help_lines(opts: &AppOptions, has_repo: bool) -> Vec<(String, &'st
         .collect()
 }
 
-fn row(r: &RunSummary, with_repo: bool) -> Row<'static> {
+/// `lens`: the characters of the run's id shown, and of its parent's.
+fn row(r: &RunSummary, with_repo: bool, lens: (usize, usize)) -> Row<'static> {
     let goal = match &r.parent {
-        Some(p) => format!("↳{}@{} {}", &p.run.to_string()[..5], p.seq, r.goal),
+        Some(p) => format!("↳{}@{} {}", p.run.prefix(lens.1), p.seq, r.goal),
         None => r.goal.clone(),
     };
     let took = format_duration_ms(r.last_at_ms.saturating_sub(r.started_at_ms));
     let mut cells = vec![
-        r.id.short(),
+        r.id.prefix(lens.0),
         format_utc(r.started_at_ms)[..16].to_string(),
         shorten(&goal, 200),
         r.level.map(|l| format!("L{l}")).unwrap_or_default(),

@@ -6,14 +6,15 @@
 //! channel. Rendering is a pure function of (RunState, ViewState, Theme); frames are drawn
 //! only when something changed.
 //!
-//! Map: `app` (loop and feeds), `terminal` (raw mode, restore on quit/panic/SIGTERM), `ui`
-//! (routing and global actions), `screen` and `layout` (composition), `panes/` (one file per
-//! pane), `overlays/` (dialogs as layers), `keymap/` and `theme/` (data files; `inherits`
-//! follows their chains), `action` (named actions), caches (`transcript_layout`,
-//! `diff_cache`, `highlight`, `patch`).
+//! Map: `app` (loop and feeds), `attention` (bell and title when something waits), `terminal`
+//! (raw mode, restore on quit/panic/SIGTERM), `ui` (routing and global actions), `screen` and
+//! `layout` (composition), `panes/` (one file per pane), `overlays/` (dialogs as layers),
+//! `keymap/` and `theme/` (data files; `inherits` follows their chains), `action` (named
+//! actions), caches (`transcript_layout`, `diff_cache`, `highlight`, `patch`).
 
 pub mod action;
 pub mod app;
+pub mod attention;
 pub mod diff_cache;
 pub mod highlight;
 pub mod home;

@@ -70,6 +70,7 @@ impl Screen<'_> {
             theme: self.theme,
             focus: self.view.focus,
             replay: self.view.replay.as_ref(),
+            run_id_len: self.view.run_id_len,
         };
         let over = Rect {
             height: area.height - 1,

@@ -9,8 +9,8 @@ use super::action::Action;
 use super::keymap::{Key, Keymap, Mode};
 use super::layout::ScreenLayout;
 use super::overlays::{
-    Ask, ConfirmDialog, HelpOverlay, Layer, LayerOutcome, NoticeOverlay, RulesOverlay, TextDialog,
-    TextPurpose,
+    AnomaliesOverlay, Ask, ConfirmDialog, HelpOverlay, Layer, LayerOutcome, NoticeOverlay,
+    RulesOverlay, TextDialog, TextPurpose,
 };
 use super::panes::timeline::Timeline;
 use super::panes::Panes;
@@ -299,6 +299,7 @@ impl Ui {
                 let replay = self.view.replay.is_some();
                 self.open(Layer::Rules(RulesOverlay::new(replay)))
             }
+            Action::ShowAnomalies => self.open(Layer::Anomalies(AnomaliesOverlay::default())),
             Action::LevelUp => {
                 let now = state.level_or_default();
                 let to = now.raised();

@@ -9,7 +9,7 @@
 use super::keymap::Mode;
 use super::overlays::Layer;
 use crate::model::replay::ReplayStatus;
-use crate::model::{ApprovalState, ApprovalWhat, DiffState, RunState, RunStatus, TaskState};
+use crate::model::{ApprovalState, ApprovalWhat, DiffState, RunId, RunState, RunStatus, TaskState};
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -180,9 +180,18 @@ pub struct ViewState {
     /// deciding). `None` (tests, snapshots): the clock stands at the last event. The reducer
     /// never reads a clock; only the view does, here.
     pub now_ms: Option<u64>,
+    /// Characters of a run id that tell it from every run in the store, as whoever opened
+    /// the screen counted them (the UI never reads the store); each place shows at least its
+    /// own minimum (`run_prefix`).
+    pub run_id_len: usize,
 }
 
 impl ViewState {
+    /// A run's id as short as the store's runs allow, `min` characters at least.
+    pub fn run_prefix(&self, run: RunId, min: usize) -> String {
+        run.prefix(self.run_id_len.max(min))
+    }
+
     /// The approval `approve`/`reject` act on: the selected one while it waits, else the
     /// oldest waiting one.
     pub fn current_approval<'a>(&self, s: &'a RunState) -> Option<&'a ApprovalState> {

@@ -303,12 +303,14 @@ async fn the_loop_draws_on_change_only_and_sends_commands() {
         key_tx
     };
     let out = Outbox::live(tx);
+    let mut quiet = conclave::tui::attention::Attention::off();
     let run = drive(
         &mut term,
         &mut u,
         &mut feed,
         key_rx,
         &out,
+        &mut quiet,
         std::future::pending(),
     );
     let (stats, _keep_open) = tokio::join!(run, person);

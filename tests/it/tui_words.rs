@@ -119,9 +119,18 @@ async fn the_live_screen_redraws_its_clock_with_nothing_happening() {
             tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         }
     };
-    let stats = drive(&mut term, &mut u, &mut feed, key_rx, &out, second_frame)
-        .await
-        .unwrap();
+    let mut quiet = conclave::tui::attention::Attention::off();
+    let stats = drive(
+        &mut term,
+        &mut u,
+        &mut feed,
+        key_rx,
+        &out,
+        &mut quiet,
+        second_frame,
+    )
+    .await
+    .unwrap();
     assert!(stats.frames >= 2, "{stats:?}");
     assert_eq!(stats.commands, 0);
 }

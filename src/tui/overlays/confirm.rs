@@ -93,8 +93,11 @@ impl ConfirmDialog {
             }
             Ask::Quit => {
                 let n = s.active_tasks();
-                let run = s.run.map_or(String::new(), |r| {
-                    format!(" with `conclave resume {}`", &r.to_string()[..5])
+                let run = s.run.map_or(String::new(), |_| {
+                    format!(
+                        " with `conclave resume {}`",
+                        ctx.run_prefix(crate::model::TIGHT_LEN)
+                    )
                 });
                 (
                     "Quit while agents work?".to_string(),
@@ -118,7 +121,7 @@ impl ConfirmDialog {
                 "Every agent stops and the run ends as cancelled.".to_string(),
             ),
             Ask::Fork { after, level, .. } => {
-                let run = s.run.map_or(String::new(), |r| r.short());
+                let run = ctx.run_prefix(crate::model::SHORT_LEN);
                 let keys = key_hints(
                     ctx.keymap,
                     Mode::Confirm,

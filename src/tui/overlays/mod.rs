@@ -1,16 +1,19 @@
-//! Layers drawn over the panes (helix compositor style): dialogs, confirmations, help and
-//! load problems. The top layer gets each key first and says whether it used it.
+//! Layers drawn over the panes (helix compositor style): dialogs, confirmations, help, load
+//! problems and lists (rules, anomalies). The top layer gets each key first and says whether
+//! it used it.
 //!
 //! Owns the `Layer` enum, key routing between layers, and the shared dialog frame. Layers
 //! never block: they are view state, drawn by the same pure render as the panes while the
 //! run keeps updating underneath. Must not send commands itself: it returns an `Effect`.
 
+mod anomalies;
 mod confirm;
 mod help;
 mod notice;
 mod rules;
 mod text_dialog;
 
+pub use anomalies::{anomaly_count, AnomaliesOverlay};
 pub use confirm::{Ask, ConfirmDialog};
 pub use help::HelpOverlay;
 pub use notice::NoticeOverlay;
@@ -38,6 +41,7 @@ pub enum Layer {
     Help(HelpOverlay),
     Notice(NoticeOverlay),
     Rules(RulesOverlay),
+    Anomalies(AnomaliesOverlay),
 }
 
 /// What a layer did with a key.
@@ -58,6 +62,17 @@ pub struct LayerCtx<'a> {
     pub theme: &'a Theme,
     pub focus: PaneId,
     pub replay: Option<&'a crate::model::replay::ReplayStatus>,
+    /// `ViewState::run_id_len`.
+    pub run_id_len: usize,
+}
+
+impl LayerCtx<'_> {
+    /// The run's id as short as the store's runs allow, `min` characters at least.
+    pub fn run_prefix(&self, min: usize) -> String {
+        self.state
+            .run
+            .map_or(String::new(), |r| r.prefix(self.run_id_len.max(min)))
+    }
 }
 
 impl Layer {
@@ -65,7 +80,7 @@ impl Layer {
         match self {
             Layer::Text(_) => Mode::Dialog,
             Layer::Confirm(_) => Mode::Confirm,
-            Layer::Help(_) | Layer::Notice(_) => Mode::Help,
+            Layer::Help(_) | Layer::Notice(_) | Layer::Anomalies(_) => Mode::Help,
             Layer::Rules(_) => Mode::Rules,
         }
     }
@@ -83,6 +98,7 @@ impl Layer {
             Layer::Help(h) => h.handle(action),
             Layer::Notice(n) => n.handle(action),
             Layer::Rules(r) => r.handle(action, state),
+            Layer::Anomalies(a) => a.handle(action, state),
         }
     }
 
@@ -93,6 +109,7 @@ impl Layer {
             Layer::Help(h) => h.render(area, buf, ctx),
             Layer::Notice(n) => n.render(area, buf, ctx),
             Layer::Rules(r) => r.render(area, buf, ctx),
+            Layer::Anomalies(a) => a.render(area, buf, ctx),
         }
     }
 }

@@ -59,6 +59,19 @@ fn remembered_prefix(a: &ApprovalState) -> Option<String> {
     (!words.is_empty()).then(|| words.join(" "))
 }
 
+/// For the land: how its gates on the integration branch went (latest round), as the Tasks
+/// pane says a task's.
+fn land_gates(a: &ApprovalState, state: &RunState) -> Option<String> {
+    if a.what != ApprovalWhat::Land {
+        return None;
+    }
+    let gates: Vec<String> = state
+        .latest_run_gates()
+        .map(|g| format!("{}{}", if g.passed { "✓" } else { "✗" }, g.gate))
+        .collect();
+    (!gates.is_empty()).then(|| format!("gates {}", gates.join(" ")))
+}
+
 /// One display line: text pieces with styles, and whether it is the selection's.
 struct Line {
     spans: Vec<(String, Style)>,
@@ -81,7 +94,7 @@ fn pending_line(a: &ApprovalState, selected: bool, theme: &Theme) -> Line {
     Line { spans, selected }
 }
 
-fn decided_line(a: &ApprovalState, theme: &Theme) -> Option<Line> {
+fn decided_line(a: &ApprovalState, state: &RunState, theme: &Theme) -> Option<Line> {
     let d = a.decision.as_ref()?;
     let (mark, key) = match d.decision {
         Decision::Approved => ("✓ ", "approval.approved"),
@@ -98,11 +111,12 @@ fn decided_line(a: &ApprovalState, theme: &Theme) -> Option<Line> {
     } else {
         format!(": {}", d.reason)
     };
+    let gates = land_gates(a, state).map_or(String::new(), |g| format!(" · {g}"));
     Some(Line {
         spans: vec![
             (mark.to_string(), theme.style(key)),
             (
-                format!("{}{task} · {by}{reason}", what_name(a.what)),
+                format!("{}{task}{gates} · {by}{reason}", what_name(a.what)),
                 theme.style("ui.text.dim"),
             ),
         ],
@@ -160,6 +174,15 @@ impl Pane for ApprovalsPane {
                         selected: true,
                     });
                 }
+                if let Some(gates) = land_gates(a, state) {
+                    lines.push(Line {
+                        spans: vec![(
+                            format!("    on the integration branch: {gates}"),
+                            theme.style("ui.text.dim"),
+                        )],
+                        selected: true,
+                    });
+                }
                 if let Some(prefix) = remembered_prefix(a) {
                     lines.push(Line {
                         spans: vec![(
@@ -195,7 +218,7 @@ impl Pane for ApprovalsPane {
                 spans: vec![("recent".to_string(), theme.style("ui.text.dim"))],
                 selected: false,
             });
-            lines.extend(decided.iter().filter_map(|a| decided_line(a, theme)));
+            lines.extend(decided.iter().filter_map(|a| decided_line(a, state, theme)));
         }
         let h = inner.height as usize;
         let top = (sel_end).saturating_sub(h);

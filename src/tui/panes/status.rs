@@ -3,7 +3,7 @@
 //!
 //! Owns the bottom row. Must not hold key names: they come from the keymap.
 
-use crate::model::{AutonomyLevel, RunState, RunStatus};
+use crate::model::{AutonomyLevel, RunState, RunStatus, TIGHT_LEN};
 use crate::tui::action::Action;
 use crate::tui::keymap::{Keymap, Mode};
 use crate::tui::text::wrap::str_width;
@@ -93,6 +93,11 @@ pub fn hints(keymap: &Keymap, state: &RunState, view: &ViewState) -> Vec<String>
             _ => {}
         }
     }
+    if state.anomaly_count > 0 {
+        if let Some(k) = key(Action::ShowAnomalies) {
+            out.push(format!("{k} anomalies"));
+        }
+    }
     for (a, label) in pane_hints(view.focus) {
         if *a == Action::CancelTask && !live {
             continue;
@@ -143,7 +148,7 @@ impl StatusBar {
         );
         let mut facts: Vec<String> = Vec::new();
         if let Some(run) = state.run {
-            facts.push(format!("run {}…", &run.to_string()[..5]));
+            facts.push(format!("run {}…", view.run_prefix(run, TIGHT_LEN)));
         }
         if view.replay.is_some() {
             facts.push("replay".into());
@@ -160,7 +165,10 @@ impl StatusBar {
         facts.push(format!("{} running", state.active_tasks()));
         facts.push(format!("{} waiting", state.pending_approvals));
         if state.anomaly_count > 0 {
-            facts.push(format!("⚠ {} anomalies", state.anomaly_count));
+            facts.push(format!(
+                "⚠ {}",
+                crate::tui::overlays::anomaly_count(state.anomaly_count)
+            ));
         }
         if let Some(n) = rejection_notice(state) {
             facts.push(n);

@@ -73,6 +73,34 @@ impl Tmux {
         }
     }
 
+    /// A tmux format about the pane (`#{pane_title}`, `#{window_bell_flag}`), as tmux says it.
+    pub fn format(&self, f: &str) -> String {
+        self.cmd(&["display-message", "-p", "-t", "e2e", f])
+            .trim_end()
+            .to_string()
+    }
+
+    /// Waits (30 s at least, as `wait_for`) until the format `f` satisfies `want`; its last
+    /// value either way.
+    pub fn wait_format(
+        &self,
+        f: &str,
+        want: impl Fn(&str) -> bool,
+        secs: u64,
+    ) -> Result<String, String> {
+        let end = Instant::now() + Duration::from_secs(secs.max(30));
+        loop {
+            let v = self.format(f);
+            if want(&v) {
+                return Ok(v);
+            }
+            if Instant::now() > end {
+                return Err(format!("{f} was `{v}`; the screen:\n{}", self.screen()));
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
     /// Waits until the screen no longer shows `what` (30 s at least): a dialog closed.
     pub fn wait_gone(&self, what: &str, secs: u64) -> Result<String, String> {
         let end = Instant::now() + Duration::from_secs(secs.max(30));
