@@ -35,7 +35,7 @@ pub use event::*;
 pub use ids::{match_prefix, PrefixMatch, RunId};
 pub use kpi::{KpiCounters, Kpis};
 pub use level::{AutonomyLevel, DecidedBy};
-pub use plan::{valid_task_id, validate_plan};
+pub use plan::{check_plan, valid_task_id, validate_plan, PlanProblem};
 pub use reducer::{apply, fold};
 pub use rule::{CommandRule, RuleEffect};
 pub use sink::{CollectingSink, EventSink, NullSink};

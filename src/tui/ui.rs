@@ -143,7 +143,7 @@ impl Ui {
             return Effect::None;
         };
         for i in (0..self.view.layers.len()).rev() {
-            let action = self.keymap.get(self.view.layers[i].mode(), key);
+            let action = self.keymap.lookup(self.view.layers[i].mode(), key);
             match self.view.layers[i].handle(&ev, action, state) {
                 LayerOutcome::Keep(e) => return self.apply(e),
                 LayerOutcome::Close(e) => {
