@@ -52,11 +52,12 @@ pub(super) fn located(p: &PlanProblem, r: &Read, text: &str, existing: &[String]
                 ),
             )
         }
-        PlanProblem::UnknownDependency { dep, .. } => {
+        PlanProblem::UnknownDependency { id, dep, .. } => {
             let ids: Vec<&str> = r
                 .tasks
                 .iter()
                 .map(|t| t.id.as_str())
+                .filter(|t| t != id)
                 .chain(existing.iter().map(String::as_str))
                 .collect();
             let mut list = ids
