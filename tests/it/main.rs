@@ -41,6 +41,7 @@ mod tui_config;
 mod tui_e2e;
 mod tui_home;
 mod tui_keys;
+mod tui_mouse;
 mod tui_plan_editor;
 mod tui_render;
 mod tui_replay;

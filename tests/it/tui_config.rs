@@ -305,9 +305,15 @@ fn app_options_collect_problems_from_both_files() {
 fn no_pane_or_layer_matches_a_literal_key() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/tui");
     let mut offenders = HashMap::new();
-    for dir in ["panes", "overlays"] {
-        for e in std::fs::read_dir(root.join(dir)).unwrap() {
+    // A pane's own submodules (`panes/diff/rows.rs`) count too.
+    let mut dirs: Vec<_> = ["panes", "overlays"].iter().map(|d| root.join(d)).collect();
+    while let Some(dir) = dirs.pop() {
+        for e in std::fs::read_dir(dir).unwrap() {
             let p = e.unwrap().path();
+            if p.is_dir() {
+                dirs.push(p);
+                continue;
+            }
             let text = std::fs::read_to_string(&p).unwrap();
             if text.contains("KeyCode::") {
                 offenders.insert(p.display().to_string(), ());

@@ -114,7 +114,7 @@ fn graph_problems_point_at_the_task_line() {
         "{e}"
     );
     assert!(
-        e.message.contains("(t1, t2)") && e.message.contains("remove `t9`"),
+        e.message.contains("(t1)") && e.message.contains("remove `t9`"),
         "{e}"
     );
     // A started task outside the text is a fine dependency.
