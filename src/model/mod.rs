@@ -36,7 +36,7 @@ pub use event::*;
 pub use ids::{match_prefix, unique_prefix_len, PrefixMatch, RunId, SHORT_LEN, TIGHT_LEN};
 pub use kpi::{KpiCounters, Kpis};
 pub use level::{AutonomyLevel, DecidedBy};
-pub use plan::{valid_task_id, validate_plan};
+pub use plan::{check_plan, valid_task_id, validate_plan, PlanProblem};
 pub use reducer::{apply, fold};
 pub use rule::{CommandRule, RuleEffect};
 pub use sink::{CollectingSink, EventSink, NullSink};

@@ -19,42 +19,91 @@ pub fn valid_task_id(id: &str) -> bool {
         && !id.contains("..")
 }
 
+/// What is wrong with a plan, naming the task at fault by its index in the plan, so the
+/// plan editor can point at its line.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum PlanProblem {
+    #[error("the plan has no tasks")]
+    Empty,
+    #[error("task id `{id}` is not allowed: use letters, digits, `.`, `_` or `-` (at most 64, not `integration`)")]
+    BadId { task: usize, id: String },
+    #[error("task id `{id}` is reserved (ids starting with `_` are conclave's own)")]
+    ReservedId { task: usize, id: String },
+    #[error("duplicate task id `{id}`")]
+    DuplicateId { task: usize, id: String },
+    #[error("task `{id}` has no title")]
+    NoTitle { task: usize, id: String },
+    #[error("task `{id}`: priority must be 1, 2 or 3")]
+    Priority { task: usize, id: String },
+    #[error("task `{id}` depends on itself")]
+    SelfDependency { task: usize, id: String },
+    #[error("task `{id}` depends on unknown task `{dep}`")]
+    UnknownDependency {
+        task: usize,
+        id: String,
+        dep: String,
+    },
+    /// `path` runs from `task` through its dependencies back to it.
+    #[error("the dependencies form a cycle: {}", path.join(" → "))]
+    Cycle { task: usize, path: Vec<String> },
+}
+
+impl PlanProblem {
+    /// The index of the task at fault, if one is.
+    pub fn task(&self) -> Option<usize> {
+        match self {
+            PlanProblem::Empty => None,
+            PlanProblem::BadId { task, .. }
+            | PlanProblem::ReservedId { task, .. }
+            | PlanProblem::DuplicateId { task, .. }
+            | PlanProblem::NoTitle { task, .. }
+            | PlanProblem::Priority { task, .. }
+            | PlanProblem::SelfDependency { task, .. }
+            | PlanProblem::UnknownDependency { task, .. }
+            | PlanProblem::Cycle { task, .. } => Some(*task),
+        }
+    }
+}
+
 /// Ok, or the reason the strategist gets back.
 pub fn validate_plan(tasks: &[PlannedTask], existing: &[String]) -> Result<(), String> {
+    check_plan(tasks, existing).map_err(|p| p.to_string())
+}
+
+/// `validate_plan` with the problem as a value: `existing` are ids of tasks outside the plan
+/// that its tasks may depend on.
+pub fn check_plan(tasks: &[PlannedTask], existing: &[String]) -> Result<(), PlanProblem> {
     if tasks.is_empty() {
-        return Err("the plan has no tasks".into());
+        return Err(PlanProblem::Empty);
     }
     let mut ids = HashSet::new();
-    for t in tasks {
+    for (task, t) in tasks.iter().enumerate() {
+        let id = t.id.clone();
         if !valid_task_id(&t.id) {
-            return Err(format!(
-                "task id `{}` is not allowed: use letters, digits, `.`, `_` or `-` (at most 64, not `integration`)",
-                t.id
-            ));
+            return Err(PlanProblem::BadId { task, id });
         }
         if t.id.starts_with('_') {
-            return Err(format!(
-                "task id `{}` is reserved (ids starting with `_` are conclave's own)",
-                t.id
-            ));
+            return Err(PlanProblem::ReservedId { task, id });
         }
         if !ids.insert(t.id.as_str()) {
-            return Err(format!("duplicate task id `{}`", t.id));
+            return Err(PlanProblem::DuplicateId { task, id });
         }
         if t.title.trim().is_empty() {
-            return Err(format!("task `{}` has no title", t.id));
+            return Err(PlanProblem::NoTitle { task, id });
         }
         if !(1..=3).contains(&t.priority) {
-            return Err(format!("task `{}`: priority must be 1, 2 or 3", t.id));
+            return Err(PlanProblem::Priority { task, id });
         }
     }
-    for t in tasks {
+    for (task, t) in tasks.iter().enumerate() {
         for d in &t.deps {
+            let id = t.id.clone();
             if d == &t.id {
-                return Err(format!("task `{}` depends on itself", t.id));
+                return Err(PlanProblem::SelfDependency { task, id });
             }
             if !ids.contains(d.as_str()) && !existing.contains(d) {
-                return Err(format!("task `{}` depends on unknown task `{d}`", t.id));
+                let dep = d.clone();
+                return Err(PlanProblem::UnknownDependency { task, id, dep });
             }
         }
     }
@@ -73,14 +122,14 @@ pub fn validate_plan(tasks: &[PlannedTask], existing: &[String]) -> Result<(), S
         deps: &HashMap<&'a str, Vec<&'a str>>,
         marks: &mut HashMap<&'a str, Mark>,
         path: &mut Vec<&'a str>,
-    ) -> Option<String> {
+    ) -> Option<Vec<String>> {
         match marks.get(n) {
             Some(Mark::Done) => return None,
             Some(Mark::Open) => {
                 let from = path.iter().position(|p| *p == n).unwrap_or(0);
-                let mut cycle: Vec<&str> = path[from..].to_vec();
-                cycle.push(n);
-                return Some(cycle.join(" → "));
+                let mut cycle: Vec<String> = path[from..].iter().map(|s| s.to_string()).collect();
+                cycle.push(n.to_string());
+                return Some(cycle);
             }
             None => {}
         }
@@ -97,8 +146,13 @@ pub fn validate_plan(tasks: &[PlannedTask], existing: &[String]) -> Result<(), S
     }
     let mut marks = HashMap::new();
     for t in tasks {
-        if let Some(c) = visit(&t.id, &deps, &mut marks, &mut Vec::new()) {
-            return Err(format!("the dependencies form a cycle: {c}"));
+        if let Some(path) = visit(&t.id, &deps, &mut marks, &mut Vec::new()) {
+            // The cycle's first task, as the plan lists them.
+            let task = path
+                .first()
+                .and_then(|id| tasks.iter().position(|t| &t.id == id))
+                .unwrap_or(0);
+            return Err(PlanProblem::Cycle { task, path });
         }
     }
     Ok(())
@@ -138,5 +192,22 @@ mod tests {
             .unwrap_err()
             .contains("not allowed"));
         assert!(validate_plan(&[], &[]).is_err());
+    }
+
+    #[test]
+    fn a_problem_names_the_task_at_fault() {
+        let p = check_plan(&[t("a", &[]), t("b", &["zz"])], &[]).unwrap_err();
+        assert_eq!(p.task(), Some(1));
+        let p = check_plan(&[t("a", &[]), t("b", &[]), t("a", &[])], &[]).unwrap_err();
+        assert_eq!(p.task(), Some(2), "the second one written is the duplicate");
+        let p = check_plan(&[t("x", &[]), t("b", &["c"]), t("c", &["b"])], &[]).unwrap_err();
+        assert_eq!(
+            p,
+            PlanProblem::Cycle {
+                task: 1,
+                path: vec!["b".into(), "c".into(), "b".into()]
+            }
+        );
+        assert_eq!(check_plan(&[], &[]).unwrap_err().task(), None);
     }
 }

@@ -98,10 +98,10 @@ actions! {
     ReplayStart = "replay_start", [Replay], "Jump to the start of the run";
     ReplayEnd = "replay_end", [Replay], "Jump to the end of the run";
     Fork = "fork", [Replay], "Fork: a new live run from the event shown (asks first; pick its level)";
-    Submit = "submit", [Dialog], "Send what was typed";
-    Newline = "newline", [Dialog], "Start a new line in the text";
+    Submit = "submit", [Dialog, Editor], "Send what was typed (in the plan editor: approve the plan as edited)";
+    Newline = "newline", [Dialog, Editor], "Start a new line in the text";
     Confirm = "confirm", [Confirm], "Yes, do it";
-    Cancel = "cancel", [Dialog, Confirm, Help, Rules], "Close without doing anything";
+    Cancel = "cancel", [Dialog, Editor, Confirm, Help, Rules], "Close without doing anything";
 }
 
 impl Action {

@@ -2,9 +2,14 @@
 //!
 //! Owns the text form only. One task per line, `ID KIND [pN] [after DEP,DEP] TITLE`, with its
 //! description on the indented lines below it; `#` lines are comments. Parsing reports the
-//! line and what to write instead; whether the graph makes sense (unknown deps, cycles) is
-//! `agents::tools::validate_plan`'s call, the same check the strategist's plans pass. Fields
-//! the text does not show (estimate, risk) are carried over from the task with the same id.
+//! line (and column) and what to write instead; whether the graph makes sense (unknown deps,
+//! cycles) is `model::check_plan`'s call, the same check the strategist's plans pass, and
+//! `check` points its answer at the task's line (`locate`). A task line indented by mistake
+//! is refused rather than read as the previous task's description: the task would vanish
+//! from the plan without a word. Fields the text does not show (estimate, risk) are carried
+//! over from the task with the same id.
+
+mod locate;
 
 use crate::model::{PlannedTask, RunState, TaskKind};
 
@@ -69,10 +74,12 @@ fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// A problem in the text, with its 1-based line.
+/// A problem in the text: its 1-based line, the 0-based column (in characters) where it is
+/// when that is known, and what to write instead.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PlanTextError {
     pub line: usize,
+    pub column: Option<usize>,
     pub message: String,
 }
 
@@ -82,64 +89,192 @@ impl std::fmt::Display for PlanTextError {
     }
 }
 
+/// Tasks read from text, each with where it was written.
+pub(crate) struct Read {
+    pub tasks: Vec<PlannedTask>,
+    pub at: Vec<Written>,
+}
+
+/// Where a task was written: its 1-based line, and the character column its `after` list
+/// starts at, if it has one.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Written {
+    pub line: usize,
+    pub deps_col: Option<usize>,
+}
+
 /// Reads tasks back; `before` supplies estimate and risk for ids it already had.
 pub fn parse(text: &str, before: &[PlannedTask]) -> Result<Vec<PlannedTask>, PlanTextError> {
+    read(text, before).map(|r| r.tasks)
+}
+
+/// Reads tasks back and checks them as a plan (`model::check_plan`): a problem with a task
+/// names the line it is written on. `existing` are ids of tasks already started, which the
+/// plan's tasks may depend on.
+pub fn check(
+    text: &str,
+    before: &[PlannedTask],
+    existing: &[String],
+) -> Result<Vec<PlannedTask>, PlanTextError> {
+    let r = read(text, before)?;
+    match crate::model::check_plan(&r.tasks, existing) {
+        Ok(()) => Ok(r.tasks),
+        Err(p) => Err(locate::located(&p, &r, text, existing)),
+    }
+}
+
+/// Words of a line with the character column each starts at.
+fn words(raw: &str) -> Vec<(usize, &str)> {
+    let mut out = Vec::new();
+    let mut start: Option<(usize, usize)> = None;
+    for (col, (byte, c)) in raw.char_indices().enumerate() {
+        match (c.is_whitespace(), start) {
+            (false, None) => start = Some((col, byte)),
+            (true, Some((scol, sbyte))) => {
+                out.push((scol, &raw[sbyte..byte]));
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    if let Some((scol, sbyte)) = start {
+        out.push((scol, &raw[sbyte..]));
+    }
+    out
+}
+
+fn kind_of(word: &str) -> Option<TaskKind> {
+    KINDS.iter().find(|(n, _)| *n == word).map(|(_, k)| *k)
+}
+
+/// Whether an indented line reads as a task line a person meant (`t6 test p2 Check it`):
+/// an id and a kind, then more, where the id looks like one (a digit in it, or an id the plan
+/// knows) or a priority or `after` follows. A description sentence like "a feature flag for
+/// retries" does not.
+fn reads_as_task(trimmed: &str, known: &[&str]) -> bool {
+    let w = words(trimmed);
+    let [(_, id), (_, kind), (_, third), ..] = w.as_slice() else {
+        return false;
+    };
+    if !crate::model::valid_task_id(id) || kind_of(kind).is_none() {
+        return false;
+    }
+    id.chars().any(|c| c.is_ascii_digit())
+        || known.contains(id)
+        || *third == "after"
+        || priority_of(third).is_some()
+}
+
+fn read(text: &str, before: &[PlannedTask]) -> Result<Read, PlanTextError> {
     let mut tasks: Vec<PlannedTask> = Vec::new();
+    let mut at: Vec<Written> = Vec::new();
     for (i, raw) in text.lines().enumerate() {
         let line = i + 1;
-        let err = |message: String| PlanTextError { line, message };
+        let err = |column: usize, message: String| PlanTextError {
+            line,
+            column: Some(column),
+            message,
+        };
         if raw.trim().is_empty() || raw.trim_start().starts_with('#') {
             continue;
         }
         if raw.starts_with([' ', '\t']) {
-            let Some(t) = tasks.last_mut() else {
+            let line_text = raw.trim();
+            let indent = raw.chars().count() - raw.trim_start().chars().count();
+            let known: Vec<&str> = before
+                .iter()
+                .map(|b| b.id.as_str())
+                .chain(tasks.iter().map(|t| t.id.as_str()))
+                .collect();
+            let Some(t) = tasks.last() else {
                 return Err(err(
-                    "an indented line is a description, but no task line comes before it".into(),
+                    indent,
+                    "an indented line is a description, but no task line comes before it: \
+                     remove the spaces before it to make it a task, or write a task line above it"
+                        .into(),
                 ));
             };
-            if !t.description.is_empty() {
-                t.description.push('\n');
+            // A task line indented by mistake would silently become description text (and
+            // the task vanish from the plan). Lines the plan had as description stay.
+            let had = before
+                .iter()
+                .find(|b| b.id == t.id)
+                .is_some_and(|b| b.description.lines().any(|l| l.trim() == line_text));
+            if !had && reads_as_task(line_text, &known) {
+                return Err(err(
+                    0,
+                    format!(
+                        "`{}` is indented, so it reads as part of `{}`'s description, not as \
+                         a task: remove the spaces before it to make it a task, or start it with \
+                         `-` to keep it as description",
+                        crate::tui::text::ellipsize(line_text, 30),
+                        t.id
+                    ),
+                ));
             }
-            t.description.push_str(raw.trim());
+            if let Some(t) = tasks.last_mut() {
+                if !t.description.is_empty() {
+                    t.description.push('\n');
+                }
+                t.description.push_str(line_text);
+            }
             continue;
         }
-        let mut words = raw.split_whitespace().peekable();
-        let id = words.next().unwrap_or_default().to_string();
-        let kind_word = words.next().ok_or_else(|| {
-            err(format!(
-                "task `{id}` needs a kind and a title, e.g. `{id} feature p2 Add the parser`"
-            ))
-        })?;
-        let kind = KINDS
-            .iter()
-            .find(|(n, _)| *n == kind_word)
-            .map(|(_, k)| *k)
-            .ok_or_else(|| {
-                err(format!(
+        let w = words(raw);
+        let id = w.first().map_or("", |(_, s)| *s).to_string();
+        let end = raw.chars().count();
+        let Some(&(kind_col, kind_word)) = w.get(1) else {
+            return Err(err(
+                end,
+                format!(
+                    "task `{id}` needs a kind and a title, e.g. `{id} feature p2 Add the parser`"
+                ),
+            ));
+        };
+        let kind = kind_of(kind_word).ok_or_else(|| {
+            err(
+                kind_col,
+                format!(
                     "`{kind_word}` is not a task kind; use one of: {}",
                     KINDS.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
-                ))
-            })?;
+                ),
+            )
+        })?;
+        let mut next = 2;
         let mut priority = 2;
-        if let Some(p) = words.peek().and_then(|w| priority_of(w)) {
-            priority = p.map_err(err)?;
-            words.next();
+        if let Some(&(col, word)) = w.get(next) {
+            if let Some(p) = priority_of(word) {
+                priority = p.map_err(|m| err(col, m))?;
+                next += 1;
+            }
         }
         let mut deps = Vec::new();
-        if words.peek() == Some(&"after") {
-            words.next();
-            let list = words
-                .next()
-                .ok_or_else(|| err("`after` needs task ids, e.g. `after t1,t2`".into()))?;
+        let mut deps_col = None;
+        if let Some(&(col, "after")) = w.get(next) {
+            let &(list_col, list) = w.get(next + 1).ok_or_else(|| {
+                err(
+                    col + "after".len(),
+                    format!("`after` needs task ids, e.g. `{id} {kind_word} after t1,t2 Title`"),
+                )
+            })?;
             deps = list
                 .split(',')
                 .filter(|d| !d.is_empty())
                 .map(str::to_string)
                 .collect();
+            deps_col = Some(list_col);
+            next += 2;
         }
-        let title = words.collect::<Vec<_>>().join(" ");
+        let title = w[next.min(w.len())..]
+            .iter()
+            .map(|(_, s)| *s)
+            .collect::<Vec<_>>()
+            .join(" ");
         if title.is_empty() {
-            return Err(err(format!("task `{id}` has no title after its kind")));
+            return Err(err(
+                end,
+                format!("task `{id}` has no title: write one after its kind, e.g. `{id} {kind_word} p2 Add the parser`"),
+            ));
         }
         let old = before.iter().find(|b| b.id == id);
         tasks.push(PlannedTask {
@@ -152,8 +287,9 @@ pub fn parse(text: &str, before: &[PlannedTask]) -> Result<Vec<PlannedTask>, Pla
             estimate_min: old.and_then(|o| o.estimate_min),
             risk: old.and_then(|o| o.risk),
         });
+        at.push(Written { line, deps_col });
     }
-    Ok(tasks)
+    Ok(Read { tasks, at })
 }
 
 /// `p1`..`p3` as a priority; `None` when the word is not meant as one (a title word).
@@ -169,115 +305,4 @@ fn priority_of(word: &str) -> Option<Result<u8, String>> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use proptest::prelude::*;
-
-    fn task(id: &str, deps: &[&str]) -> PlannedTask {
-        PlannedTask {
-            id: id.into(),
-            title: format!("Do {id}"),
-            description: String::new(),
-            kind: TaskKind::Feature,
-            deps: deps.iter().map(|d| d.to_string()).collect(),
-            priority: 2,
-            estimate_min: Some(15),
-            risk: None,
-        }
-    }
-
-    #[test]
-    fn reads_what_a_person_writes() {
-        let text = "# mine\nt1 bugfix p1 Fix the parser\n  it drops the last token\n\n  and the sign\nt2 test after t1 Cover it\n";
-        let got = parse(text, &[task("t1", &[])]).unwrap();
-        assert_eq!(got.len(), 2);
-        assert_eq!(got[0].kind, TaskKind::Bugfix);
-        assert_eq!(got[0].priority, 1);
-        assert_eq!(got[0].description, "it drops the last token\nand the sign");
-        assert_eq!(
-            got[0].estimate_min,
-            Some(15),
-            "carried over from the old t1"
-        );
-        assert_eq!(got[1].deps, vec!["t1"]);
-        assert_eq!(got[1].priority, 2);
-        assert_eq!(got[1].title, "Cover it");
-    }
-
-    #[test]
-    fn a_title_word_like_p2p_is_not_a_priority() {
-        let got = parse("t1 docs p2p notes", &[]).unwrap();
-        assert_eq!((got[0].priority, got[0].title.as_str()), (2, "p2p notes"));
-    }
-
-    #[test]
-    fn problems_name_the_line_and_the_fix() {
-        let e = parse("\nt1 featur Add", &[]).unwrap_err();
-        assert_eq!(e.line, 2);
-        assert!(e.message.contains("`featur` is not a task kind"), "{e}");
-        let e = parse("t1 feature p7 Add", &[]).unwrap_err();
-        assert!(e.to_string().contains("line 1: priority `p7`"), "{e}");
-        assert!(parse("  orphan", &[])
-            .unwrap_err()
-            .message
-            .contains("no task line"));
-        assert!(parse("t1 feature", &[])
-            .unwrap_err()
-            .message
-            .contains("no title"));
-        assert!(parse("t1", &[])
-            .unwrap_err()
-            .message
-            .contains("needs a kind"));
-        assert!(parse("t1 test after", &[])
-            .unwrap_err()
-            .message
-            .contains("`after` needs"));
-    }
-
-    fn arb_task() -> impl Strategy<Value = PlannedTask> {
-        (
-            "[a-z][a-z0-9_-]{0,8}",
-            "[A-Za-z][A-Za-z0-9 ,.]{0,30}",
-            "([a-z ]{0,20}\n){0,3}",
-            0usize..7,
-            prop::collection::vec("[a-z][a-z0-9]{0,4}", 0..3),
-            1u8..=3,
-        )
-            .prop_map(|(id, title, desc, k, deps, priority)| PlannedTask {
-                id,
-                title: one_line(&title),
-                description: desc
-                    .lines()
-                    .map(str::trim)
-                    .filter(|l| !l.is_empty())
-                    .collect::<Vec<_>>()
-                    .join("\n"),
-                kind: KINDS[k].1,
-                deps,
-                priority,
-                estimate_min: None,
-                risk: None,
-            })
-            // A title starting with `after` reads as a dependency list: the format's one
-            // ambiguity, which the header's example makes plain.
-            .prop_filter("a title is needed", |t| {
-                !t.title.is_empty() && !t.title.starts_with("after")
-            })
-    }
-
-    proptest! {
-        #[test]
-        fn text_round_trips(tasks in prop::collection::vec(arb_task(), 0..6)) {
-            let back = parse(&to_text(&tasks), &tasks).unwrap();
-            prop_assert_eq!(back, tasks);
-        }
-
-        #[test]
-        fn any_text_parses_or_names_a_line(text in "[a-z0-9 #,\n\tp]{0,200}") {
-            if let Err(e) = parse(&text, &[]) {
-                prop_assert!(e.line >= 1 && e.line <= text.lines().count());
-            }
-        }
-    }
-}
+mod tests;

@@ -35,7 +35,8 @@ impl Screen<'_> {
         )
     }
 
-    pub fn render(&self, area: Rect, buf: &mut Buffer) {
+    /// Draws the frame; returns the layout drawn (`None`: too small to show panes).
+    pub fn render(&self, area: Rect, buf: &mut Buffer) -> Option<ScreenLayout> {
         paint(buf, area, self.theme.style("ui.background"));
         let Some(l) = self.layout(area) else {
             let msg = format!("terminal too small (need {MIN_WIDTH}x{MIN_HEIGHT})");
@@ -43,7 +44,7 @@ impl Screen<'_> {
             let w = msg.chars().count() as u16;
             let x = area.x + area.width.saturating_sub(w) / 2;
             put(buf, x, y, &msg, area.width, self.theme.style("ui.text"));
-            return;
+            return None;
         };
         for (id, r) in &l.panes {
             self.panes
@@ -79,6 +80,7 @@ impl Screen<'_> {
         for layer in &self.view.layers {
             layer.render(over, buf, &ctx);
         }
+        Some(l)
     }
 
     /// `│` between the columns, joined to the title rules it meets.

@@ -2,8 +2,8 @@
 //! mouse events into view changes and `Command`s, never touching the run itself.
 //!
 //! Owns key routing (layers first, then the focused pane's mode, then global), the global
-//! actions (approve, reject, level, goal, pause, cancel, quit) and when they ask first. Must
-//! not do I/O: the app loop sends the commands it returns.
+//! actions (approve, reject, level, goal, pause, cancel, quit) and when they ask first; the
+//! mouse is `mouse`'s. Must not do I/O: the app loop sends the commands it returns.
 
 use super::action::Action;
 use super::keymap::{Key, Keymap, Mode};
@@ -12,7 +12,6 @@ use super::overlays::{
     AnomaliesOverlay, Ask, ConfirmDialog, HelpOverlay, Layer, LayerOutcome, NoticeOverlay,
     RulesOverlay, TextDialog, TextPurpose,
 };
-use super::panes::timeline::Timeline;
 use super::panes::Panes;
 use super::problem::LoadProblem;
 use super::screen::Screen;
@@ -20,11 +19,13 @@ use super::theme::Theme;
 use super::view::{PaneId, ViewState};
 use crate::model::replay::{ReplayControl, ReplayStatus};
 use crate::model::{ApprovalWhat, AutonomyLevel, Command, RuleEffect, RunState, RunStatus};
-use crossterm::event::{KeyEvent, MouseButton, MouseEvent, MouseEventKind};
+use crossterm::event::KeyEvent;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::Frame;
-use std::cell::Cell;
+use std::cell::RefCell;
+
+mod mouse;
 
 /// Actions that ask the engine of a live run for something.
 fn acts_on_run(a: Action) -> bool {
@@ -58,16 +59,14 @@ pub enum Effect {
     Replay(ReplayControl),
 }
 
-/// Lines a mouse wheel notch scrolls.
-const WHEEL_LINES: usize = 3;
-
 pub struct Ui {
     pub view: ViewState,
     panes: Panes,
     keymap: Keymap,
     theme: Theme,
-    /// The screen size at the last draw, to find what a click hits.
-    last_area: Cell<Rect>,
+    /// The layout the last frame drew, to find what a click hits (`None`: nothing drawn
+    /// yet, or too small for panes).
+    drawn: RefCell<Option<ScreenLayout>>,
 }
 
 impl Ui {
@@ -77,7 +76,7 @@ impl Ui {
             panes: Panes::default(),
             keymap,
             theme,
-            last_area: Cell::new(Rect::default()),
+            drawn: RefCell::new(None),
         }
     }
 
@@ -123,17 +122,13 @@ impl Ui {
 
     /// Draws everything into `buf` (a pure function of state, view and theme).
     pub fn render(&self, area: Rect, buf: &mut Buffer, state: &RunState) {
-        self.last_area.set(area);
-        self.screen(state).render(area, buf);
+        let drawn = self.screen(state).render(area, buf);
+        self.drawn.replace(drawn);
     }
 
     pub fn draw(&self, frame: &mut Frame, state: &RunState) {
         let area = frame.area();
         self.render(area, frame.buffer_mut(), state);
-    }
-
-    fn layout(&self, state: &RunState) -> Option<ScreenLayout> {
-        self.screen(state).layout(self.last_area.get())
     }
 
     /// A key: the top layer first, then the focused pane's bindings, then global ones.
@@ -143,7 +138,7 @@ impl Ui {
             return Effect::None;
         };
         for i in (0..self.view.layers.len()).rev() {
-            let action = self.keymap.get(self.view.layers[i].mode(), key);
+            let action = self.keymap.lookup(self.view.layers[i].mode(), key);
             match self.view.layers[i].handle(&ev, action, state) {
                 LayerOutcome::Keep(e) => return self.apply(e),
                 LayerOutcome::Close(e) => {
@@ -163,48 +158,6 @@ impl Ui {
             Some(action) => self.handle_action(action, state),
             None => Effect::None,
         }
-    }
-
-    /// Clicks focus the pane under the pointer; the wheel scrolls it. On a replay's timeline,
-    /// a click or a drag seeks.
-    pub fn handle_mouse(&mut self, ev: MouseEvent, state: &RunState) -> Effect {
-        if !self.view.layers.is_empty() {
-            return Effect::None;
-        }
-        let Some(l) = self.layout(state) else {
-            return Effect::None;
-        };
-        if let (Some(bar), Some(r)) = (l.timeline, &self.view.replay) {
-            let on_bar = ev.row == bar.y;
-            let press = matches!(
-                ev.kind,
-                MouseEventKind::Down(MouseButton::Left) | MouseEventKind::Drag(MouseButton::Left)
-            );
-            if on_bar && press {
-                return match Timeline::position_at(bar, r, ev.column) {
-                    Some(p) => Effect::Replay(ReplayControl::Seek(p)),
-                    None => Effect::None,
-                };
-            }
-        }
-        let Some(pane) = l.pane_at(ev.column, ev.row) else {
-            return Effect::None;
-        };
-        match ev.kind {
-            MouseEventKind::Down(MouseButton::Left) => self.view.focus = pane,
-            MouseEventKind::ScrollUp | MouseEventKind::ScrollDown => {
-                let a = if ev.kind == MouseEventKind::ScrollUp {
-                    Action::Up
-                } else {
-                    Action::Down
-                };
-                for _ in 0..WHEEL_LINES {
-                    self.panes.get(pane).handle(a, state, &mut self.view);
-                }
-            }
-            _ => {}
-        }
-        Effect::None
     }
 
     fn apply(&mut self, e: Effect) -> Effect {

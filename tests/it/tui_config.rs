@@ -92,6 +92,8 @@ fn every_shipped_keymap_loads_with_no_key_bound_twice() {
             (Mode::Dialog, Action::Submit),
             (Mode::Dialog, Action::Cancel),
             (Mode::Confirm, Action::Confirm),
+            (Mode::Editor, Action::Submit),
+            (Mode::Editor, Action::Newline),
             (Mode::Diff, Action::ToggleHunk),
         ] {
             assert!(
@@ -101,6 +103,11 @@ fn every_shipped_keymap_loads_with_no_key_bound_twice() {
                 mode.name()
             );
         }
+        // The editor closes with the dialog's cancel key (it binds none of its own).
+        assert!(
+            l.value.key_for(Mode::Editor, Action::Cancel).is_some(),
+            "{name}: the plan editor cannot be closed"
+        );
     }
 }
 
@@ -124,7 +131,7 @@ fn bad_keymaps_say_where_and_what() {
         ("[global]\n\"hyper-a\" = \"approve\"\n", "/cfg/keymaps/bad.toml:2:1: unknown modifier `hyper` in `hyper-a` (use ctrl, alt or shift)"),
         ("[global]\n\"pgupp\" = \"page_up\"\n", "/cfg/keymaps/bad.toml:2:1: unknown key `pgupp` in `pgupp` (a character, or space, enter, esc, tab, up, pageup, f1...)"),
         ("[tasks]\n\"space\" = \"toggle_hunk\"\n", "/cfg/keymaps/bad.toml:2:11: action `toggle_hunk` does nothing in [tasks]; it belongs in [diff]"),
-        ("[normal]\n\"a\" = \"approve\"\n", "/cfg/keymaps/bad.toml:1:2: unknown field `normal`, expected one of `inherits`, `global`, `tasks`, `transcript`, `approvals`, `diff`, `metrics`, `dialog`, `confirm`, `help`, `rules`, `replay`"),
+        ("[normal]\n\"a\" = \"approve\"\n", "/cfg/keymaps/bad.toml:1:2: unknown field `normal`, expected one of `inherits`, `global`, `tasks`, `transcript`, `approvals`, `diff`, `metrics`, `dialog`, `editor`, `confirm`, `help`, `rules`, `replay`"),
         ("[global]\n\"a\" = \"approve\"\n\"a\" = \"reject\"\n", "/cfg/keymaps/bad.toml:3:1: duplicate key `a` in table `global`"),
         ("[global]\n\"a\" = 3\n", "/cfg/keymaps/bad.toml:2:7: invalid type: integer `3`, expected a string"),
         ("[global\n", "/cfg/keymaps/bad.toml:1:8: invalid table header; expected `.`, `]`"),
@@ -298,9 +305,15 @@ fn app_options_collect_problems_from_both_files() {
 fn no_pane_or_layer_matches_a_literal_key() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/tui");
     let mut offenders = HashMap::new();
-    for dir in ["panes", "overlays"] {
-        for e in std::fs::read_dir(root.join(dir)).unwrap() {
+    // A pane's own submodules (`panes/diff/rows.rs`) count too.
+    let mut dirs: Vec<_> = ["panes", "overlays"].iter().map(|d| root.join(d)).collect();
+    while let Some(dir) = dirs.pop() {
+        for e in std::fs::read_dir(dir).unwrap() {
             let p = e.unwrap().path();
+            if p.is_dir() {
+                dirs.push(p);
+                continue;
+            }
             let text = std::fs::read_to_string(&p).unwrap();
             if text.contains("KeyCode::") {
                 offenders.insert(p.display().to_string(), ());

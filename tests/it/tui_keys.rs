@@ -377,55 +377,6 @@ fn focus_moves_with_tab_and_zoom_toggles() {
 }
 
 #[test]
-fn edit_plan_sends_the_plan_as_edited_and_keeps_a_bad_one_open() {
-    let s = state_of(&plan_waiting());
-    let proposed = conclave::tui::plan_text::planned(&s);
-    // Unchanged and submitted: the plan as proposed, approved through the edit path.
-    let mut u = ui();
-    press(&mut u, &s, &["E"]);
-    assert_eq!(
-        press(&mut u, &s, &["enter"]),
-        cmd(Command::EditPlan {
-            approval: "a1".into(),
-            tasks: proposed.clone()
-        })
-    );
-    assert!(u.view.layers.is_empty());
-
-    // A task depending on one that does not exist: the dialog stays, naming the problem.
-    let mut u = ui();
-    press(&mut u, &s, &["E", "alt-enter"]);
-    type_text(&mut u, &s, "t6 test after t9 check it");
-    assert_eq!(press(&mut u, &s, &["enter"]), Effect::None);
-    assert_eq!(u.view.layers.len(), 1);
-    let screen = screen_text(&u, &s, 120, 40);
-    assert!(screen.contains("unknown task `t9`"), "{screen}");
-    // Fixed (t9 → t2) it goes, with the new task last.
-    for _ in 0.."t9 check it".len() {
-        press(&mut u, &s, &["backspace"]);
-    }
-    type_text(&mut u, &s, "t2 check it");
-    match press(&mut u, &s, &["enter"]) {
-        Effect::Command(Command::EditPlan { approval, tasks }) => {
-            assert_eq!(approval, "a1");
-            assert_eq!(tasks.len(), proposed.len() + 1);
-            let t6 = tasks.last().unwrap();
-            assert_eq!(
-                (t6.id.as_str(), t6.deps.clone()),
-                ("t6", vec!["t2".to_string()])
-            );
-        }
-        other => panic!("expected an edited plan, got {other:?}"),
-    }
-
-    // Not a plan: nothing opens.
-    let mut u = ui();
-    assert_eq!(press(&mut u, &live(), &["E"]), Effect::None);
-    assert!(u.view.layers.is_empty());
-    assert!(u.view.flash.as_deref().unwrap_or("").contains("not a plan"));
-}
-
-#[test]
 fn rule_keys_remember_the_waiting_command_and_revoke_a_rule() {
     use conclave::model::RuleEffect;
     let s = state_of(&command_waiting());

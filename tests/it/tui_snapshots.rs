@@ -107,9 +107,9 @@ fn layers_over_the_screen() {
         "layer_edit_plan_160x50",
         screen_text(&u, &planning, 160, 50)
     );
-    u.handle_key(key("alt-enter"), &planning);
-    type_text(&mut u, &planning, "t6 test after t9 check it");
     u.handle_key(key("enter"), &planning);
+    type_text(&mut u, &planning, "t6 test after t9 check it");
+    u.handle_key(key("ctrl-s"), &planning);
     insta::assert_snapshot!(
         "layer_edit_plan_bad_80x24",
         screen_text(&u, &planning, 80, 24)

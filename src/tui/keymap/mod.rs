@@ -26,8 +26,11 @@ pub enum Mode {
     Approvals,
     Diff,
     Metrics,
-    /// A text dialog (reject reason, new goal); unbound keys type text.
+    /// A text dialog (reject reason, new goal, export path); unbound keys type text.
     Dialog,
+    /// A multi-line editor (the plan): Enter starts a line, so sending takes another key.
+    /// Keys it does not bind mean what they mean in `Dialog`; unbound keys type text.
+    Editor,
     /// A yes/no question.
     Confirm,
     /// The help overlay.
@@ -39,7 +42,7 @@ pub enum Mode {
 }
 
 impl Mode {
-    pub const ALL: [Mode; 11] = [
+    pub const ALL: [Mode; 12] = [
         Mode::Global,
         Mode::Tasks,
         Mode::Transcript,
@@ -47,6 +50,7 @@ impl Mode {
         Mode::Diff,
         Mode::Metrics,
         Mode::Dialog,
+        Mode::Editor,
         Mode::Confirm,
         Mode::Help,
         Mode::Rules,
@@ -63,6 +67,7 @@ impl Mode {
             Mode::Diff => "diff",
             Mode::Metrics => "metrics",
             Mode::Dialog => "dialog",
+            Mode::Editor => "editor",
             Mode::Confirm => "confirm",
             Mode::Help => "help",
             Mode::Rules => "rules",
@@ -72,6 +77,18 @@ impl Mode {
 
     fn index(self) -> usize {
         self as usize
+    }
+
+    /// The table a key this mode does not bind is looked up in next: panes fall back to
+    /// `Global`, the editor to `Dialog`.
+    fn fallback(self) -> Option<Mode> {
+        match self {
+            Mode::Tasks | Mode::Transcript | Mode::Approvals | Mode::Diff | Mode::Metrics => {
+                Some(Mode::Global)
+            }
+            Mode::Editor => Some(Mode::Dialog),
+            _ => None,
+        }
     }
 }
 
@@ -97,14 +114,10 @@ impl Keymap {
     }
 
     /// The action for a key pressed while `mode` is active: the mode's own binding first,
-    /// then (for pane modes) the global one.
+    /// then its fallback's (a pane's global one, the editor's dialog one).
     pub fn lookup(&self, mode: Mode, key: Key) -> Option<Action> {
-        self.get(mode, key).or_else(|| match mode {
-            Mode::Tasks | Mode::Transcript | Mode::Approvals | Mode::Diff | Mode::Metrics => {
-                self.get(Mode::Global, key)
-            }
-            _ => None,
-        })
+        self.get(mode, key)
+            .or_else(|| mode.fallback().and_then(|m| self.lookup(m, key)))
     }
 
     /// As `lookup`, in a replay: the replay table goes first.
@@ -137,18 +150,35 @@ impl Keymap {
         keys
     }
 
-    /// The key a hint should show for `action` while `mode` is active: the pane's own binding,
-    /// else a global one that the pane does not shadow.
+    /// The key that triggers `action` while `mode` is active, fallbacks included (what
+    /// `lookup` would answer): the mode's own binding first, shortest spelling first.
+    pub fn key_for(&self, mode: Mode, action: Action) -> Option<Key> {
+        let mut m = Some(mode);
+        while let Some(cur) = m {
+            let found = self
+                .keys_for(cur, action)
+                .into_iter()
+                .find(|k| self.lookup(mode, *k) == Some(action));
+            if found.is_some() {
+                return found;
+            }
+            m = cur.fallback();
+        }
+        None
+    }
+
+    /// The key a hint should show for `action` while `mode` is active: the mode's own binding
+    /// (or its fallback's), else a global one that the mode does not shadow.
     pub fn hint_key(&self, mode: Mode, action: Action) -> Option<Key> {
-        if let Some(k) = self.keys_for(mode, action).first() {
-            return Some(*k);
+        if let Some(k) = self.key_for(mode, action) {
+            return Some(k);
         }
         if mode == Mode::Global {
             return None;
         }
         self.keys_for(Mode::Global, action)
             .into_iter()
-            .find(|k| self.get(mode, *k).is_none())
+            .find(|k| self.lookup(mode, *k).is_none())
     }
 }
 

@@ -10,6 +10,7 @@ mod anomalies;
 mod confirm;
 mod help;
 mod notice;
+mod plan_editor;
 mod rules;
 mod text_dialog;
 
@@ -78,7 +79,7 @@ impl LayerCtx<'_> {
 impl Layer {
     pub fn mode(&self) -> Mode {
         match self {
-            Layer::Text(_) => Mode::Dialog,
+            Layer::Text(d) => d.mode(),
             Layer::Confirm(_) => Mode::Confirm,
             Layer::Help(_) | Layer::Notice(_) | Layer::Anomalies(_) => Mode::Help,
             Layer::Rules(_) => Mode::Rules,
@@ -144,16 +145,12 @@ pub(crate) fn dialog_box(
     inner
 }
 
-/// `enter send · esc cancel`: the keys of `actions` in `mode`, read from the keymap.
+/// `enter send · esc cancel`: the keys of `actions` in `mode` (its fallback's included), read
+/// from the keymap.
 pub(crate) fn key_hints(keymap: &Keymap, mode: Mode, actions: &[(Action, &str)]) -> String {
     actions
         .iter()
-        .filter_map(|(a, label)| {
-            keymap
-                .keys_for(mode, *a)
-                .first()
-                .map(|k| format!("{k} {label}"))
-        })
+        .filter_map(|(a, label)| keymap.key_for(mode, *a).map(|k| format!("{k} {label}")))
         .collect::<Vec<_>>()
         .join(" · ")
 }

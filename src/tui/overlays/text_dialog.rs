@@ -1,12 +1,14 @@
 //! A dialog with a text area (tui-textarea): the reason for a rejection (it goes back to the
 //! agent as feedback), a new goal for the run, or a waiting plan to edit before approving.
 //!
-//! Owns typing and submitting. Keys bound in the `dialog` mode (submit, newline, cancel) act;
-//! every other key is text. The run keeps changing while it is open: a rejection whose
-//! approval got decided meanwhile says so instead of sending a stale command.
+//! Owns typing and submitting. Keys bound in the `dialog` mode (submit, newline, cancel) act,
+//! in the `editor` mode for the plan (Enter starts a line there); every other key is text.
+//! The run keeps changing while it is open: a rejection whose approval got decided meanwhile
+//! says so instead of sending a stale command. The plan's checks and its problem line are
+//! `plan_editor`'s.
 
+use super::plan_editor::{self, PlanProblemShown};
 use super::{dialog_box, key_hints, put_wrapped, LayerCtx, LayerOutcome};
-use crate::model::validate_plan;
 use crate::model::{Command, PlannedTask, RunState};
 use crate::tui::action::Action;
 use crate::tui::keymap::Mode;
@@ -19,6 +21,9 @@ use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::widgets::Widget;
 use tui_textarea::{CursorMove, TextArea};
+
+/// Most rows under the text for a problem with the plan.
+const PROBLEM_ROWS: u16 = 3;
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum TextPurpose {
@@ -40,6 +45,8 @@ pub struct TextDialog {
     pub input: TextArea<'static>,
     /// Shown under the text after a submit that could not go (empty text).
     pub hint: Option<String>,
+    /// Why the edited plan could not go, on which line; kept until the next submit.
+    pub problem: Option<PlanProblemShown>,
 }
 
 impl TextDialog {
@@ -56,6 +63,7 @@ impl TextDialog {
             purpose,
             input,
             hint: None,
+            problem: None,
         };
         d.style_input(theme);
         d
@@ -63,12 +71,29 @@ impl TextDialog {
 
     fn style_input(&mut self, theme: &Theme) {
         let body = theme.style("ui.dialog");
+        // tui-textarea underlines the cursor's line unless told otherwise; nothing is.
         self.input.set_cursor_line_style(Style::default());
-        self.input
-            .set_style(body.add_modifier(Modifier::UNDERLINED));
+        self.input.set_style(body);
         self.input
             .set_cursor_style(body.add_modifier(Modifier::REVERSED));
         self.input.set_placeholder_style(dim_on(theme, body));
+        if self.is_plan() {
+            // Problems name lines by number.
+            self.input.set_line_number_style(dim_on(theme, body));
+        }
+    }
+
+    fn is_plan(&self) -> bool {
+        matches!(self.purpose, TextPurpose::EditPlan { .. })
+    }
+
+    /// The keymap mode its keys are read in: a plan is edited line by line.
+    pub fn mode(&self) -> Mode {
+        if self.is_plan() {
+            Mode::Editor
+        } else {
+            Mode::Dialog
+        }
     }
 
     /// The waiting plan `approval` as editable text.
@@ -98,13 +123,21 @@ impl TextDialog {
         match action {
             Some(Action::Cancel) => LayerOutcome::Close(Effect::None),
             Some(Action::Newline) => {
+                let before = plan_editor::Before::of(&self.input);
                 self.input.insert_newline();
+                if let Some(p) = &mut self.problem {
+                    p.follow(before, &self.input);
+                }
                 LayerOutcome::Keep(Effect::None)
             }
             Some(Action::Submit) => self.submit(state),
             _ => {
                 self.hint = None;
+                let before = plan_editor::Before::of(&self.input);
                 self.input.input(*key);
+                if let Some(p) = &mut self.problem {
+                    p.follow(before, &self.input);
+                }
                 LayerOutcome::Keep(Effect::None)
             }
         }
@@ -142,30 +175,16 @@ impl TextDialog {
                         "{approval} was already decided; the edit was not sent"
                     )));
                 }
-                let tasks = match plan_text::parse(&self.input.lines().join("\n"), before) {
-                    Ok(t) => t,
-                    Err(e) => {
-                        self.input
-                            .move_cursor(CursorMove::Jump((e.line - 1) as u16, 0));
-                        self.hint = Some(e.to_string());
-                        return LayerOutcome::Keep(Effect::None);
+                match plan_editor::submit(&mut self.input, approval, before, state) {
+                    Ok(effect) => {
+                        self.problem = None;
+                        LayerOutcome::Close(effect)
                     }
-                };
-                // The engine checks the same way; checking here keeps the text for fixing.
-                let existing: Vec<String> = state
-                    .tasks
-                    .iter()
-                    .filter(|t| t.attempts > 0 || t.status.is_terminal())
-                    .map(|t| t.id.clone())
-                    .collect();
-                if let Err(e) = validate_plan(&tasks, &existing) {
-                    self.hint = Some(e);
-                    return LayerOutcome::Keep(Effect::None);
+                    Err(p) => {
+                        self.problem = Some(p);
+                        LayerOutcome::Keep(Effect::None)
+                    }
                 }
-                LayerOutcome::Close(Effect::Command(Command::EditPlan {
-                    approval: approval.clone(),
-                    tasks,
-                }))
             }
         }
     }
@@ -219,7 +238,16 @@ impl TextDialog {
                     Some(a) if a.is_pending() => None,
                     _ => Some(format!("⚠ {approval} was decided while this was open")),
                 };
-                let line = "Submitting approves the plan as edited.".to_string();
+                let key = |a: Action| {
+                    ctx.keymap
+                        .key_for(Mode::Editor, a)
+                        .map_or_else(|| a.name().to_string(), |k| k.to_string())
+                };
+                let line = format!(
+                    "{} approves the plan as edited; {} closes without approving.",
+                    key(Action::Submit),
+                    key(Action::Cancel)
+                );
                 (format!("Edit plan {approval}"), vec![line], warning)
             }
         };
@@ -240,32 +268,54 @@ impl TextDialog {
         if let Some(w) = &warning {
             y = put_wrapped(buf, inner, y, w, theme.style("ui.dialog.warning"), 2);
         }
-        // The text area takes what is left above the hint row.
+        // The text area takes what is left above the hint row (and a plan's problem).
         let hint_row = inner.bottom().saturating_sub(1);
-        let text_h = hint_row.saturating_sub(y).clamp(1, max_text.max(1));
+        let problem_rows = self.problem.as_ref().map_or(0, |p| {
+            let mut rows = Vec::new();
+            crate::tui::text::wrap::wrap_line(&p.message, 0, inner.width as usize, &mut rows);
+            (rows.len() as u16).clamp(1, PROBLEM_ROWS)
+        });
+        let text_bottom = hint_row.saturating_sub(problem_rows);
+        let text_h = text_bottom.saturating_sub(y).clamp(1, max_text.max(1));
         let text_area = Rect::new(
             inner.x,
-            y.min(hint_row.saturating_sub(1)),
+            y.min(text_bottom.saturating_sub(1)),
             inner.width,
             text_h,
         );
         (&self.input).render(text_area, buf);
-        let hint = match &self.hint {
-            Some(h) => h.clone(),
-            None => key_hints(
-                ctx.keymap,
-                Mode::Dialog,
-                &[
-                    (Action::Submit, "send"),
-                    (Action::Newline, "new line"),
-                    (Action::Cancel, "cancel"),
-                ],
-            ),
-        };
-        let style = if self.hint.is_some() {
-            theme.style("ui.dialog.warning")
-        } else {
-            dim_on(theme, body)
+        let warn = theme.style("ui.dialog.warning");
+        if let Some(p) = &self.problem {
+            p.highlight(
+                &self.input,
+                text_area,
+                buf,
+                theme.style("ui.dialog.error_line"),
+            );
+            let rows = Rect::new(inner.x, text_bottom, inner.width, problem_rows);
+            put_wrapped(buf, rows, rows.y, &p.message, warn, problem_rows);
+        }
+        let (hint, style) = match &self.hint {
+            Some(h) => (h.clone(), warn),
+            None => {
+                let keys: &[(Action, &str)] = if self.is_plan() {
+                    &[
+                        (Action::Submit, "approve as edited"),
+                        (Action::Newline, "new line"),
+                        (Action::Cancel, "cancel"),
+                    ]
+                } else {
+                    &[
+                        (Action::Submit, "send"),
+                        (Action::Newline, "new line"),
+                        (Action::Cancel, "cancel"),
+                    ]
+                };
+                (
+                    key_hints(ctx.keymap, self.mode(), keys),
+                    dim_on(theme, body),
+                )
+            }
         };
         crate::tui::text::put(buf, inner.x, hint_row, &hint, inner.width, style);
     }

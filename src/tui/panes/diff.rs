@@ -6,12 +6,14 @@
 //! diff draws as fast as a 5-line one. Must not approve: `approve` (a global action) reads
 //! the kept hunks from here.
 
+mod rows;
+
 use super::{framed, Pane};
-use crate::model::{DiffState, FileChange, RunState};
+use crate::model::{DiffState, RunState};
 use crate::tui::action::Action;
 use crate::tui::diff_cache::DiffCache;
-use crate::tui::patch::{LineKind, Patch, RowKind};
-use crate::tui::text::{ellipsize, put};
+use crate::tui::patch::{Patch, RowKind};
+use crate::tui::text::put;
 use crate::tui::theme::Theme;
 use crate::tui::view::{PaneId, ViewState};
 use ratatui::buffer::Buffer;
@@ -24,6 +26,18 @@ pub struct DiffPane {
     cache: RefCell<DiffCache>,
     /// Rows of the hunk area at the last draw.
     rows: Cell<u16>,
+    /// Where the last draw put the diff's rows and its file list: what a click hits.
+    drawn: RefCell<Option<Drawn>>,
+}
+
+/// The diff as last drawn.
+struct Drawn {
+    diff: String,
+    /// The rows of the patch shown, from patch row `top`.
+    hunks: Rect,
+    top: usize,
+    /// The file list beside them, one file a row, when there is one.
+    files: Option<Rect>,
 }
 
 /// Where the view is in the shown diff: a position saved for another diff starts over.
@@ -34,15 +48,6 @@ fn position(view: &ViewState, d: &DiffState, patch: &Patch) -> (usize, usize) {
     let top = view.diff.top.min(patch.rows.len().saturating_sub(1));
     let hunk = view.diff.hunk.min(patch.hunks.len().saturating_sub(1));
     (top, hunk)
-}
-
-fn change_glyph(d: &DiffState, path: &str) -> &'static str {
-    match d.files.iter().find(|f| f.path == path).map(|f| f.change) {
-        Some(FileChange::Added) => "A",
-        Some(FileChange::Deleted) => "D",
-        Some(FileChange::Renamed) => "R",
-        _ => "M",
-    }
 }
 
 impl DiffPane {
@@ -77,189 +82,6 @@ impl DiffPane {
     #[doc(hidden)]
     pub fn highlight_work(&self) -> usize {
         self.cache.borrow_mut().take_highlighted()
-    }
-
-    fn draw_files(
-        &self,
-        area: Rect,
-        buf: &mut Buffer,
-        d: &DiffState,
-        patch: &Patch,
-        current: usize,
-        theme: &Theme,
-    ) {
-        for (i, f) in patch.files.iter().enumerate().take(area.height as usize) {
-            let y = area.y + i as u16;
-            if i == current {
-                crate::tui::text::paint(
-                    buf,
-                    Rect::new(area.x, y, area.width, 1),
-                    theme.style("ui.selection"),
-                );
-            }
-            let counts = format!(" +{} −{}", f.added, f.removed);
-            let x = put(
-                buf,
-                area.x,
-                y,
-                change_glyph(d, &f.path),
-                1,
-                theme.style("diff.meta"),
-            ) + 1;
-            let room = area
-                .right()
-                .saturating_sub(x + counts.chars().count() as u16);
-            let x = put(
-                buf,
-                x,
-                y,
-                &ellipsize(&f.path, room as usize),
-                room,
-                theme.style("ui.text"),
-            );
-            put(
-                buf,
-                x,
-                y,
-                &counts,
-                area.right().saturating_sub(x),
-                theme.style("ui.text.dim"),
-            );
-        }
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn draw_row(
-        &self,
-        buf: &mut Buffer,
-        area: Rect,
-        y: u16,
-        d: &DiffState,
-        patch: &Patch,
-        row: usize,
-        current: usize,
-        view: &ViewState,
-        theme: &Theme,
-    ) {
-        let r = &patch.rows[row];
-        let dropped = |h: usize| view.dropped(&d.id).is_some_and(|s| s.contains(&h));
-        let gw = patch.max_line.max(1).to_string().len();
-        match r.kind {
-            RowKind::File(f) => {
-                let file = &patch.files[f];
-                let text = format!("▌{}  +{} −{}", file.path, file.added, file.removed);
-                put(buf, area.x, y, &text, area.width, theme.style("diff.file"));
-            }
-            RowKind::Hunk(h) => {
-                let marker = if h == current { "▶ " } else { "  " };
-                let x = put(buf, area.x, y, marker, 2, theme.style("diff.current"));
-                let style = if dropped(h) {
-                    theme.style("diff.dropped")
-                } else {
-                    theme.style("diff.hunk")
-                };
-                let x = put(
-                    buf,
-                    x,
-                    y,
-                    patch.text(&d.patch, r),
-                    area.right().saturating_sub(x),
-                    style,
-                );
-                if dropped(h) {
-                    put(
-                        buf,
-                        x + 1,
-                        y,
-                        "✗ dropped",
-                        area.right().saturating_sub(x + 1),
-                        theme.style("diff.current"),
-                    );
-                }
-            }
-            RowKind::Line {
-                kind,
-                old,
-                new,
-                hunk,
-            } => {
-                let (sign, line_key, gutter_key, fg_key) = match kind {
-                    LineKind::Plus => ("+", "diff.plus.line", "diff.plus.gutter", "diff.plus"),
-                    LineKind::Minus => ("-", "diff.minus.line", "diff.minus.gutter", "diff.minus"),
-                    LineKind::Context => (" ", "diff.context", "diff.gutter", "diff.context"),
-                    LineKind::NoNewline => (" ", "diff.meta", "diff.gutter", "diff.meta"),
-                };
-                let is_dropped = dropped(hunk);
-                let line_style = if is_dropped {
-                    theme.style("diff.dropped")
-                } else {
-                    theme.style(line_key)
-                };
-                let num = |n: u32| {
-                    if n == 0 {
-                        " ".repeat(gw)
-                    } else {
-                        format!("{n:>gw$}")
-                    }
-                };
-                let marker = if hunk == current { "▎" } else { " " };
-                let gutter = format!("{} {} ", num(old), num(new));
-                let mut x = put(buf, area.x, y, marker, 1, theme.style("diff.current"));
-                x = put(
-                    buf,
-                    x,
-                    y,
-                    &gutter,
-                    area.right().saturating_sub(x),
-                    theme.style(gutter_key),
-                );
-                let code_area = Rect::new(x, y, area.right().saturating_sub(x), 1);
-                crate::tui::text::paint(buf, code_area, line_style);
-                x = put(buf, x, y, sign, 1, line_style.patch(theme.style(fg_key)));
-                let text = patch.text(&d.patch, r);
-                let room = area.right().saturating_sub(x);
-                let spans = if is_dropped || kind == LineKind::NoNewline {
-                    None
-                } else {
-                    self.cache
-                        .borrow_mut()
-                        .line_spans(d, patch, theme.syntax.as_deref(), hunk, row)
-                };
-                match spans.as_ref().and_then(|(chunk, i)| chunk.get(*i)) {
-                    Some(parts) if !parts.is_empty() => {
-                        for &(color, s, e) in parts {
-                            let piece = text.get(s as usize..e as usize).unwrap_or("");
-                            x = put(
-                                buf,
-                                x,
-                                y,
-                                piece,
-                                area.right().saturating_sub(x),
-                                line_style.fg(color),
-                            );
-                        }
-                    }
-                    _ => {
-                        let style = if is_dropped {
-                            line_style
-                        } else {
-                            line_style.patch(theme.style(fg_key))
-                        };
-                        put(buf, x, y, text, room, style);
-                    }
-                }
-            }
-            RowKind::Meta => {
-                put(
-                    buf,
-                    area.x + 2,
-                    y,
-                    patch.text(&d.patch, r),
-                    area.width.saturating_sub(2),
-                    theme.style("diff.meta"),
-                );
-            }
-        }
     }
 
     /// Moves to `top`, making the hunk there (or the next one) current.
@@ -301,6 +123,7 @@ impl Pane for DiffPane {
         view: &ViewState,
         theme: &Theme,
     ) {
+        self.drawn.replace(None);
         let Some(d) = view.shown_diff(state) else {
             let inner = framed(area, buf, PaneId::Diff, "Diff", vec![], view, theme);
             if inner.height > 0 && inner.width > 2 {
@@ -342,6 +165,7 @@ impl Pane for DiffPane {
         }
         self.rows.set(inner.height);
         let mut hunks_area = inner;
+        let mut files = None;
         if inner.width >= 100 && patch.files.len() > 1 {
             let list_w = (inner.width / 4).min(36);
             let list = Rect {
@@ -349,6 +173,10 @@ impl Pane for DiffPane {
                 ..inner
             };
             self.draw_files(list, buf, d, &patch, file, theme);
+            files = Some(Rect {
+                height: list.height.min(patch.files.len() as u16),
+                ..list
+            });
             for y in inner.top()..inner.bottom() {
                 put(buf, inner.x + list_w, y, "│", 1, theme.style("ui.border"));
             }
@@ -358,6 +186,20 @@ impl Pane for DiffPane {
                 ..inner
             };
         }
+        let shown = patch
+            .rows
+            .len()
+            .saturating_sub(top)
+            .min(inner.height as usize) as u16;
+        self.drawn.replace(Some(Drawn {
+            diff: d.id.clone(),
+            hunks: Rect {
+                height: shown,
+                ..hunks_area
+            },
+            top,
+            files,
+        }));
         if patch.rows.is_empty() {
             put(
                 buf,
@@ -431,5 +273,49 @@ impl Pane for DiffPane {
             _ => return false,
         }
         true
+    }
+
+    /// A click on a hunk's row (its header or a line) makes it current; on a file header or a
+    /// file in the list, that file's first hunk. The view stays where it was drawn.
+    fn click(&self, x: u16, y: u16, state: &RunState, view: &mut ViewState) -> bool {
+        let Some(d) = view.shown_diff(state) else {
+            return false;
+        };
+        let pos = ratatui::layout::Position { x, y };
+        let patch = self.cache.borrow_mut().patch(d);
+        let picked = {
+            let drawn = self.drawn.borrow();
+            let Some(drawn) = drawn.as_ref().filter(|dr| dr.diff == d.id) else {
+                return false;
+            };
+            let first_of = |f: usize| {
+                patch
+                    .files
+                    .get(f)
+                    .and_then(|pf| (!pf.hunks.is_empty()).then_some(pf.hunks.start))
+            };
+            if drawn.hunks.contains(pos) {
+                let row = drawn.top + (y - drawn.hunks.y) as usize;
+                let hunk = match patch.rows.get(row).map(|r| r.kind) {
+                    Some(RowKind::File(f)) => first_of(f),
+                    _ => patch.hunk_of_row(row),
+                };
+                hunk.map(|h| (h, drawn.top))
+            } else if let Some(list) = drawn.files.filter(|r| r.contains(pos)) {
+                let f = (y - list.y) as usize;
+                first_of(f).zip(patch.files.get(f).map(|pf| pf.row))
+            } else {
+                None
+            }
+        };
+        match picked {
+            Some((hunk, top)) => {
+                view.diff.diff = Some(d.id.clone());
+                view.diff.hunk = hunk;
+                view.diff.top = top;
+                true
+            }
+            None => false,
+        }
     }
 }

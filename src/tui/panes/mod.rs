@@ -3,7 +3,8 @@
 //! A pane is a small struct that draws a `RunState` under a `ViewState` with a `Theme`, and
 //! handles the actions of its keymap mode by changing view state. Panes may keep caches
 //! (layouts, parsed diffs, highlighting) behind `RefCell`, since drawing is `&self`; caches
-//! are keyed by content so they never show stale text. Panes must not do I/O or send
+//! are keyed by content so they never show stale text. A pane also remembers where its last
+//! draw put things (rows, tabs), so a click picks what the person saw there. Panes must not do I/O or send
 //! commands: commands come from global actions in `ui`.
 
 pub mod approvals;
@@ -38,6 +39,12 @@ pub trait Pane {
 
     /// Handles an action of its mode (or a movement); returns whether it used it.
     fn handle(&self, action: Action, state: &RunState, view: &mut ViewState) -> bool;
+
+    /// A left click on the screen cell (`x`, `y`) inside the pane: picks what the last draw
+    /// put there (a task row, a tab, a hunk). Returns whether it picked something.
+    fn click(&self, _x: u16, _y: u16, _state: &RunState, _view: &mut ViewState) -> bool {
+        false
+    }
 }
 
 /// Every pane, each owning its caches.

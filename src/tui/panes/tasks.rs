@@ -20,6 +20,8 @@ use std::cell::Cell;
 pub struct TasksPane {
     /// Rows shown at the last draw, so paging moves by what the person saw.
     rows: Cell<u16>,
+    /// Where the last draw put the task rows, and the index of the first: what a click hits.
+    list: Cell<Option<(Rect, usize)>>,
 }
 
 /// The glyph, theme key and name of a status.
@@ -218,6 +220,7 @@ impl Pane for TasksPane {
             format!(" {done}/{}", state.tasks.len())
         };
         let extra = vec![Span::styled(counts, theme.style("ui.text.dim"))];
+        self.list.set(None);
         let inner = framed(area, buf, PaneId::Tasks, "Tasks", extra, view, theme);
         if inner.height == 0 || inner.width < 4 {
             return;
@@ -249,6 +252,9 @@ impl Pane for TasksPane {
         self.rows.set(list_h as u16);
         let sel = Self::selected_index(state, view);
         let top = scroll_to_show(view.tasks.top.min(sel), sel, list_h);
+        let shown = state.tasks.len().saturating_sub(top).min(list_h) as u16;
+        self.list
+            .set(Some((Rect::new(inner.x, inner.y, inner.width, shown), top)));
         let max_lanes = if inner.width >= 40 { 4 } else { 2 };
         let edges = Edges::build(&state.tasks, max_lanes);
         let gutter = (edges.lanes + 1) as u16;
@@ -349,6 +355,23 @@ impl Pane for TasksPane {
         };
         view.tasks.selected = state.tasks.get(next).map(|t| t.id.clone());
         view.tasks.top = scroll_to_show(view.tasks.top, next, page.max(1));
+        view.diff_source = DiffSource::Task;
+        true
+    }
+
+    /// Selects the task on the clicked row, as drawn.
+    fn click(&self, x: u16, y: u16, state: &RunState, view: &mut ViewState) -> bool {
+        let Some((rows, top)) = self.list.get() else {
+            return false;
+        };
+        if !rows.contains(ratatui::layout::Position { x, y }) {
+            return false;
+        }
+        let Some(t) = state.tasks.get(top + (y - rows.y) as usize) else {
+            return false;
+        };
+        view.tasks.selected = Some(t.id.clone());
+        view.tasks.top = top;
         view.diff_source = DiffSource::Task;
         true
     }

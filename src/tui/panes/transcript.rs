@@ -6,6 +6,8 @@
 //! Scrolling keeps an anchor in content (`view::Anchor`), so text streaming in below does not
 //! move what the person reads. Must not change the transcript.
 
+mod tabs;
+
 use super::{framed, Pane};
 use crate::model::{RunState, TranscriptEntry};
 use crate::tui::action::Action;
@@ -21,6 +23,8 @@ use std::cell::{Cell, RefCell};
 
 #[derive(Default)]
 pub struct TranscriptPane {
+    /// Where the last draw put each agent's tab: what a click on the tab bar picks.
+    tab_hits: RefCell<Vec<(Rect, usize)>>,
     cache: RefCell<TranscriptLayout>,
     /// Text area size at the last draw: scrolling moves by what the person saw.
     size: Cell<(u16, u16)>,
@@ -124,6 +128,8 @@ impl Walk<'_> {
     }
 }
 
+const TITLE: &str = "Transcript";
+
 fn task_header(state: &RunState, entries: &[TranscriptEntry], i: usize) -> Option<String> {
     let task = entries[i].task.as_deref()?;
     let prev = i.checked_sub(1).and_then(|p| entries[p].task.as_deref());
@@ -144,47 +150,6 @@ fn row_style(theme: &Theme, s: RowStyle) -> Style {
         RowStyle::Tool { .. } => "transcript.tool",
         RowStyle::ToolOutput => "transcript.tool.output",
     })
-}
-
-/// Agent tabs that fit `width`, keeping the shown one visible.
-fn tabs(state: &RunState, active: usize, width: usize, theme: &Theme) -> Vec<Span<'static>> {
-    let names: Vec<&str> = state.agents.iter().map(|a| a.name.as_str()).collect();
-    let sep = " │ ";
-    let (mut lo, mut hi) = (0, names.len());
-    let fits = |lo: usize, hi: usize| {
-        let names_w: usize = names[lo..hi]
-            .iter()
-            .map(|n| crate::tui::text::wrap::str_width(n))
-            .sum();
-        let markers = if lo > 0 { 2 } else { 0 } + if hi < names.len() { 2 } else { 0 };
-        1 + names_w + 3 * (hi - lo - 1) + markers <= width
-    };
-    while hi - lo > 1 && !fits(lo, hi) {
-        if active + 1 < hi {
-            hi -= 1;
-        } else {
-            lo += 1;
-        }
-    }
-    let mut out = vec![Span::raw(" ")];
-    if lo > 0 {
-        out.push(Span::styled("‹ ", theme.style("ui.tab")));
-    }
-    for (i, n) in names.iter().enumerate().take(hi).skip(lo) {
-        if i > lo {
-            out.push(Span::styled(sep, theme.style("ui.border")));
-        }
-        let style = if i == active {
-            theme.style("ui.tab.active")
-        } else {
-            theme.style("ui.tab")
-        };
-        out.push(Span::styled(n.to_string(), style));
-    }
-    if hi < names.len() {
-        out.push(Span::styled(" ›", theme.style("ui.tab")));
-    }
-    out
 }
 
 impl TranscriptPane {
@@ -318,10 +283,15 @@ impl Pane for TranscriptPane {
         theme: &Theme,
     ) {
         let agent = Self::agent(state, view);
-        let mut extra = match agent {
-            Some(a) => tabs(state, a, area.width.saturating_sub(12) as usize, theme),
-            None => vec![],
-        };
+        let bar = agent
+            .map(|a| tabs::TabBar::new(state, a, area.width.saturating_sub(12) as usize, theme));
+        // The tabs follow `─ Transcript` on the title rule (`text::title_rule`).
+        let tabs_x = area.x + 2 + crate::tui::text::wrap::str_width(TITLE) as u16;
+        self.tab_hits.replace(
+            bar.as_ref()
+                .map_or_else(Vec::new, |b| b.hits(Rect { height: 1, ..area }, tabs_x)),
+        );
+        let mut extra = bar.map_or_else(Vec::new, |b| b.spans);
         let following = match agent {
             Some(a) => view.transcript.anchor(a).is_none(),
             None => true,
@@ -329,15 +299,7 @@ impl Pane for TranscriptPane {
         if !following && spans_width(&extra) + 26 < area.width as usize {
             extra.push(Span::styled("  ⇣ scrolled", theme.style("ui.text.dim")));
         }
-        let inner = framed(
-            area,
-            buf,
-            PaneId::Transcript,
-            "Transcript",
-            extra,
-            view,
-            theme,
-        );
+        let inner = framed(area, buf, PaneId::Transcript, TITLE, extra, view, theme);
         if inner.height == 0 || inner.width < 4 {
             return;
         }
@@ -439,6 +401,25 @@ impl Pane for TranscriptPane {
             Action::NextCall => self.select_call(true, state, view),
             Action::PrevCall => self.select_call(false, state, view),
             _ => self.scroll(action, state, view),
+        }
+    }
+
+    /// A click on an agent's tab shows that agent's transcript.
+    fn click(&self, x: u16, y: u16, _state: &RunState, view: &mut ViewState) -> bool {
+        let pos = ratatui::layout::Position { x, y };
+        let hit = self
+            .tab_hits
+            .borrow()
+            .iter()
+            .find(|(r, _)| r.contains(pos))
+            .map(|(_, a)| *a);
+        match hit {
+            Some(agent) => {
+                view.transcript.tab = Some(agent);
+                view.transcript.selected_call = None;
+                true
+            }
+            None => false,
         }
     }
 }

@@ -38,6 +38,10 @@ pub const STYLE_KEYS: &[(&str, &str)] = &[
     ("ui.dialog.border", "a dialog's frame"),
     ("ui.dialog.title", "a dialog's title"),
     ("ui.dialog.warning", "a warning inside a dialog"),
+    (
+        "ui.dialog.error_line",
+        "the line a problem is on, in the plan editor",
+    ),
     ("ui.help.key", "keys in the help overlay"),
     ("ui.help.section", "section names in the help overlay"),
     ("ui.notice", "problems found loading a theme or keymap"),
