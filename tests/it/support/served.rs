@@ -175,7 +175,7 @@ pub struct Client {
 impl Client {
     pub fn connect(socket: &Path) -> Client {
         let s = std::os::unix::net::UnixStream::connect(socket).expect("the socket answers");
-        s.set_read_timeout(Some(Duration::from_secs(60)))
+        s.set_read_timeout(Some(Duration::from_secs(180)))
             .expect("timeout");
         Client {
             out: s.try_clone().expect("clone"),
@@ -192,7 +192,10 @@ impl Client {
     /// The next line as JSON; `None` when the server closed.
     pub fn next(&mut self) -> Option<serde_json::Value> {
         let mut line = String::new();
-        let n = self.lines.read_line(&mut line).expect("a line within 60 s");
+        let n = self
+            .lines
+            .read_line(&mut line)
+            .expect("a line within 180 s");
         (n > 0).then(|| serde_json::from_str(&line).expect("the server sends JSON"))
     }
 
